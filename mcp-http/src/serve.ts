@@ -1,0 +1,52 @@
+/**
+ * Starts a Hono-style fetch handler on Bun.serve and shuts it down gracefully on SIGTERM/SIGINT.
+ *
+ * Bun closes a connection that has been quiet for `idleTimeout` seconds (10 by default). A tool call
+ * may legitimately stay quiet for longer, so MCP requests are exempt from that limit; other routes keep
+ * it so that dead connections are still reaped.
+ */
+import type { Server } from "bun";
+
+export interface ServeOptions {
+  port: number;
+  hostname?: string;
+  /** Seconds a non-MCP connection may stay quiet. */
+  idleTimeoutSeconds?: number;
+  /** Paths whose requests may run without an idle limit. */
+  longRequestPaths?: string[];
+  /** Called after the listener closed and in-flight requests finished. */
+  onShutdown?: () => Promise<void> | void;
+  log?: (message: string) => void;
+}
+
+type FetchHandler = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
+
+export function serve(fetch: FetchHandler, options: ServeOptions): Server<undefined> {
+  const longPaths = new Set(options.longRequestPaths ?? ["/mcp"]);
+  const server = Bun.serve({
+    port: options.port,
+    hostname: options.hostname,
+    idleTimeout: options.idleTimeoutSeconds ?? 30,
+    fetch(request, srv) {
+      if (longPaths.has(new URL(request.url).pathname)) srv.timeout(request, 0);
+      return fetch(request, srv);
+    },
+  });
+  installGracefulShutdown(server, options);
+  return server;
+}
+
+function installGracefulShutdown(server: Server<undefined>, options: ServeOptions): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    options.log?.(`${signal} received, finishing in-flight requests`);
+    // stop(false) refuses new connections and resolves once open requests have completed.
+    await server.stop(false);
+    await options.onShutdown?.();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}

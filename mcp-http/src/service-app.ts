@@ -1,0 +1,42 @@
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Hono } from "hono";
+import { z } from "zod";
+import { bearerAuth } from "./bearer-auth.ts";
+import { handleStatelessMcp } from "./streamable-endpoint.ts";
+
+export interface ServiceAppDeps {
+  /** Reported by `/health`, e.g. `shopping-service`. */
+  serviceName: string;
+  bearerToken: string;
+  /** Builds the MCP server that answers one request. */
+  createServer: () => Server | McpServer;
+}
+
+/** The HTTP face of a backend MCP service: `GET /health` and the bearer-protected `POST /mcp`. */
+export function createServiceApp({ serviceName, bearerToken, createServer }: ServiceAppDeps): Hono {
+  const app = new Hono();
+  app.get("/health", (c) => c.json({ status: "ok", service: serviceName }));
+  app.use("/mcp", bearerAuth(bearerToken));
+  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer));
+  return app;
+}
+
+export interface ServiceConfig {
+  port: number;
+  bearerToken: string;
+}
+
+/** Parses a backend's environment once; prints the field errors and exits when it is invalid. */
+export function loadServiceConfig(defaultPort: number, env: Record<string, string | undefined> = process.env): ServiceConfig {
+  const schema = z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+    MCP_BEARER_TOKEN: z.string().min(1).default("mcp-token-123"),
+  });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    console.error("Invalid configuration:\n" + z.prettifyError(parsed.error));
+    process.exit(1);
+  }
+  return { port: parsed.data.PORT, bearerToken: parsed.data.MCP_BEARER_TOKEN };
+}
