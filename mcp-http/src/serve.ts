@@ -14,6 +14,11 @@ export interface ServeOptions {
   idleTimeoutSeconds?: number;
   /** Paths whose requests may run without an idle limit. */
   longRequestPaths?: string[];
+  /**
+   * Stop gracefully and exit on SIGTERM/SIGINT (default true). Turn it off where the process hosts more
+   * than this server, as a test runner does: the handler would exit the whole process.
+   */
+  handleSignals?: boolean;
   /** Called after the listener closed and in-flight requests finished. */
   onShutdown?: () => Promise<void> | void;
   log?: (message: string) => void;
@@ -32,7 +37,7 @@ export function serve(fetch: FetchHandler, options: ServeOptions): Server<undefi
       return fetch(request, srv);
     },
   });
-  installGracefulShutdown(server, options);
+  if (options.handleSignals ?? true) installGracefulShutdown(server, options);
   return server;
 }
 

@@ -1,0 +1,123 @@
+/**
+ * The admin API: register, update, delete and list backend services. Writes need `X-API-Key`; the
+ * service list may also be read with the MCP bearer token, as the design's `POST /services` example does.
+ */
+import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
+import type { BackendState } from "../federation/backend-pool.ts";
+import { HttpError, toIssues } from "../http-error.ts";
+import type { ServiceRecord } from "../registry/queries.ts";
+import type { RegistryService } from "../registry/registry-service.ts";
+import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
+
+export interface AdminRoutesDeps {
+  registry: RegistryService;
+  apiKey: string;
+  /** The MCP bearer token, accepted for reading the service list. */
+  readToken: string;
+  backendState: (service: string) => BackendState | undefined;
+}
+
+const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+export function createAdminRoutes({ registry, apiKey, readToken, backendState }: AdminRoutesDeps): Hono {
+  const app = new Hono();
+  const view = (record: ServiceRecord) => serviceView(record, backendState(record.name));
+  const writeAuth = requireApiKey(apiKey);
+  const readAuth = requireApiKey(apiKey, readToken);
+  const limit = bodyLimit({
+    maxSize: MAX_ADMIN_BODY_BYTES,
+    onError: () => {
+      throw new HttpError("payload_too_large", `request body exceeds ${MAX_ADMIN_BODY_BYTES} bytes`);
+    },
+  });
+
+  app.post("/register", writeAuth, limit, async (c) => {
+    const body = await readBody(c, registerBody, true);
+    const { service, created } = await registry.register(body);
+    return c.json({ service: view(service), created }, created ? 201 : 200);
+  });
+
+  app.put("/update/:name", writeAuth, limit, async (c) => {
+    const name = parseName(c.req.param("name"));
+    const body = await readBody(c, updateBody, false);
+    const service = await registry.update(name, body);
+    return c.json({ service: view(service) });
+  });
+
+  app.delete("/delete/:name", writeAuth, async (c) => {
+    const name = parseName(c.req.param("name"));
+    await registry.remove(name);
+    return c.json({ deleted: name });
+  });
+
+  const list = async (c: Context) => {
+    const services = await registry.list();
+    return c.json({ services: services.map(view) });
+  };
+  app.get("/services", readAuth, list);
+  app.post("/services", readAuth, list);
+
+  for (const [path, allow] of [
+    ["/register", "POST"],
+    ["/update/:name", "PUT"],
+    ["/delete/:name", "DELETE"],
+    ["/services", "GET, POST"],
+  ] as const) {
+    app.all(path, (c) => {
+      c.header("Allow", allow);
+      throw new HttpError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.routePath}; use ${allow}`);
+    });
+  }
+  return app;
+}
+
+/** What the API shows of a service: never its stored credentials. */
+export function serviceView(record: ServiceRecord, state: BackendState | undefined) {
+  return {
+    name: record.name,
+    url: record.url,
+    tools: record.tools.map((t) => t.name),
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    health: { status: state?.status ?? "unknown", ...(state?.lastError ? { lastError: state.lastError } : {}) },
+  };
+}
+
+function requireApiKey(apiKey: string, bearerToken?: string): MiddlewareHandler {
+  return async (c, next) => {
+    const key = c.req.header("x-api-key");
+    if (key !== undefined && secretsEqual(key, apiKey)) return next();
+    const bearer = bearerToken === undefined ? undefined : parseBearer(c.req.header("authorization"));
+    if (bearer !== undefined && bearerToken !== undefined && secretsEqual(bearer, bearerToken)) return next();
+    const message = key === undefined ? "missing X-API-Key header" : "invalid API key";
+    throw new HttpError("unauthorized", message);
+  };
+}
+
+function parseName(raw: string): string {
+  const parsed = serviceName.safeParse(raw);
+  if (!parsed.success) throw new HttpError("bad_request", "invalid service name in the path", toIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Parses and validates a JSON body; an absent body counts as `{}` where the body is optional. */
+async function readBody<T extends z.ZodType>(c: Context, schema: T, required: boolean): Promise<z.infer<T>> {
+  const text = await c.req.text();
+  if (text.trim() === "" && !required) return schema.parse({});
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new HttpError("unsupported_media_type", "request body must be JSON (Content-Type: application/json)");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new HttpError("bad_request", "request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new HttpError("bad_request", "request body is invalid", toIssues(parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,62 @@
+/**
+ * The in-memory catalog: holds the current snapshot and reloads it from the registry when told of a
+ * newer version. Reloads are single-flight: however many notifications or requests arrive during a
+ * reload, at most one more database read follows it.
+ */
+import type { ServiceRecord } from "../registry/queries.ts";
+import { buildSnapshot, EMPTY_SNAPSHOT, type CatalogSnapshot } from "./catalog-snapshot.ts";
+
+export interface CatalogDeps {
+  /** Reads the active services, ordered by registration time. */
+  loadServices: () => Promise<ServiceRecord[]>;
+  /** Told after every successful reload, with the previous and new snapshot. */
+  onReload?: (next: CatalogSnapshot, previous: CatalogSnapshot, durationMs: number) => void;
+}
+
+export interface Catalog {
+  /** The current snapshot; never touches the database. */
+  snapshot(): CatalogSnapshot;
+  /** Reloads when `version` is newer than the snapshot's, or when forced (after a local write). */
+  reload(version: number, options?: { force?: boolean }): Promise<CatalogSnapshot>;
+}
+
+export function createCatalog({ loadServices, onReload }: CatalogDeps): Catalog {
+  let current = EMPTY_SNAPSHOT;
+  let running: Promise<CatalogSnapshot> | undefined;
+  let wanted: { version: number; force: boolean } | undefined;
+
+  const runOnce = async (version: number): Promise<CatalogSnapshot> => {
+    const started = performance.now();
+    const services = await loadServices();
+    const next = buildSnapshot(services, Math.max(version, current.version));
+    const previous = current;
+    current = next;
+    onReload?.(next, previous, performance.now() - started);
+    return next;
+  };
+
+  // Drains requests that arrived while a reload ran: they are merged into one follow-up read.
+  const drain = async (): Promise<CatalogSnapshot> => {
+    try {
+      while (wanted) {
+        const { version, force } = wanted;
+        wanted = undefined;
+        if (force || version > current.version) await runOnce(version);
+      }
+      return current;
+    } finally {
+      running = undefined;
+    }
+  };
+
+  return {
+    snapshot: () => current,
+    reload(version, options = {}) {
+      const force = options.force ?? false;
+      if (!force && version <= current.version && !running) return Promise.resolve(current);
+      wanted = { version: Math.max(version, wanted?.version ?? 0), force: force || (wanted?.force ?? false) };
+      running ??= drain();
+      return running;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The gateway's configuration, parsed once from the environment. Nothing else reads `process.env`.
+ */
+import { z } from "zod";
+
+const DEFAULT_API_KEY = "mcp-api-key-123";
+const DEFAULT_BEARER_TOKEN = "mcp-token-123";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const commaList = optionalString.transform((v) =>
+  v === undefined ? [] : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+);
+
+const servicesList = optionalString.transform((v, ctx) => {
+  if (v === undefined) return [];
+  const entries: { name: string; url: string }[] = [];
+  for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const at = item.indexOf("=");
+    if (at <= 0) {
+      ctx.addIssue({ code: "custom", message: `expected name=url, got "${item}"` });
+      return z.NEVER;
+    }
+    entries.push({ name: item.slice(0, at).trim(), url: item.slice(at + 1).trim() });
+  }
+  return entries;
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  API_KEY: z.string().min(1).default(DEFAULT_API_KEY),
+  MCP_BEARER_TOKEN: z.string().min(1).default(DEFAULT_BEARER_TOKEN),
+  BACKEND_BEARER_TOKEN: optionalString,
+  DATABASE_URL: optionalString,
+  DB_HOST: optionalString,
+  DB_PORT: z.coerce.number().int().min(1).max(65535).default(5432),
+  DB_USERNAME: optionalString,
+  DB_PASSWORD: optionalString,
+  DB_DATABASE: optionalString,
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  REDIS_URL: optionalString,
+  UPSTASH_REDIS_REST_URL: optionalString,
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  REDIS_KEY_PREFIX: z.string().default("mcp:"),
+  CATALOG_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  GATEWAY_SERVICES: servicesList,
+  TOOL_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  BACKEND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  BACKEND_ALLOWLIST: commaList,
+  ALLOWED_HOSTS: commaList,
+  SECRETS_KEY: optionalString,
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+});
+
+export type GatewayEnv = z.infer<typeof envSchema>;
+
+export interface GatewayConfig {
+  nodeEnv: GatewayEnv["NODE_ENV"];
+  port: number;
+  logLevel: GatewayEnv["LOG_LEVEL"];
+  apiKey: string;
+  bearerToken: string;
+  /** Token sent to backends that have no credentials of their own. */
+  backendBearerToken: string;
+  database: { url?: string; pgliteDir: string; poolMax: number };
+  versionStore: { redisUrl?: string; upstashUrl?: string; upstashToken?: string; keyPrefix: string };
+  catalogPollIntervalMs: number;
+  bootstrapServices: { name: string; url: string }[];
+  toolCallTimeoutMs: number;
+  backendConnectTimeoutMs: number;
+  healthCheckIntervalMs: number;
+  backendAllowlist: string[];
+  allowedHosts: string[];
+  secretsKey?: string;
+  maxBodyBytes: number;
+}
+
+/** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
+function databaseUrlFromParts(env: GatewayEnv): string | undefined {
+  if (!env.DB_HOST) return undefined;
+  const user = env.DB_USERNAME ? encodeURIComponent(env.DB_USERNAME) : "postgres";
+  const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
+  const database = encodeURIComponent(env.DB_DATABASE ?? "mcp_registry");
+  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT}/${database}`;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses and checks the environment. Throws ConfigError with every problem listed. */
+export function parseConfig(env: Record<string, string | undefined>): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
+  const e = parsed.data;
+  if (e.NODE_ENV === "production") {
+    const problems: string[] = [];
+    if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
+    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN) problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
+    if (problems.length > 0) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    apiKey: e.API_KEY,
+    bearerToken: e.MCP_BEARER_TOKEN,
+    backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
+    database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
+    versionStore: {
+      redisUrl: e.REDIS_URL,
+      upstashUrl: e.UPSTASH_REDIS_REST_URL,
+      upstashToken: e.UPSTASH_REDIS_REST_TOKEN,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+    },
+    catalogPollIntervalMs: e.CATALOG_POLL_INTERVAL_MS,
+    bootstrapServices: e.GATEWAY_SERVICES,
+    toolCallTimeoutMs: e.TOOL_CALL_TIMEOUT_MS,
+    backendConnectTimeoutMs: e.BACKEND_CONNECT_TIMEOUT_MS,
+    healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
+    backendAllowlist: e.BACKEND_ALLOWLIST,
+    allowedHosts: e.ALLOWED_HOSTS,
+    secretsKey: e.SECRETS_KEY,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+  };
+}
+
+/** For main.ts: parse `process.env`, or print why not and exit. */
+export function loadConfig(): GatewayConfig {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Invalid gateway configuration:\n${error.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A small structured logger: one JSON object a line in production (for log shippers), a readable line
+ * in development. Fields bound with `child` (a request id, a service name) appear on every line.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LoggerOptions {
+  level: LogLevel;
+  json: boolean;
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
+  const write = options.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[level] < RANK[options.level]) return;
+    const all = { ...bound, ...fields };
+    if (options.json) {
+      write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...all }, errorReplacer));
+      return;
+    }
+    const extras = Object.entries(all)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, errorReplacer)}`)
+      .join(" ");
+    write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? "  " + extras : ""}`);
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    child: (fields) => createLogger({ ...options, write }, { ...bound, ...fields }),
+  };
+}
+
+/** Errors serialise to their message (and code) rather than `{}`. */
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return code === undefined ? value.message : { message: value.message, code };
+  }
+  return value;
+}
+
+/** A logger that drops everything, for tests that do not look at logs. */
+export const silentLogger: Logger = createLogger({ level: "error", json: true, write: () => {} });

@@ -1,0 +1,124 @@
+/**
+ * The registry's write operations as the admin API and the bootstrap use them: discover a backend's
+ * tools, store them, then announce the change so every replica reloads its catalog.
+ */
+import { HttpError } from "../http-error.ts";
+import type { Logger } from "../logger.ts";
+import type { BackendTarget } from "../federation/mcp-connection.ts";
+import type { Database } from "./database.ts";
+import {
+  findActiveService,
+  insertService,
+  listActiveServices,
+  replaceServiceTools,
+  ServiceExistsError,
+  softDeleteService,
+  type ServiceRecord,
+  type ToolDefinition,
+} from "./queries.ts";
+
+export interface RegistryServiceDeps {
+  db: Database;
+  /** Lists a backend's tools; throws when it cannot be reached or does not speak MCP. */
+  discover: (target: BackendTarget) => Promise<ToolDefinition[]>;
+  /** Headers the gateway sends to a backend. */
+  backendHeaders: (service: { name: string; url: string }) => Record<string, string>;
+  /** Announces a committed change (bumps the registry version, reloads the local catalog). */
+  announce: () => Promise<void>;
+  log: Logger;
+}
+
+export interface RegisterResult {
+  service: ServiceRecord;
+  /** False when the same name and URL were already registered and only the tools were refreshed. */
+  created: boolean;
+}
+
+export interface RegistryService {
+  register(input: { name: string; url: string }): Promise<RegisterResult>;
+  update(name: string, input: { url?: string }): Promise<ServiceRecord>;
+  remove(name: string): Promise<void>;
+  list(): Promise<ServiceRecord[]>;
+}
+
+export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
+  const { db, log } = deps;
+
+  const discover = async (name: string, url: string): Promise<ToolDefinition[]> => {
+    try {
+      return await deps.discover({ name, url, headers: deps.backendHeaders({ name, url }) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpError("bad_gateway", `Could not list the tools of "${name}" at ${url}: ${reason}`);
+    }
+  };
+
+  const refresh = async (name: string, url: string): Promise<ServiceRecord> => {
+    const tools = await discover(name, url);
+    const service = await storage(() => replaceServiceTools(db, name, { url, tools }));
+    if (!service) throw notFound(name);
+    await deps.announce();
+    log.info("service updated", { service: name, url, tools: tools.length });
+    return service;
+  };
+
+  return {
+    async register({ name, url }) {
+      const existing = await storage(() => findActiveService(db, name));
+      if (existing) return { service: await refreshSame(existing, url), created: false };
+      const tools = await discover(name, url);
+      try {
+        const service = await storage(() => insertService(db, { name, url, tools }));
+        await deps.announce();
+        log.info("service registered", { service: name, url, tools: tools.length });
+        return { service, created: true };
+      } catch (error) {
+        // Lost a race with a concurrent registration of the same name.
+        if (error instanceof ServiceExistsError) throw conflict(name);
+        throw error;
+      }
+    },
+
+    async update(name, { url }) {
+      const existing = await storage(() => findActiveService(db, name));
+      if (!existing) throw notFound(name);
+      return refresh(name, url ?? existing.url);
+    },
+
+    async remove(name) {
+      const removed = await storage(() => softDeleteService(db, name));
+      if (!removed) throw notFound(name);
+      await deps.announce();
+      log.info("service deleted", { service: name });
+    },
+
+    list: () => storage(() => listActiveServices(db)),
+  };
+
+  // Registering the same name at the same URL again is a refresh, so scripts and the bootstrap can
+  // repeat it safely; a different URL is a conflict that needs an explicit update.
+  async function refreshSame(existing: ServiceRecord, url: string): Promise<ServiceRecord> {
+    if (existing.url !== url) throw conflict(existing.name, existing.url);
+    return refresh(existing.name, url);
+  }
+}
+
+function notFound(name: string): HttpError {
+  return new HttpError("not_found", `No service named "${name}" is registered`);
+}
+
+function conflict(name: string, url?: string): HttpError {
+  const where = url ? ` at ${url}` : "";
+  return new HttpError("conflict", `A service named "${name}" is already registered${where}; use PUT /update/${name} to change it`);
+}
+
+/** Runs a registry query; a failure of the database itself becomes a 503 the caller can retry. */
+async function storage<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    if (error instanceof ServiceExistsError || error instanceof HttpError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError("service_unavailable", `The registry database is unavailable, try again later (${reason})`);
+  }
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Server } from "bun";
+import { FIXTURE_TOKEN, createSlowServer } from "./fixtures/slow-server.ts";
+import { serve } from "./serve.ts";
+import { createServiceApp } from "./service-app.ts";
+
+/**
+ * Bun rounds idle timeouts up to whole 4-second ticks, so an idle limit of 1 s drops a quiet connection
+ * after about 4 s. A call must stay quiet for longer than that, or these tests would pass without the
+ * exemption they are about.
+ */
+const QUIET_MS = 6000;
+/** Per test, since bun test's default of 5 s is shorter than one quiet call. */
+const SLOW_TEST = { timeout: 20_000 };
+const EVENT_STREAM = "application/json, text/event-stream";
+
+function sleepCall(id: number, ms: number) {
+  return { jsonrpc: "2.0", id, method: "tools/call", params: { name: "sleep", arguments: { ms } } };
+}
+
+function postRpc(url: string, body: object, accept?: string): Promise<Response> {
+  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: `Bearer ${FIXTURE_TOKEN}` };
+  if (accept) headers.Accept = accept;
+  return fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+}
+
+function startSlowService(longRequestPaths?: string[]): Server<undefined> {
+  const app = createServiceApp({ serviceName: "slow-fixture", bearerToken: FIXTURE_TOKEN, createServer: () => createSlowServer() });
+  return serve(app.fetch, { port: 0, hostname: "127.0.0.1", idleTimeoutSeconds: 1, longRequestPaths, handleSignals: false });
+}
+
+describe.concurrent("a tool call quieter than the idle timeout", () => {
+  let exempt: Server<undefined>;
+  let reaped: Server<undefined>;
+
+  beforeAll(() => {
+    exempt = startSlowService();
+    reaped = startSlowService([]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([exempt.stop(true), reaped.stop(true)]);
+  });
+
+  test("completes for a plain JSON client", async () => {
+    const response = await postRpc(`${exempt.url}mcp`, sleepCall(1, QUIET_MS));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { result: { content: { text: string }[] } };
+    expect(body.result.content[0]?.text).toBe(`slept ${QUIET_MS} ms`);
+  }, SLOW_TEST);
+
+  test("completes for an SSE client", async () => {
+    const client = new Client({ name: "serve-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("/mcp", exempt.url), { requestInit: { headers: { Authorization: `Bearer ${FIXTURE_TOKEN}` } } }),
+    );
+    try {
+      const result = await client.callTool({ name: "sleep", arguments: { ms: QUIET_MS } });
+      expect(result.content).toEqual([{ type: "text", text: `slept ${QUIET_MS} ms` }]);
+    } finally {
+      await client.close();
+    }
+  }, SLOW_TEST);
+
+  // The streamed answer is the case the exemption exists for: Bun cuts a response stream that stays
+  // quiet, while a POST still waiting for its (JSON) response is left alone.
+  test("is cut off when streamed on a path without the exemption", async () => {
+    const exchange = postRpc(`${reaped.url}mcp`, sleepCall(1, QUIET_MS), EVENT_STREAM).then((response) => response.text());
+    await expect(exchange).rejects.toThrow();
+  }, SLOW_TEST);
+});
+
+/** Reads a child's stdout line by line; `waitFor` skips lines until one matches. */
+function createLineReader(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  return async function waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+    for (;;) {
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const match = pattern.exec(line);
+        if (match) return match;
+      }
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`output ended before a line matched ${pattern}`);
+      buffer += value;
+    }
+  };
+}
+
+describe("graceful shutdown on SIGTERM", () => {
+  const child = Bun.spawn([process.execPath, new URL("./fixtures/slow-server.ts", import.meta.url).pathname], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  test("finishes the in-flight request, refuses new connections and exits 0", async () => {
+    const waitFor = createLineReader(child.stdout);
+    const [, port] = await waitFor(/^listening on port (\d+)$/);
+    const base = `http://127.0.0.1:${port}`;
+
+    const inFlight = postRpc(`${base}/mcp`, sleepCall(7, 3000));
+    await waitFor(/^call started$/);
+    child.kill("SIGTERM");
+    await waitFor(/^SIGTERM received/);
+
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: 7, result: { content: [{ type: "text", text: "slept 3000 ms" }] } });
+    expect(await child.exited).toBe(0);
+  }, SLOW_TEST);
+});
