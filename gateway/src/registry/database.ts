@@ -1,0 +1,127 @@
+/**
+ * Opens the registry database on one of two drivers: postgres.js when a URL is configured, otherwise PGlite
+ * (in memory or in a local directory) so the gateway runs with no infrastructure. Both are migrated on open.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { Logger } from "drizzle-orm/logger";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema.ts";
+
+/** What both drivers have in common; a transaction is one too, so queries accept either. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface RegistryDatabase {
+  db: Database;
+  kind: "postgres" | "pglite";
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; without one the registry lives in PGlite. */
+  url?: string;
+  /** PGlite data directory (created if missing), or "memory://". Defaults to memory. */
+  pgliteDir?: string;
+  /** Upper bound of the postgres.js pool. */
+  poolMax?: number;
+  connectTimeoutSeconds?: number;
+  /** Called with the SQL of every query Drizzle sends, migrations excepted. */
+  onQuery?: (sql: string) => void;
+}
+
+const MIGRATIONS_FOLDER = join(import.meta.dir, "../../../drizzle");
+const DEFAULT_POOL_MAX = 10;
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+// Postgres reports "already exists, skipping" and the like as notices, which postgres.js would print.
+const ignoreNotice = () => {};
+
+export async function createDatabase(options: DatabaseOptions): Promise<RegistryDatabase> {
+  const logger = queryLogger(options.onQuery);
+  return options.url ? openPostgres(options.url, options, logger) : openPglite(options.pgliteDir, logger);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions, logger: Logger | undefined): Promise<RegistryDatabase> {
+  const connectTimeout = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+  await migratePostgresExclusively(url, connectTimeout);
+  const client = postgres(url, {
+    max: options.poolMax ?? DEFAULT_POOL_MAX,
+    connect_timeout: connectTimeout,
+    onnotice: ignoreNotice,
+  });
+  const db = drizzlePostgres({ client, schema, logger });
+  return {
+    db,
+    kind: "postgres",
+    ping: () => ping(db),
+    close: () => client.end(),
+  };
+}
+
+/**
+ * Drizzle's migrator is not safe to run twice at once (both runs see the same pending migrations), which is
+ * what happens when several gateways start together. A session advisory lock on a single connection makes
+ * them take turns; the later ones then find nothing to apply. Ending the connection releases the lock.
+ */
+async function migratePostgresExclusively(url: string, connectTimeout: number): Promise<void> {
+  const client = postgres(url, { max: 1, connect_timeout: connectTimeout, onnotice: ignoreNotice });
+  try {
+    await client`select pg_advisory_lock(hashtext('mcp-federation-gateway.migrations'))`;
+    await migratePostgres(drizzlePostgres({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.end();
+  }
+}
+
+async function openPglite(dir: string | undefined, logger: Logger | undefined): Promise<RegistryDatabase> {
+  const dataDir = dir ?? "memory://";
+  // PGlite creates only the last path segment itself.
+  if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  try {
+    await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  const db = drizzlePglite({ client, schema, logger });
+  return {
+    db,
+    kind: "pglite",
+    ping: () => ping(db),
+    close: () => client.close(),
+  };
+}
+
+async function ping(db: Database): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
+function queryLogger(onQuery: DatabaseOptions["onQuery"]): Logger | undefined {
+  return onQuery && { logQuery: (query) => onQuery(query) };
+}
+
+/** Builds a postgres:// URL from separate settings (DB_HOST and friends); undefined without a host. */
+export function databaseUrlFromParts(parts: {
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  database?: string;
+}): string | undefined {
+  if (!parts.host) return undefined;
+  const host = parts.host.includes(":") && !parts.host.startsWith("[") ? `[${parts.host}]` : parts.host;
+  const password = parts.password ? `:${encodeURIComponent(parts.password)}` : "";
+  const credentials = parts.username || password ? `${encodeURIComponent(parts.username ?? "")}${password}@` : "";
+  const port = parts.port === undefined ? "" : `:${parts.port}`;
+  const database = parts.database ? `/${encodeURIComponent(parts.database)}` : "";
+  return `postgres://${credentials}${host}${port}${database}`;
+}

@@ -1,0 +1,139 @@
+/**
+ * Registry reads and writes. Services are soft-deleted: a row with deleted_at set is history, and at most one
+ * active service per name and one active tool row per service exist, which the partial unique indexes enforce.
+ * Every write that touches both tables runs in one transaction so no reader sees a service without its tools.
+ */
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "./database.ts";
+import { serviceTools, services, type ToolDefinition } from "./schema.ts";
+
+export type { ToolDefinition };
+
+export interface ServiceRecord {
+  id: string;
+  name: string;
+  url: string;
+  tools: ToolDefinition[];
+  secretHeaders: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class ServiceExistsError extends Error {
+  constructor(readonly serviceName: string) {
+    super(`A service named "${serviceName}" is already registered`);
+    this.name = "ServiceExistsError";
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+/** @throws ServiceExistsError when an active service already has this name. */
+export async function insertService(
+  db: Database,
+  input: { name: string; url: string; tools: ToolDefinition[]; secretHeaders?: string | null },
+): Promise<ServiceRecord> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [service] = await tx
+        .insert(services)
+        .values({ name: input.name, url: input.url, secretHeaders: input.secretHeaders ?? null })
+        .returning();
+      if (!service) throw new Error("insert into services returned no row");
+      await tx.insert(serviceTools).values({ serviceId: service.id, tools: input.tools });
+      return toRecord(service, input.tools);
+    });
+  } catch (error) {
+    if (hasErrorCode(error, UNIQUE_VIOLATION)) throw new ServiceExistsError(input.name);
+    throw error;
+  }
+}
+
+export async function findActiveService(db: Database, name: string): Promise<ServiceRecord | undefined> {
+  const [record] = await selectActiveServices(db).where(and(isNull(services.deletedAt), eq(services.name, name)));
+  return record;
+}
+
+/**
+ * Swaps in a fresh tool list (after a backend re-registers or changes its tools), keeping the old row as history.
+ * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them.
+ * @returns undefined when no active service has this name.
+ */
+export async function replaceServiceTools(
+  db: Database,
+  name: string,
+  input: { url?: string; tools: ToolDefinition[]; secretHeaders?: string | null },
+): Promise<ServiceRecord | undefined> {
+  return db.transaction(async (tx) => {
+    // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
+    const [service] = await tx
+      .update(services)
+      .set({ url: input.url, secretHeaders: input.secretHeaders, updatedAt: sql`now()` })
+      .where(and(eq(services.name, name), isNull(services.deletedAt)))
+      .returning();
+    if (!service) return undefined;
+    await tx
+      .update(serviceTools)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
+    await tx.insert(serviceTools).values({ serviceId: service.id, tools: input.tools });
+    return toRecord(service, input.tools);
+  });
+}
+
+/** @returns false when no active service has this name. */
+export async function softDeleteService(db: Database, name: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [service] = await tx
+      .update(services)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(services.name, name), isNull(services.deletedAt)))
+      .returning({ id: services.id });
+    if (!service) return false;
+    await tx
+      .update(serviceTools)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
+    return true;
+  });
+}
+
+/** Oldest registration first: when two services expose a tool of the same name, the order decides who keeps it. */
+export async function listActiveServices(db: Database): Promise<ServiceRecord[]> {
+  return selectActiveServices(db).where(isNull(services.deletedAt)).orderBy(asc(services.createdAt), asc(services.id));
+}
+
+function selectActiveServices(db: Database) {
+  return db
+    .select({
+      id: services.id,
+      name: services.name,
+      url: services.url,
+      tools: serviceTools.tools,
+      secretHeaders: services.secretHeaders,
+      createdAt: services.createdAt,
+      updatedAt: services.updatedAt,
+    })
+    .from(services)
+    .innerJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)));
+}
+
+function toRecord(service: typeof services.$inferSelect, tools: ToolDefinition[]): ServiceRecord {
+  return {
+    id: service.id,
+    name: service.name,
+    url: service.url,
+    tools,
+    secretHeaders: service.secretHeaders,
+    createdAt: service.createdAt,
+    updatedAt: service.updatedAt,
+  };
+}
+
+// Drizzle wraps driver errors (postgres.js PostgresError, PGlite DatabaseError), both of which carry the SQLSTATE.
+function hasErrorCode(error: unknown, code: string): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ("code" in current && current.code === code) return true;
+  }
+  return false;
+}

@@ -1,0 +1,38 @@
+import { isNull } from "drizzle-orm";
+import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
+export type ToolDefinition = { name: string; [key: string]: unknown };
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
+};
+
+// Rows are soft-deleted, so uniqueness only holds among the active ones: a deleted name can be registered again.
+export const services = pgTable(
+  "services",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    /** Backend credentials, stored encrypted; never logged. */
+    secretHeaders: text("secret_headers"),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt))],
+);
+
+export const serviceTools = pgTable(
+  "service_tools",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serviceId: uuid("service_id")
+      .notNull()
+      .references(() => services.id),
+    tools: jsonb("tools").$type<ToolDefinition[]>().notNull(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("service_tools_active_service_key").on(table.serviceId).where(isNull(table.deletedAt))],
+);

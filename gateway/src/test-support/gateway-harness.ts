@@ -1,0 +1,88 @@
+/**
+ * Starts a real gateway on an ephemeral port for tests, on the given test database and version store,
+ * and connects SDK clients to it.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Server } from "bun";
+import { createGateway, type Gateway, type GatewaySettings } from "../gateway.ts";
+import { silentLogger, type Logger } from "../logger.ts";
+import type { RegistryDatabase } from "../registry/database.ts";
+import { createVersionStore, type VersionStore } from "../catalog/version-store.ts";
+
+export const TEST_API_KEY = "test-api-key";
+export const TEST_BEARER = "mcp-token-123";
+
+export const TEST_SETTINGS: GatewaySettings = {
+  apiKey: TEST_API_KEY,
+  bearerToken: TEST_BEARER,
+  backendBearerToken: TEST_BEARER,
+  maxBodyBytes: 1024 * 1024,
+  catalogPollIntervalMs: 100,
+  toolCallTimeoutMs: 5_000,
+  backendConnectTimeoutMs: 2_000,
+};
+
+export interface RunningGateway {
+  url: string;
+  gateway: Gateway;
+  server: Server<undefined>;
+  /** Admin request with the API key. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** An SDK client connected to this gateway's /mcp. */
+  client(): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: {
+  database: RegistryDatabase;
+  versionStore: VersionStore;
+  settings?: Partial<GatewaySettings>;
+  log?: Logger;
+}): Promise<RunningGateway> {
+  const gateway = await createGateway(
+    { ...TEST_SETTINGS, ...options.settings },
+    { log: options.log ?? silentLogger, database: options.database, versionStore: options.versionStore },
+  );
+  const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
+  const url = `http://127.0.0.1:${server.port}`;
+  const clients: Client[] = [];
+  return {
+    url,
+    gateway,
+    server,
+    admin: (method, path, body) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: { "X-API-Key": TEST_API_KEY, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    async client() {
+      const client = await connectClient(`${url}/mcp`, TEST_BEARER);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      await server.stop(true);
+      await gateway.close();
+    },
+  };
+}
+
+export async function connectClient(mcpUrl: string, token: string): Promise<Client> {
+  const client = new Client({ name: "gateway-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+/** The text of a tool result's first content item. */
+export function firstText(result: object): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content;
+  return content?.[0]?.text ?? "";
+}
+
+/** A version store of its own for one test: on REDIS_URL when set (with a private key prefix), else in-process. */
+export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): VersionStore {
+  return createVersionStore({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
+}
