@@ -74,7 +74,8 @@ describe.concurrent("a tool call quieter than the idle timeout", () => {
 
 /** Reads a child's stdout line by line; `waitFor` skips lines until one matches. */
 function createLineReader(stream: ReadableStream<Uint8Array>) {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   return async function waitFor(pattern: RegExp): Promise<RegExpExecArray> {
     for (;;) {
@@ -87,35 +88,32 @@ function createLineReader(stream: ReadableStream<Uint8Array>) {
       }
       const { done, value } = await reader.read();
       if (done) throw new Error(`output ended before a line matched ${pattern}`);
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
     }
   };
 }
 
 describe("graceful shutdown on SIGTERM", () => {
-  const child = Bun.spawn([process.execPath, new URL("./fixtures/slow-server.ts", import.meta.url).pathname], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-
-  afterAll(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
   test("finishes the in-flight request, refuses new connections and exits 0", async () => {
-    const waitFor = createLineReader(child.stdout);
-    const [, port] = await waitFor(/^listening on port (\d+)$/);
-    const base = `http://127.0.0.1:${port}`;
+    const fixture = new URL("./fixtures/slow-server.ts", import.meta.url).pathname;
+    const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const waitFor = createLineReader(child.stdout);
+      const [, port] = await waitFor(/^listening on port (\d+)$/);
+      const base = `http://127.0.0.1:${port}`;
 
-    const inFlight = postRpc(`${base}/mcp`, sleepCall(7, 3000));
-    await waitFor(/^call started$/);
-    child.kill("SIGTERM");
-    await waitFor(/^SIGTERM received/);
+      const inFlight = postRpc(`${base}/mcp`, sleepCall(7, 3000));
+      await waitFor(/^call started$/);
+      child.kill("SIGTERM");
+      await waitFor(/^SIGTERM received/);
 
-    await expect(fetch(`${base}/health`)).rejects.toThrow();
-    const response = await inFlight;
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: 7, result: { content: [{ type: "text", text: "slept 3000 ms" }] } });
-    expect(await child.exited).toBe(0);
+      await expect(fetch(`${base}/health`)).rejects.toThrow();
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: 7, result: { content: [{ type: "text", text: "slept 3000 ms" }] } });
+      expect(await child.exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   }, SLOW_TEST);
 });

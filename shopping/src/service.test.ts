@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createServiceApp, serve } from "@mcp-federation/mcp-http";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Server } from "bun";
+import { createShoppingServer } from "./mcp-server.ts";
+
+const TOKEN = "shopping-test-token";
+
+let server: Server<undefined>;
+let client: Client;
+let baseUrl: string;
+
+beforeAll(async () => {
+  const app = createServiceApp({ serviceName: "shopping-service", bearerToken: TOKEN, createServer: createShoppingServer });
+  server = serve(app.fetch, { port: 0, hostname: "127.0.0.1", handleSignals: false });
+  baseUrl = `http://127.0.0.1:${server.port}`;
+  client = new Client({ name: "shopping-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL("/mcp", baseUrl), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+  );
+});
+
+afterAll(async () => {
+  await client.close();
+  await server.stop(true);
+});
+
+/** One JSON-RPC POST shaped like the design's curl: no Accept header and no initialize first. */
+function postRpc(body: object, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }): Promise<Response> {
+  return fetch(`${baseUrl}/mcp`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+function textOf(result: Record<string, unknown>): string {
+  const [first] = result.content as { type: string; text: string }[];
+  return first?.text ?? "";
+}
+
+describe("shopping tools over the SDK client", () => {
+  test("lists both tools with input and output schemas", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["getProductById", "searchProducts"]);
+    for (const tool of tools) expect(tool.outputSchema?.type).toBe("object");
+  });
+
+  test("getProductById returns the product as structured content and text", async () => {
+    const result = await client.callTool({ name: "getProductById", arguments: { id: "123" } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ id: "123", name: "Aeron Ergonomic Office Chair", currency: "USD" });
+    expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
+  });
+
+  test("searchProducts filters by name and category and honours the limit", async () => {
+    const byName = await client.callTool({ name: "searchProducts", arguments: { query: "COFFEE" } });
+    const names = (byName.structuredContent as { products: { name: string }[] }).products.map((p) => p.name);
+    expect(names).toEqual(["Pour-Over Coffee Set", "Burr Coffee Grinder"]);
+
+    const limited = await client.callTool({ name: "searchProducts", arguments: { category: "electronics", limit: 2 } });
+    const { products, count } = limited.structuredContent as { products: { category: string }[]; count: number };
+    expect(count).toBe(2);
+    expect(products.every((p) => p.category === "electronics")).toBe(true);
+  });
+
+  test("an unknown id is a tool error that points to searchProducts", async () => {
+    const result = await client.callTool({ name: "getProductById", arguments: { id: "does-not-exist" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("searchProducts");
+  });
+
+  test("invalid arguments are rejected with a validation error", async () => {
+    const result = await client.callTool({ name: "searchProducts", arguments: { limit: "ten" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("Input validation error");
+  });
+});
+
+describe("shopping HTTP contract", () => {
+  test("/health names the service", async () => {
+    const response = await fetch(`${baseUrl}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", service: "shopping-service" });
+  });
+
+  test.each([
+    ["no token", {}],
+    ["a wrong token", { Authorization: "Bearer not-the-token" }],
+  ])("%s gives 401 with a Bearer challenge and a JSON-RPC error", async (_, headers) => {
+    const response = await postRpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, headers);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toStartWith("Bearer");
+    const body = (await response.json()) as { jsonrpc: string; error: { code: number; message: string } };
+    expect(body.jsonrpc).toBe("2.0");
+    expect(body.error.message).toContain("Unauthorized");
+  });
+
+  test("a curl-shaped tools/list gets a plain JSON answer", async () => {
+    const response = await postRpc({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("application/json");
+    const body = (await response.json()) as { id: number; result: { tools: { name: string }[] } };
+    expect(body.id).toBe(1);
+    expect(body.result.tools.map((t) => t.name)).toContain("getProductById");
+  });
+
+  test("a curl-shaped tools/call gets a plain JSON answer", async () => {
+    const response = await postRpc({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("application/json");
+    const body = (await response.json()) as { id: number; result: { structuredContent: { id: string } } };
+    expect(body.id).toBe(2);
+    expect(body.result.structuredContent.id).toBe("123");
+  });
+
+  test("a client that accepts an event stream gets one", async () => {
+    const response = await postRpc(
+      { jsonrpc: "2.0", id: 3, method: "tools/list" },
+      { Authorization: `Bearer ${TOKEN}`, Accept: "application/json, text/event-stream" },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    expect(await response.text()).toContain('"getProductById"');
+  });
+});
