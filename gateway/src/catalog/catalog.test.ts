@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { createCatalog } from "./catalog.ts";
+import { buildSnapshot } from "./catalog-snapshot.ts";
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await insertService(database.db, { name: "alpha", url: "http://alpha.test", tools: [{ name: "find", inputSchema: { type: "object" } }] });
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+describe("reloads", () => {
+  test("a burst of newer versions causes at most one read besides the one running", async () => {
+    let reads = 0;
+    const catalog = createCatalog({
+      loadServices: () => {
+        reads++;
+        return listActiveServices(database.db);
+      },
+    });
+    const burst = Array.from({ length: 50 }, (_, i) => catalog.reload(100 + i));
+    await Promise.all(burst);
+    expect(reads).toBeLessThanOrEqual(2);
+    expect(catalog.snapshot().version).toBe(149);
+    expect(catalog.snapshot().tools.map((t) => t.name)).toEqual(["find"]);
+  });
+
+  test("an old or equal version reads nothing; a forced reload does", async () => {
+    let reads = 0;
+    const catalog = createCatalog({
+      loadServices: () => {
+        reads++;
+        return listActiveServices(database.db);
+      },
+    });
+    await catalog.reload(10);
+    await catalog.reload(10);
+    await catalog.reload(5);
+    expect(reads).toBe(1);
+    await catalog.reload(10, { force: true });
+    expect(reads).toBe(2);
+  });
+
+  test("a failed read keeps the previous snapshot", async () => {
+    let fail = false;
+    const catalog = createCatalog({
+      loadServices: () => (fail ? Promise.reject(new Error("database down")) : listActiveServices(database.db)),
+    });
+    await catalog.reload(1);
+    fail = true;
+    await expect(catalog.reload(2)).rejects.toThrow("database down");
+    expect(catalog.snapshot().version).toBe(1);
+    expect(catalog.snapshot().tools.length).toBe(1);
+  });
+});
+
+describe("tool names", () => {
+  const service = (name: string, tools: string[]): ServiceRecord => ({
+    id: name,
+    name,
+    url: `http://${name}.test`,
+    tools: tools.map((t) => ({ name: t, inputSchema: { type: "object" } })),
+    secretHeaders: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
+
+  test("the first service keeps a bare name; later ones get <service>__<tool>", () => {
+    const snapshot = buildSnapshot([service("a", ["get", "only-a"]), service("b", ["get", "only-b"])], 1);
+    expect(snapshot.tools.map((t) => t.name)).toEqual(["get", "only-a", "b__get", "only-b"]);
+    expect(snapshot.routes.get("b__get")).toEqual({ service: "b", tool: "get" });
+    expect(snapshot.routes.get("get")).toEqual({ service: "a", tool: "get" });
+  });
+
+  test("names already exposed do not change when a service registers later", () => {
+    const before = buildSnapshot([service("a", ["get"]), service("b", ["get"])], 1);
+    const after = buildSnapshot([service("a", ["get"]), service("b", ["get"]), service("c", ["get", "new"])], 2);
+    for (const [name, route] of before.routes) expect(after.routes.get(name)).toEqual(route);
+    expect(after.routes.get("c__get")).toEqual({ service: "c", tool: "get" });
+  });
+
+  test("definitions other than the name pass through untouched", () => {
+    const rich = { name: "get", description: "d", inputSchema: { type: "object", properties: { x: { type: "string" } } }, annotations: { readOnlyHint: true } };
+    const snapshot = buildSnapshot([{ ...service("a", []), tools: [rich] }, { ...service("b", []), tools: [rich] }], 1);
+    expect(snapshot.tools[0]).toBe(rich);
+    expect(snapshot.tools[1]).toEqual({ ...rich, name: "b__get" });
+  });
+});

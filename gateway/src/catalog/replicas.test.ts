@@ -1,0 +1,196 @@
+/**
+ * Several gateways on one registry database and one version store behave as one, and the MCP hot path
+ * never reads the database.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
+import { createTestVersionStore, startGateway, type RunningGateway } from "../test-support/gateway-harness.ts";
+import { isRedisServerInstalled, startRedisServer } from "../test-support/redis-server.ts";
+import { createVersionStore, type VersionStore } from "./version-store.ts";
+
+let shopping: BackendProcess;
+let user: BackendProcess;
+
+beforeAll(async () => {
+  [shopping, user] = await Promise.all([startBackend("shopping"), startBackend("user")]);
+});
+afterAll(async () => {
+  await Promise.all([shopping?.stop(), user?.stop()]);
+});
+
+/** Polls `check` until it holds; fails the test after `attempts` tries instead of hanging. */
+async function eventually(check: () => Promise<boolean>, what: string, attempts = 200): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+async function toolNames(gw: RunningGateway): Promise<string[]> {
+  const client = await gw.client();
+  return (await client.listTools()).tools.map((t) => t.name);
+}
+
+describe("the MCP hot path", () => {
+  test("runs zero database queries in steady state", async () => {
+    const queries: string[] = [];
+    const database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
+    const versions = createTestVersionStore();
+    const gw = await startGateway({ database, versionStore: versions });
+    try {
+      expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+      expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+      const client = await gw.client();
+      await client.listTools();
+      const before = queries.length;
+      expect(before).toBeGreaterThan(0);
+
+      for (let i = 0; i < 50; i++) {
+        const { tools } = await client.listTools();
+        expect(tools.length).toBe(4);
+        const result = await client.callTool({ name: i % 2 ? "getProductById" : "getUserById", arguments: { id: i % 2 ? "123" : "456" } });
+        expect(result.isError).toBeFalsy();
+      }
+      expect(queries.slice(before)).toEqual([]);
+    } finally {
+      await gw.stop();
+      await versions.close();
+      await database.close();
+    }
+  });
+});
+
+/** Two replicas on one database and one store; the store is Redis when REDIS_URL is set. */
+function describeReplicas(label: string, makeStores: () => [VersionStore, VersionStore]) {
+  describe(`two replicas (${label})`, () => {
+    let database: TestDatabase;
+    let stores: [VersionStore, VersionStore];
+    let a: RunningGateway;
+    let b: RunningGateway;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      stores = makeStores();
+      a = await startGateway({ database, versionStore: stores[0] });
+      b = await startGateway({ database, versionStore: stores[1] });
+    });
+    afterAll(async () => {
+      await Promise.all([a?.stop(), b?.stop()]);
+      await Promise.all(stores.map((s) => s.close()));
+      await database?.close();
+    });
+
+    test("a service registered through one is callable through the other", async () => {
+      expect((await a.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+      await eventually(async () => (await toolNames(b)).includes("getProductById"), "B lists shopping's tools");
+      const result = await (await b.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+      expect(result.isError).toBeFalsy();
+    });
+
+    test("an update through one reaches the other, and a delete removes the tools everywhere", async () => {
+      expect((await b.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+      await eventually(async () => (await toolNames(a)).includes("getUserById"), "A lists user's tools");
+      expect((await b.admin("PUT", "/update/user-service")).status).toBe(200);
+      expect((await a.admin("DELETE", "/delete/user-service")).status).toBe(200);
+      await eventually(async () => !(await toolNames(b)).includes("getUserById"), "B dropped user's tools");
+      expect(await toolNames(a)).not.toContain("getUserById");
+    });
+
+    test("concurrent writes through both replicas lose nothing", async () => {
+      const names = Array.from({ length: 8 }, (_, i) => `svc-${i}`);
+      const responses = await Promise.all(
+        names.map((name, i) => (i % 2 ? a : b).admin("POST", "/register", { name, url: i % 3 ? user.url : shopping.url })),
+      );
+      expect(responses.map((r) => r.status)).toEqual(names.map(() => 201));
+      for (const gw of [a, b]) {
+        await eventually(async () => {
+          const known = gw.gateway.catalog.snapshot().services.map((s) => s.name);
+          return names.every((n) => known.includes(n));
+        }, "every replica's catalog has every new service");
+        // Each new service brings two tools, all listed (clashing names get the service prefix).
+        expect((await toolNames(gw)).length).toBe(gw.gateway.catalog.snapshot().services.length * 2);
+      }
+      const listed = (await (await a.admin("GET", "/services")).json()) as { services: { name: string }[] };
+      expect(listed.services.map((s) => s.name)).toEqual(expect.arrayContaining(names));
+    });
+  });
+}
+
+const redisUrl = process.env.REDIS_URL || undefined;
+if (redisUrl) {
+  const prefix = () => `test:${crypto.randomUUID()}:`;
+  describeReplicas("Redis pub/sub", () => {
+    const p = prefix();
+    return [createVersionStore({ redisUrl, keyPrefix: p }), createVersionStore({ redisUrl, keyPrefix: p })];
+  });
+  describeReplicas("Redis polling only", () => {
+    const p = prefix();
+    const pollOnly = (store: VersionStore): VersionStore => ({ ...store, kind: store.kind, subscribe: undefined, current: () => store.current(), bump: () => store.bump(), close: () => store.close() });
+    return [pollOnly(createVersionStore({ redisUrl, keyPrefix: p })), pollOnly(createVersionStore({ redisUrl, keyPrefix: p }))];
+  });
+} else {
+  describeReplicas("shared in-process store", () => {
+    const shared = createTestVersionStore();
+    // Both replicas hold the same store; closing it twice is harmless.
+    return [shared, shared];
+  });
+}
+
+describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
+  test("replicas keep serving, report degraded, and converge when Redis is back", async () => {
+    const redis = await startRedisServer();
+    const database = await createTestDatabase();
+    const prefix = `test:${crypto.randomUUID()}:`;
+    const stores = [createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }), createVersionStore({ redisUrl: redis.url, keyPrefix: prefix })];
+    const a = await startGateway({ database, versionStore: stores[0]! });
+    const b = await startGateway({ database, versionStore: stores[1]! });
+    try {
+      expect((await a.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+      await eventually(async () => (await toolNames(b)).includes("getProductById"), "B lists shopping");
+
+      await redis.stop();
+      // Admin writes still commit; the writer sees its own change at once.
+      expect((await a.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+      expect(await toolNames(a)).toContain("getUserById");
+      for (const gw of [a, b]) {
+        await eventually(async () => ((await (await fetch(`${gw.url}/health`)).json()) as { status: string }).status === "degraded", "health says degraded");
+      }
+      // B still serves what it had.
+      const during = await (await b.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+      expect(during.isError).toBeFalsy();
+
+      await redis.restart();
+      await eventually(async () => (await toolNames(b)).includes("getUserById"), "B converges after Redis returns", 400);
+      await eventually(async () => ((await (await fetch(`${b.url}/health`)).json()) as { status: string }).status === "ok", "B healthy again", 400);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all(stores.map((s) => s.close()));
+      await database.close();
+      await redis.stop();
+    }
+  });
+});
+
+describe("Postgres outage", () => {
+  test("MCP keeps serving from memory and admin routes answer 503", async () => {
+    const database = await createTestDatabase();
+    const versions = createTestVersionStore();
+    const gw = await startGateway({ database, versionStore: versions });
+    try {
+      expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+      await database.close();
+      const result = await (await gw.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+      expect(result.isError).toBeFalsy();
+      const res = await gw.admin("GET", "/services");
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("registry database is unavailable");
+      const health = (await (await fetch(`${gw.url}/health`)).json()) as { status: string; database: string };
+      expect(health).toMatchObject({ status: "degraded", database: "down" });
+    } finally {
+      await gw.stop();
+      await versions.close();
+    }
+  });
+});
