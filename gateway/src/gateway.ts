@@ -3,6 +3,7 @@
  * registry and HTTP app. main.ts serves it; tests build several on real stores.
  */
 import type { Hono } from "hono";
+import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { createCatalog, type Catalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
@@ -12,9 +13,13 @@ import { createBackendPool, type BackendPool } from "./federation/backend-pool.t
 import { discoverTools } from "./federation/discover-tools.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { Logger } from "./logger.ts";
+import { createGatewayMetrics } from "./observability/metrics.ts";
+import { createRequestContext, withRequestId } from "./observability/request-context.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
-import { listActiveServices } from "./registry/queries.ts";
+import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
+import { createBackendCredentials } from "./security/backend-credentials.ts";
+import { createUrlPolicy } from "./security/url-policy.ts";
 
 export interface Gateway {
   app: Hono;
@@ -32,32 +37,45 @@ export type GatewaySettings = Pick<
   GatewayConfig,
   "apiKey" | "bearerToken" | "backendBearerToken" | "maxBodyBytes" | "catalogPollIntervalMs" | "toolCallTimeoutMs" | "backendConnectTimeoutMs"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore">>;
+  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
 
 export interface GatewayParts {
   log: Logger;
   /** Use this database instead of opening one from the settings (tests share a per-file database). */
   database?: RegistryDatabase;
   versionStore?: VersionStore;
+  /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
+  processMetrics?: boolean;
 }
 
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
-  const { log } = parts;
+  const requestContext = createRequestContext();
+  const log = withRequestId(parts.log, requestContext);
   const database =
     parts.database ??
     (await createDatabase({ url: settings.database?.url, pgliteDir: settings.database?.pgliteDir, poolMax: settings.database?.poolMax }));
   const versionStore = parts.versionStore ?? createVersionStore(settings.versionStore ?? {});
-  const backendHeaders = (): Record<string, string> => ({ Authorization: `Bearer ${settings.backendBearerToken}` });
+  const credentials = createBackendCredentials({ secretsKey: settings.secretsKey, bearerToken: settings.backendBearerToken });
+  const targetOf = (service: ServiceRecord): BackendTarget => {
+    try {
+      return { name: service.name, url: service.url, headers: credentials.headersFor(credentials.open(service.secretHeaders)) };
+    } catch (error) {
+      log.error("cannot read the stored headers of a service; calling it without them", { service: service.name, error });
+      return { name: service.name, url: service.url, headers: credentials.headersFor({}) };
+    }
+  };
 
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
     log: log.child({ component: "backends" }),
   });
+  const metrics = createGatewayMetrics({ registry: new Registry(), backends: () => pool.states(), processMetrics: parts.processMetrics });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
     onReload: (next, _previous, durationMs) => {
-      pool.sync(next.services.map((s): BackendTarget => ({ name: s.name, url: s.url, headers: backendHeaders() })));
+      pool.sync(next.services.map(targetOf));
+      metrics.catalogReloaded({ version: next.version, services: next.services.length, tools: next.tools.length, durationMs });
       log.debug("catalog reloaded", { version: next.version, services: next.services.length, tools: next.tools.length, durationMs });
     },
   });
@@ -65,7 +83,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const registry = createRegistryService({
     db: database.db,
     discover: (target) => discoverTools(target, settings.backendConnectTimeoutMs),
-    backendHeaders,
+    credentials,
+    urlPolicy: createUrlPolicy(settings.backendAllowlist ?? []),
     announce: () => sync.announce(),
     log,
   });
@@ -75,12 +94,19 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     apiKey: settings.apiKey,
     bearerToken: settings.bearerToken,
     maxBodyBytes: settings.maxBodyBytes,
+    allowedHosts: settings.allowedHosts ?? [],
     registry,
     catalog,
     pool,
     pingDatabase: () => database.ping(),
     versionStore: { kind: versionStore.kind, degraded: () => sync.degraded },
     log,
+    metrics,
+    requestContext,
+    onToolCall: (call) => {
+      metrics.toolCall(call);
+      log.debug("tool call", call);
+    },
   });
 
   return {

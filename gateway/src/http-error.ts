@@ -52,10 +52,14 @@ export function renderError(c: Context, error: HttpError): Response {
 
 /** Zod issues as `{ path, message }`, the path written like `headers.Authorization`. */
 export function toIssues(error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)",
-    message: issue.message,
-  }));
+  return error.issues.map((issue) => {
+    // A rejected record key says only "Invalid key in record"; the reason is in its nested issues.
+    const nested = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : "";
+    return {
+      path: issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)",
+      message: nested ? `invalid key: ${nested}` : issue.message,
+    };
+  });
 }
 
 export function createErrorHandler(log: Logger): ErrorHandler {

@@ -7,7 +7,7 @@ import { bootstrapServices } from "./registry/bootstrap.ts";
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, json: config.nodeEnv === "production" });
 
-const gateway = await createGateway(config, { log });
+const gateway = await createGateway(config, { log, processMetrics: true });
 const bootstrap = bootstrapServices({ services: config.bootstrapServices, registry: gateway.registry, log });
 
 const server = serve(gateway.app.fetch, {

@@ -20,8 +20,31 @@ export const serviceUrl = z
     return url.username === "" && url.password === "";
   }, "url must not contain credentials; pass them as headers instead");
 
-export const registerBody = z.strictObject({ name: serviceName, url: serviceUrl });
-export const updateBody = z.strictObject({ url: serviceUrl.optional() });
+/** Headers a gateway must control itself, so a registration cannot set them. */
+const RESERVED_HEADERS = new Set([
+  "host", "content-length", "content-type", "accept", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
+  "upgrade", "proxy-authorization", "proxy-connection", "mcp-session-id", "mcp-protocol-version", "last-event-id",
+]);
+
+export const backendHeaders = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, "header names must be HTTP tokens of at most 128 characters")
+      .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), "this header is set by the gateway itself"),
+    z
+      .string()
+      .max(8192, "header values must be at most 8192 characters")
+      .regex(/^[^\r\n\0]*$/, "header values must not contain line breaks"),
+  )
+  .refine((headers) => Object.keys(headers).length <= 32, "at most 32 headers")
+  .describe("Headers sent to this backend, e.g. its own Authorization. Stored encrypted, never returned.");
+
+export const registerBody = z.strictObject({ name: serviceName, url: serviceUrl, headers: backendHeaders.optional() });
+export const updateBody = z.strictObject({
+  url: serviceUrl.optional(),
+  headers: backendHeaders.optional().describe("Replaces the stored headers; {} removes them."),
+});
 
 export type RegisterBody = z.infer<typeof registerBody>;
 export type UpdateBody = z.infer<typeof updateBody>;

@@ -1,5 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 
 export interface BackendTarget {
@@ -11,11 +12,29 @@ export interface BackendTarget {
 
 export const GATEWAY_CLIENT_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
-/** Opens an initialised SDK client to a backend, giving up after `timeoutMs`. */
-export async function connectBackend(target: BackendTarget, timeoutMs: number): Promise<Client> {
+/** Added to our own deadline so that Bun's idle timer (checked in ticks of seconds) always fires after it. */
+const FETCH_IDLE_GRACE_MS = 1000;
+
+/**
+ * Bun's fetch drops a connection that stays quiet for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT), which
+ * would cut a legitimately quiet call when TOOL_CALL_TIMEOUT_MS is longer. Our SDK request timeout is
+ * the deadline that counts (it names the service and resets on progress); Bun's idle timer is set just
+ * behind it, so it only reclaims the socket of a request we already gave up on.
+ */
+export function createBackendFetch(longestQuietMs: number): FetchLike {
+  const timeout = longestQuietMs + FETCH_IDLE_GRACE_MS;
+  return (url, init) => fetch(url, { ...init, timeout });
+}
+
+/**
+ * Opens an initialised SDK client to a backend, giving up after `timeoutMs`. `longestQuietMs` is the
+ * longest a request on this client may wait between two messages (the call timeout).
+ */
+export async function connectBackend(target: BackendTarget, timeoutMs: number, longestQuietMs = timeoutMs): Promise<Client> {
   const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
   const transport = new StreamableHTTPClientTransport(mcpEndpoint(target.url), {
     requestInit: { headers: target.headers },
+    fetch: createBackendFetch(Math.max(timeoutMs, longestQuietMs)),
     // Stateless backends never resume streams; retrying a dead one only delays the failure.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });

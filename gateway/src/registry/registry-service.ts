@@ -5,6 +5,8 @@
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
+import type { BackendCredentials, HeaderMap } from "../security/backend-credentials.ts";
+import type { UrlPolicy } from "../security/url-policy.ts";
 import type { Database } from "./database.ts";
 import {
   findActiveService,
@@ -21,8 +23,8 @@ export interface RegistryServiceDeps {
   db: Database;
   /** Lists a backend's tools; throws when it cannot be reached or does not speak MCP. */
   discover: (target: BackendTarget) => Promise<ToolDefinition[]>;
-  /** Headers the gateway sends to a backend. */
-  backendHeaders: (service: { name: string; url: string }) => Record<string, string>;
+  credentials: BackendCredentials;
+  urlPolicy: UrlPolicy;
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
   log: Logger;
@@ -35,27 +37,31 @@ export interface RegisterResult {
 }
 
 export interface RegistryService {
-  register(input: { name: string; url: string }): Promise<RegisterResult>;
-  update(name: string, input: { url?: string }): Promise<ServiceRecord>;
+  register(input: { name: string; url: string; headers?: HeaderMap }): Promise<RegisterResult>;
+  /** Re-pulls the tools; `url` and `headers` replace the stored ones when given. */
+  update(name: string, input: { url?: string; headers?: HeaderMap }): Promise<ServiceRecord>;
   remove(name: string): Promise<void>;
   list(): Promise<ServiceRecord[]>;
 }
 
 export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
-  const { db, log } = deps;
+  const { db, log, credentials } = deps;
 
-  const discover = async (name: string, url: string): Promise<ToolDefinition[]> => {
+  const discover = async (name: string, url: string, headers: HeaderMap): Promise<ToolDefinition[]> => {
+    const refused = await deps.urlPolicy.check(url);
+    if (refused) throw new HttpError("forbidden", `The gateway does not connect to ${url}: ${refused}`);
     try {
-      return await deps.discover({ name, url, headers: deps.backendHeaders({ name, url }) });
+      return await deps.discover({ name, url, headers: credentials.headersFor(headers) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError("bad_gateway", `Could not list the tools of "${name}" at ${url}: ${reason}`);
     }
   };
 
-  const refresh = async (name: string, url: string): Promise<ServiceRecord> => {
-    const tools = await discover(name, url);
-    const service = await storage(() => replaceServiceTools(db, name, { url, tools }));
+  const refresh = async (name: string, url: string, headers: HeaderMap): Promise<ServiceRecord> => {
+    const secretHeaders = credentials.seal(headers);
+    const tools = await discover(name, url, headers);
+    const service = await storage(() => replaceServiceTools(db, name, { url, tools, secretHeaders }));
     if (!service) throw notFound(name);
     await deps.announce();
     log.info("service updated", { service: name, url, tools: tools.length });
@@ -63,12 +69,13 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
   };
 
   return {
-    async register({ name, url }) {
+    async register({ name, url, headers }) {
       const existing = await storage(() => findActiveService(db, name));
-      if (existing) return { service: await refreshSame(existing, url), created: false };
-      const tools = await discover(name, url);
+      if (existing) return { service: await refreshSame(existing, url, headers), created: false };
+      const secretHeaders = credentials.seal(headers ?? {});
+      const tools = await discover(name, url, headers ?? {});
       try {
-        const service = await storage(() => insertService(db, { name, url, tools }));
+        const service = await storage(() => insertService(db, { name, url, tools, secretHeaders }));
         await deps.announce();
         log.info("service registered", { service: name, url, tools: tools.length });
         return { service, created: true };
@@ -79,10 +86,10 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       }
     },
 
-    async update(name, { url }) {
+    async update(name, { url, headers }) {
       const existing = await storage(() => findActiveService(db, name));
       if (!existing) throw notFound(name);
-      return refresh(name, url ?? existing.url);
+      return refresh(name, url ?? existing.url, headers ?? credentials.open(existing.secretHeaders));
     },
 
     async remove(name) {
@@ -97,9 +104,9 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
 
   // Registering the same name at the same URL again is a refresh, so scripts and the bootstrap can
   // repeat it safely; a different URL is a conflict that needs an explicit update.
-  async function refreshSame(existing: ServiceRecord, url: string): Promise<ServiceRecord> {
+  async function refreshSame(existing: ServiceRecord, url: string, headers: HeaderMap | undefined): Promise<ServiceRecord> {
     if (existing.url !== url) throw conflict(existing.name, existing.url);
-    return refresh(existing.name, url);
+    return refresh(existing.name, url, headers ?? credentials.open(existing.secretHeaders));
   }
 }
 

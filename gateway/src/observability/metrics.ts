@@ -1,0 +1,140 @@
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (never prom-client's global one), so that
+ * several gateways in one process each report their own numbers. Labels come from bounded sets: route
+ * patterns rather than raw paths, registered services and their tools, a fixed list of methods.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { BackendStatus } from "../federation/backend-pool.ts";
+import type { GatewayMcpDeps } from "../mcp/gateway-mcp-server.ts";
+
+export type ToolCallEvent = Parameters<NonNullable<GatewayMcpDeps["onToolCall"]>>[0];
+
+export interface HttpRequestEvent {
+  method: string;
+  /** The matched route pattern (`/update/:name`), never the raw path. */
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+/** What the metrics read of a backend. `circuit` is optional so pools without a breaker report too. */
+export interface ObservedBackend {
+  name: string;
+  status: BackendStatus;
+  circuit?: unknown;
+}
+
+export interface GatewayMetricsDeps {
+  registry: Registry;
+  /** Read at every scrape, so the gauges show the pool as it is, not as it last changed. */
+  backends: () => readonly ObservedBackend[];
+  /**
+   * Also export the process's CPU, memory and event-loop metrics. Only the owner of the process turns
+   * this on: prom-client's event-loop monitor cannot be stopped, so a gateway closed in a test would
+   * leave it running.
+   */
+  processMetrics?: boolean;
+}
+
+export interface GatewayMetrics {
+  registry: Registry;
+  httpRequest(event: HttpRequestEvent): void;
+  toolCall(event: ToolCallEvent): void;
+  catalogReloaded(event: { version: number; services: number; tools: number; durationMs: number }): void;
+}
+
+const PREFIX = "mcp_gateway_";
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const STATUS_VALUE: Record<BackendStatus, number> = { up: 1, down: 0, unknown: -1 };
+/** Tool calls may legitimately run up to the call timeout (30 s by default). */
+const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createGatewayMetrics({ registry, backends, processMetrics = false }: GatewayMetricsDeps): GatewayMetrics {
+  const registers = [registry];
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+
+  const httpRequests = new Counter({
+    name: `${PREFIX}http_requests_total`,
+    help: "HTTP requests answered, by method, matched route and status.",
+    labelNames: ["method", "route", "status"] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: "Time until the response (or the start of its stream) was ready, by method and matched route.",
+    labelNames: ["method", "route"] as const,
+    registers,
+  });
+  const toolCalls = new Counter({
+    name: `${PREFIX}tool_calls_total`,
+    help: "Tool calls routed to backends, by service, backend tool name and outcome (ok, tool_error, unavailable, error).",
+    labelNames: ["service", "tool", "outcome"] as const,
+    registers,
+  });
+  const toolDuration = new Histogram({
+    name: `${PREFIX}tool_call_duration_seconds`,
+    help: "Duration of routed tool calls, by service and backend tool name.",
+    labelNames: ["service", "tool"] as const,
+    buckets: TOOL_CALL_BUCKETS,
+    registers,
+  });
+  const catalogVersion = new Gauge({ name: `${PREFIX}catalog_version`, help: "Version of the catalog this gateway serves.", registers });
+  const catalogServices = new Gauge({ name: `${PREFIX}catalog_services`, help: "Services in the served catalog.", registers });
+  const catalogTools = new Gauge({ name: `${PREFIX}catalog_tools`, help: "Tools in the served catalog.", registers });
+  const catalogReloads = new Counter({ name: `${PREFIX}catalog_reloads_total`, help: "Catalog reloads from the registry.", registers });
+  const reloadDuration = new Histogram({
+    name: `${PREFIX}catalog_reload_duration_seconds`,
+    help: "Duration of catalog reloads from the registry.",
+    registers,
+  });
+  new Gauge({
+    name: `${PREFIX}backend_up`,
+    help: "Last known state of each backend: 1 up, 0 down, -1 not yet known.",
+    labelNames: ["service"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) this.set({ service: backend.name }, STATUS_VALUE[backend.status]);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}backend_circuit_state`,
+    help: "Circuit breaker state of each backend: 1 on the series whose `state` label is the current state.",
+    labelNames: ["service", "state"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of backends()) {
+        const state = circuitStateName(backend.circuit);
+        if (state !== undefined) this.set({ service: backend.name, state }, 1);
+      }
+    },
+  });
+
+  return {
+    registry,
+    httpRequest({ method, route, status, durationMs }) {
+      const known = KNOWN_METHODS.has(method) ? method : "other";
+      httpRequests.inc({ method: known, route, status: String(status) });
+      httpDuration.observe({ method: known, route }, durationMs / 1000);
+    },
+    toolCall({ service, tool, outcome, durationMs }) {
+      toolCalls.inc({ service, tool, outcome });
+      toolDuration.observe({ service, tool }, durationMs / 1000);
+    },
+    catalogReloaded({ version, services, tools, durationMs }) {
+      catalogVersion.set(version);
+      catalogServices.set(services);
+      catalogTools.set(tools);
+      catalogReloads.inc();
+      reloadDuration.observe(durationMs / 1000);
+    },
+  };
+}
+
+/** A circuit reported either as its state name or as an object with a `state` name. */
+function circuitStateName(circuit: unknown): string | undefined {
+  if (typeof circuit === "string") return circuit;
+  const state = (circuit as { state?: unknown } | null | undefined)?.state;
+  return typeof state === "string" ? state : undefined;
+}

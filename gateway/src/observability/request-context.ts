@@ -1,0 +1,63 @@
+/**
+ * The id of the HTTP request being served, carried through async calls so that log lines and calls to
+ * backends made on its behalf can name it without every function passing it along. One context per
+ * gateway, so two gateways in one process keep their requests apart.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { LogFields, Logger } from "../logger.ts";
+
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/** Ids a client may choose: short, and free of anything that could forge a log line or a header. */
+const ACCEPTABLE_ID = /^[\w.-]{1,128}$/;
+
+export interface RequestContext {
+  /** Runs `fn` as the handling of the request `requestId`. */
+  run<T>(requestId: string, fn: () => T): T;
+  /** The id of the request being served, or undefined outside of one. */
+  requestId(): string | undefined;
+}
+
+export function createRequestContext(): RequestContext {
+  const storage = new AsyncLocalStorage<string>();
+  return {
+    run: (requestId, fn) => storage.run(requestId, fn),
+    requestId: () => storage.getStore(),
+  };
+}
+
+/** The client's `X-Request-Id` when it is acceptable, so its logs and ours correlate; otherwise a new one. */
+export function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && ACCEPTABLE_ID.test(header) ? header : crypto.randomUUID();
+}
+
+/** A logger that adds the current request id to every line written while a request is served. */
+export function withRequestId(log: Logger, context: RequestContext): Logger {
+  const add = (fields?: LogFields): LogFields | undefined => {
+    const requestId = context.requestId();
+    return requestId === undefined ? fields : { requestId, ...fields };
+  };
+  return {
+    debug: (message, fields) => log.debug(message, add(fields)),
+    info: (message, fields) => log.info(message, add(fields)),
+    warn: (message, fields) => log.warn(message, add(fields)),
+    error: (message, fields) => log.error(message, add(fields)),
+    child: (fields) => withRequestId(log.child(fields), context),
+  };
+}
+
+/**
+ * Wraps the fetch of a backend client's transport so that it sends the current request id as
+ * `X-Request-Id`: a backend's logs then name the gateway request that caused the call. The id is read
+ * per HTTP request, so one reused client serves many gateway requests correctly.
+ */
+export function fetchWithRequestId(context: RequestContext, inner: FetchLike = fetch): FetchLike {
+  return (url, init) => {
+    const requestId = context.requestId();
+    if (requestId === undefined) return inner(url, init);
+    const headers = new Headers(init?.headers);
+    headers.set(REQUEST_ID_HEADER, requestId);
+    return inner(url, { ...init, headers });
+  };
+}

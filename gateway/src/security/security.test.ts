@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
+import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
+import { createSecretBox } from "./secret-box.ts";
+import { createUrlPolicy } from "./url-policy.ts";
+
+describe("url policy", () => {
+  const open = createUrlPolicy([], async (host) => (host === "sneaky.test" ? ["169.254.169.254"] : ["10.1.2.3"]));
+
+  test.each([
+    "http://169.254.169.254/latest/meta-data",
+    "http://169.254.10.1:8080",
+    "http://[fe80::1]:3000",
+    "http://[fd00:ec2::254]",
+    "http://[::ffff:169.254.169.254]",
+    "http://metadata.google.internal/computeMetadata/v1",
+    "http://100.100.100.200",
+    "http://sneaky.test",
+  ])("always refuses %s", async (url) => {
+    expect(await open.check(url)).toBeString();
+  });
+
+  test("allows ordinary hosts when there is no allowlist", async () => {
+    expect(await open.check("http://shopping-service:3002")).toBeUndefined();
+    expect(await open.check("http://127.0.0.1:3002")).toBeUndefined();
+  });
+
+  test("an allowlist of names and CIDRs narrows it", async () => {
+    const narrow = createUrlPolicy(["shopping-service", "*.svc.cluster.local", "192.168.0.0/16"], async () => ["10.9.9.9"]);
+    expect(await narrow.check("http://shopping-service:3002")).toBeUndefined();
+    expect(await narrow.check("http://user.default.svc.cluster.local")).toBeUndefined();
+    expect(await narrow.check("http://192.168.4.20:3000")).toBeUndefined();
+    expect(await narrow.check("http://other-service:3000")).toContain("BACKEND_ALLOWLIST");
+    expect(await narrow.check("http://10.0.0.1:3000")).toContain("BACKEND_ALLOWLIST");
+  });
+});
+
+describe("secret box", () => {
+  test("round-trips, uses a fresh nonce, and rejects tampering or another key", () => {
+    const box = createSecretBox("a".repeat(64));
+    const sealed = box.seal("Bearer s3cret");
+    expect(sealed).not.toContain("s3cret");
+    expect(box.seal("Bearer s3cret")).not.toBe(sealed);
+    expect(box.open(sealed)).toBe("Bearer s3cret");
+    const parts = sealed.split(".");
+    const tampered = [...parts.slice(0, 3), Buffer.from("Bearer s3creT").toString("base64url")].join(".");
+    expect(() => box.open(tampered)).toThrow();
+    expect(() => createSecretBox("another key entirely").open(sealed)).toThrow();
+  });
+});
+
+describe("through the gateway", () => {
+  const SECRETS_KEY = "test-secrets-key-with-enough-entropy-0123456789";
+  let database: TestDatabase;
+  let versions: VersionStore;
+  let privateUser: BackendProcess;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    [database, privateUser] = await Promise.all([createTestDatabase(), startBackend("user", { MCP_BEARER_TOKEN: "user-own-token" })]);
+    versions = createTestVersionStore();
+    gw = await startGateway({ database, versionStore: versions, settings: { secretsKey: SECRETS_KEY, allowedHosts: ["gateway.example.com"] } });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await privateUser?.stop();
+    await versions?.close();
+    await database?.close();
+  });
+
+  test("a backend with its own credentials needs them, and they are stored encrypted and never shown", async () => {
+    const without = await gw.admin("POST", "/register", { name: "private-user", url: privateUser.url });
+    expect(without.status).toBe(502);
+
+    const res = await gw.admin("POST", "/register", {
+      name: "private-user",
+      url: privateUser.url,
+      headers: { Authorization: "Bearer user-own-token" },
+    });
+    expect(res.status).toBe(201);
+    const text = await res.text();
+    expect(text).not.toContain("user-own-token");
+
+    const result = await (await gw.client()).callTool({ name: "getUserById", arguments: { id: "456" } });
+    expect(result.isError).toBeFalsy();
+
+    const listing = await (await gw.admin("GET", "/services")).text();
+    expect(listing).not.toContain("user-own-token");
+    const rows = await database.db.execute(sql`select secret_headers from services where name = 'private-user'`);
+    const stored = JSON.stringify(rows);
+    expect(stored).toContain("v1.");
+    expect(stored).not.toContain("user-own-token");
+
+    // An update without headers keeps the stored ones.
+    expect((await gw.admin("PUT", "/update/private-user")).status).toBe(200);
+  });
+
+  test("registering headers without SECRETS_KEY is refused rather than stored in clear", async () => {
+    const plain = await startGateway({ database, versionStore: createTestVersionStore() });
+    try {
+      const res = await plain.admin("POST", "/register", { name: "needs-key", url: privateUser.url, headers: { Authorization: "Bearer x" } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("SECRETS_KEY");
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  test("registration refuses metadata addresses", async () => {
+    const res = await gw.admin("POST", "/register", { name: "metadata", url: "http://169.254.169.254" });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("169.254.169.254");
+  });
+
+  test("/mcp refuses foreign Host and Origin headers, allows local and configured ones", async () => {
+    const call = (headers: Record<string, string>) =>
+      fetch(`${gw.url}/mcp`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, ...headers },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+    expect((await call({ Host: "evil.example" })).status).toBe(403);
+    expect((await call({ Origin: "http://evil.example" })).status).toBe(403);
+    expect((await call({ Origin: "null" })).status).toBe(403);
+    expect((await call({ Origin: "http://localhost:5173" })).status).toBe(200);
+    expect((await call({ Host: "gateway.example.com" })).status).toBe(200);
+    const refused = await call({ Host: "evil.example" });
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("ALLOWED_HOSTS");
+  });
+
+  test("a dead backend's failure message names the service but no credentials", async () => {
+    await privateUser.stop();
+    try {
+      const result = await (await gw.client()).callTool({ name: "getUserById", arguments: { id: "456" } });
+      expect(result.isError).toBe(true);
+      expect(firstText(result)).toContain("private-user");
+      expect(firstText(result)).not.toContain("user-own-token");
+    } finally {
+      await privateUser.start();
+    }
+  });
+});
