@@ -53,6 +53,9 @@ const envSchema = z.object({
   TOOL_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   BACKEND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_OPEN_MS: z.coerce.number().int().min(1).default(10_000),
   BACKEND_ALLOWLIST: commaList,
   ALLOWED_HOSTS: commaList,
   SECRETS_KEY: optionalString,
@@ -76,6 +79,12 @@ export interface GatewayConfig {
   toolCallTimeoutMs: number;
   backendConnectTimeoutMs: number;
   healthCheckIntervalMs: number;
+  /** Longest a single health check may take. */
+  healthCheckTimeoutMs: number;
+  /** Consecutive failures (calls or checks) after which a backend's circuit opens. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses calls before one trial may go through. */
+  circuitOpenMs: number;
   backendAllowlist: string[];
   allowedHosts: string[];
   secretsKey?: string;
@@ -123,6 +132,9 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     toolCallTimeoutMs: e.TOOL_CALL_TIMEOUT_MS,
     backendConnectTimeoutMs: e.BACKEND_CONNECT_TIMEOUT_MS,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
+    healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
+    circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+    circuitOpenMs: e.CIRCUIT_OPEN_MS,
     backendAllowlist: e.BACKEND_ALLOWLIST,
     allowedHosts: e.ALLOWED_HOSTS,
     secretsKey: e.SECRETS_KEY,

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "./test-support/test-database.ts";
 import { startBackend, type BackendProcess } from "./test-support/backend-process.ts";
 import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "./test-support/gateway-harness.ts";
 import type { VersionStore } from "./catalog/version-store.ts";
 import { bootstrapServices } from "./registry/bootstrap.ts";
 import { silentLogger } from "./logger.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
 
 let database: TestDatabase;
 let versions: VersionStore;

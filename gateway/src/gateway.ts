@@ -11,6 +11,7 @@ import { createVersionStore, type VersionStore } from "./catalog/version-store.t
 import type { GatewayConfig } from "./config.ts";
 import { createBackendPool, type BackendPool } from "./federation/backend-pool.ts";
 import { discoverTools } from "./federation/discover-tools.ts";
+import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
@@ -35,7 +36,17 @@ export interface Gateway {
 
 export type GatewaySettings = Pick<
   GatewayConfig,
-  "apiKey" | "bearerToken" | "backendBearerToken" | "maxBodyBytes" | "catalogPollIntervalMs" | "toolCallTimeoutMs" | "backendConnectTimeoutMs"
+  | "apiKey"
+  | "bearerToken"
+  | "backendBearerToken"
+  | "maxBodyBytes"
+  | "catalogPollIntervalMs"
+  | "toolCallTimeoutMs"
+  | "backendConnectTimeoutMs"
+  | "healthCheckIntervalMs"
+  | "healthCheckTimeoutMs"
+  | "circuitFailureThreshold"
+  | "circuitOpenMs"
 > &
   Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
 
@@ -68,15 +79,23 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
+    circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     log: log.child({ component: "backends" }),
+  });
+  const healthChecker = createHealthChecker({
+    pool,
+    intervalMs: settings.healthCheckIntervalMs,
+    timeoutMs: settings.healthCheckTimeoutMs,
+    log: log.child({ component: "health-checks" }),
   });
   const metrics = createGatewayMetrics({ registry: new Registry(), backends: () => pool.states(), processMetrics: parts.processMetrics });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
     onReload: (next, _previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
-      metrics.catalogReloaded({ version: next.version, services: next.services.length, tools: next.tools.length, durationMs });
-      log.debug("catalog reloaded", { version: next.version, services: next.services.length, tools: next.tools.length, durationMs });
+      const reload = { version: next.version, services: next.services.length, tools: next.tools.length, durationMs };
+      metrics.catalogReloaded(reload);
+      log.debug("catalog reloaded", reload);
     },
   });
   const sync = createRegistrySync({ store: versionStore, catalog, pollIntervalMs: settings.catalogPollIntervalMs, log });
@@ -89,6 +108,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log,
   });
   await sync.start();
+  // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
+  if (settings.healthCheckIntervalMs > 0) healthChecker.start();
 
   const app = createApp({
     apiKey: settings.apiKey,
@@ -119,6 +140,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     versionStore,
     async close() {
       sync.stop();
+      healthChecker.stop();
       await pool.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
 import { FIXTURE_TOKEN, createSlowServer } from "./fixtures/slow-server.ts";
 import { serve } from "./serve.ts";
 import { createServiceApp } from "./service-app.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
 
 /**
  * Bun rounds idle timeouts up to whole 4-second ticks, so an idle limit of 1 s drops a quiet connection

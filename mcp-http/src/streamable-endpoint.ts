@@ -10,8 +10,10 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const BOTH = "application/json, text/event-stream";
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** True when the client can read an event stream, so a streamed response may be sent. */
 export function acceptsEventStream(request: Request): boolean {
@@ -24,12 +26,19 @@ export function withTransportAccept(request: Request): Request {
   if (accept.includes("application/json") && accept.includes("text/event-stream")) return request;
   const headers = new Headers(request.headers);
   headers.set("accept", BOTH);
-  return new Request(request, { headers });
+  // A body already read (and handed over as parsedBody) cannot be copied, and is not needed.
+  return request.bodyUsed ? new Request(request.url, { method: request.method, headers }) : new Request(request, { headers });
 }
 
 export interface StreamableEndpointOptions {
   /** Largest POST body read, in bytes (the SDK answers 413 above it). */
   maxBodyBytes?: number;
+  /**
+   * Sees every POST body that parsed as JSON-RPC before a server and transport are built for it. It may
+   * answer the request itself (for requests so common that building them costs more than the answer),
+   * or return undefined to leave it to the SDK.
+   */
+  answer?: (message: unknown, request: Request) => Promise<Response> | undefined;
 }
 
 /**
@@ -41,6 +50,10 @@ export async function handleStatelessMcp(
   createServer: () => Server | McpServer,
   options: StreamableEndpointOptions = {},
 ): Promise<Response> {
+  const body = await readMessages(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (body instanceof Response) return body;
+  const answered = body && options.answer?.(body.parsed, request);
+  if (answered) return answered;
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: !acceptsEventStream(request),
@@ -48,7 +61,7 @@ export async function handleStatelessMcp(
   });
   const server = createServer();
   await server.connect(transport);
-  const response = await transport.handleRequest(withTransportAccept(request));
+  const response = await transport.handleRequest(withTransportAccept(request), body === undefined ? undefined : { parsedBody: body.parsed });
   return closeWhenDone(response, () => {
     void transport.close();
     void server.close();
@@ -79,4 +92,37 @@ function closeWhenDone(response: Response, close: () => void): Response {
     },
   });
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * Reads and checks a JSON POST body before the transport sees it, so that each kind of bad message gets
+ * its own JSON-RPC error: -32700 for text that is not JSON, -32600 for JSON that is not a JSON-RPC
+ * message (the SDK reports both as -32700). Other requests (GET, DELETE, non-JSON content types) are
+ * left to the transport, which answers them; undefined means "not read here".
+ */
+async function readMessages(request: Request, maxBytes: number): Promise<{ parsed: unknown } | Response | undefined> {
+  if (request.method !== "POST" || !isJsonContentType(request.headers.get("content-type"))) return undefined;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBytes) return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return rpcError(400, -32700, "Parse error: the body is not valid JSON");
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  if (messages.length === 0 || !messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
+    return rpcError(400, -32600, "Invalid Request: the body is not a JSON-RPC 2.0 message (or batch of messages)");
+  }
+  return { parsed };
+}
+
+function isJsonContentType(header: string | null): boolean {
+  return header !== null && /^application\/json\s*(;|$)/i.test(header.trim());
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
 }

@@ -82,7 +82,13 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
     tools: record.tools.map((t) => t.name),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
-    health: { status: state?.status ?? "unknown", ...(state?.lastError ? { lastError: state.lastError } : {}) },
+    health: {
+      status: state?.status ?? "unknown",
+      circuit: state?.circuit ?? "closed",
+      consecutiveFailures: state?.consecutiveFailures ?? 0,
+      ...(state?.lastError ? { lastError: state.lastError } : {}),
+      ...(state?.lastCheckAt ? { lastCheckAt: state.lastCheckAt } : {}),
+    },
   };
 }
 

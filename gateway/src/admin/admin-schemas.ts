@@ -7,7 +7,8 @@ export const serviceName = z
   .string()
   .min(1, "name must not be empty")
   .max(63, "name must be at most 63 characters")
-  .regex(/^[a-z0-9_-]+$/, "name may contain only lowercase letters, digits, '-' and '_'");
+  .regex(/^[a-z0-9_-]+$/, "name may contain only lowercase letters, digits, '-' and '_'")
+  .describe("Unique name of the service, e.g. shopping-service.");
 
 export const serviceUrl = z
   .string()
@@ -18,7 +19,9 @@ export const serviceUrl = z
     if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === "" && url.password === "";
-  }, "url must not contain credentials; pass them as headers instead");
+  }, "url must not contain credentials; pass them as headers instead")
+  // The refinements above have no JSON Schema form, so the description states them for clients.
+  .describe("Absolute http(s) URL of the service without credentials, e.g. http://localhost:3002 (its MCP endpoint is /mcp unless the URL names a path).");
 
 /** Headers a gateway must control itself, so a registration cannot set them. */
 const RESERVED_HEADERS = new Set([

@@ -2,11 +2,14 @@
  * Bad input, table-driven: every case gets a clear 4xx answer in the API's error shape, and none of
  * them changes the registry or its version.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
 import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
 import { createTestVersionStore, startGateway, TEST_API_KEY, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
 
 let database: TestDatabase;
 let versions: VersionStore;

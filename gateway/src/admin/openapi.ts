@@ -92,7 +92,8 @@ export function createOpenApiDocument() {
       title: "MCP Federation Gateway",
       version: GATEWAY_SERVER_INFO.version,
       description:
-        "Federates the tools of registered MCP services behind one MCP endpoint (`/mcp`). The admin API registers, updates, deletes and lists those services.",
+        "Federates the tools of registered MCP services behind one MCP endpoint (`/mcp`). The admin API registers, updates, deletes and lists those services. " +
+        "Every response carries an `X-Request-Id` header: the request's own when it sent an acceptable one (at most 128 of `[A-Za-z0-9_.-]`), else a generated id.",
     },
     paths: {
       "/register": {

@@ -1,10 +1,14 @@
 /**
  * One reused SDK client per backend, following the catalog: clients of new services open lazily on
- * first use, clients of deleted or moved services close. Also keeps each backend's last known state.
+ * first use, clients of deleted or moved services close. Every call and health check goes through the
+ * backend's circuit breaker, so a dead backend is answered for at once instead of being tried by every
+ * caller, and the pool keeps each backend's last known state for /health, /services and metrics.
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
+import { createCircuitBreaker, type Attempt, type CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
+import { probeHealth } from "./health-probe.ts";
 import { connectBackend, type BackendTarget } from "./mcp-connection.ts";
 import { RawResultSchema } from "./raw-results.ts";
 
@@ -16,6 +20,9 @@ export interface BackendState {
   status: BackendStatus;
   lastError?: string;
   lastChangeAt?: string;
+  circuit: CircuitState;
+  consecutiveFailures: number;
+  lastCheckAt?: string;
 }
 
 /** The backend could not be reached or did not answer in time; the message names the service. */
@@ -38,8 +45,11 @@ export interface BackendPool {
   sync(targets: readonly BackendTarget[]): void;
   /** Sends a JSON-RPC request to the backend and returns its result as sent. */
   request(service: string, method: string, params: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** Records the outcome of an out-of-band check (health probe). */
-  report(service: string, ok: boolean, error?: string): void;
+  /**
+   * Health-checks the backend within `timeoutMs` and books the outcome like a call's. Skipped while
+   * its circuit is open, so a dead backend costs nothing until its cool-down is over.
+   */
+  check(service: string, timeoutMs: number): Promise<void>;
   states(): BackendState[];
   state(service: string): BackendState | undefined;
   close(): Promise<void>;
@@ -48,46 +58,136 @@ export interface BackendPool {
 export interface BackendPoolOptions {
   connectTimeoutMs: number;
   callTimeoutMs: number;
+  circuit: { failureThreshold: number; openMs: number };
   log: Logger;
+}
+
+/**
+ * A client and the calls using it. A client that failed is retired: new calls get a fresh one, and it
+ * closes once its own calls are over, so one failed call does not cut the others short.
+ */
+interface Connection {
+  client: Promise<Client>;
+  inFlight: number;
+  retired: boolean;
 }
 
 interface Entry {
   target: BackendTarget;
-  client?: Promise<Client>;
-  state: BackendState;
+  breaker: CircuitBreaker;
+  connection?: Connection;
+  status: BackendStatus;
+  lastError?: string;
+  lastChangeAt?: string;
+  lastCheckAt?: string;
 }
 
-/** Codes the SDK uses for its own transport failures, as opposed to errors the backend answered with. */
+/** Codes the SDK (and our answer guard) use for transport failures, as opposed to errors the backend answered with. */
 const LOCAL_FAILURE_CODES = new Set<number>([ErrorCode.ConnectionClosed, ErrorCode.RequestTimeout]);
 
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, log }: BackendPoolOptions): BackendPool {
+export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log }: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
+  /** Every client not closed yet, retired ones included, so that close() leaves none behind. */
+  const connections = new Set<Connection>();
 
   const setStatus = (entry: Entry, status: BackendStatus, error?: string) => {
-    if (entry.state.status !== status) {
-      entry.state.lastChangeAt = new Date().toISOString();
+    if (entry.status !== status) {
+      entry.lastChangeAt = new Date().toISOString();
       log.info(`backend ${status}`, { service: entry.target.name, ...(error ? { error } : {}) });
     }
-    entry.state.status = status;
-    entry.state.lastError = error;
+    entry.status = status;
+    entry.lastError = error;
   };
 
-  const drop = (entry: Entry) => {
-    const client = entry.client;
-    entry.client = undefined;
-    void client?.then((c) => c.close()).catch(() => {});
+  const logCircuit = (entry: Entry, state: CircuitState) => {
+    const fields = { service: entry.target.name, consecutiveFailures: entry.breaker.consecutiveFailures };
+    if (state === "open") log.warn("circuit open: calls are refused until the cool-down is over", { ...fields, error: entry.lastError });
+    else log.info(`circuit ${state}`, fields);
   };
 
-  const clientFor = (entry: Entry): Promise<Client> => {
-    if (!entry.client) {
-      entry.client = connectBackend(entry.target, connectTimeoutMs);
-      // A failed connect must not be cached, or the backend could never come back.
-      entry.client.catch(() => {
-        entry.client = undefined;
-      });
+  const newEntry = (target: BackendTarget): Entry => {
+    const entry: Entry = {
+      target,
+      status: "unknown",
+      breaker: createCircuitBreaker({ ...circuit, onChange: (state) => logCircuit(entry, state) }),
+    };
+    return entry;
+  };
+
+  const closeConnection = (connection: Connection) => {
+    connections.delete(connection);
+    void connection.client.then((c) => c.close()).catch(() => {});
+  };
+
+  const retire = (entry: Entry, connection: Connection) => {
+    if (entry.connection === connection) entry.connection = undefined;
+    connection.retired = true;
+    if (connection.inFlight === 0) closeConnection(connection);
+  };
+
+  const openConnection = (entry: Entry): Connection => {
+    const connection: Connection = {
+      client: connectBackend(entry.target, connectTimeoutMs, callTimeoutMs),
+      inFlight: 0,
+      retired: false,
+    };
+    connections.add(connection);
+    // A failed connect must not be cached, or the backend could never come back.
+    connection.client.catch(() => retire(entry, connection));
+    return connection;
+  };
+
+  /** Runs `use` on the backend's client; a transport failure retires that client. */
+  const withClient = async <T>(entry: Entry, use: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const connection = (entry.connection ??= openConnection(entry));
+    connection.inFlight++;
+    try {
+      return await use(await connection.client);
+    } catch (error) {
+      if (classify(error, signal) === "failed") retire(entry, connection);
+      throw error;
+    } finally {
+      connection.inFlight--;
+      if (connection.retired && connection.inFlight === 0) closeConnection(connection);
     }
-    return entry.client;
   };
+
+  /** Books the outcome of one attempt on the breaker and the state; failures become BackendUnavailableError. */
+  const settle = async <T>(entry: Entry, attempt: Attempt, work: Promise<T>, signal?: AbortSignal): Promise<T> => {
+    try {
+      const result = await work;
+      attempt.succeeded();
+      setStatus(entry, "up");
+      return result;
+    } catch (error) {
+      const outcome = classify(error, signal);
+      if (outcome === "abandoned") {
+        attempt.abandoned();
+        throw error;
+      }
+      if (outcome === "answered") {
+        // The backend answered with a protocol error: it is up, and the caller gets its error.
+        attempt.succeeded();
+        setStatus(entry, "up");
+        throw error;
+      }
+      const reason = describeFailure(error);
+      setStatus(entry, "down", reason);
+      attempt.failed();
+      throw new BackendUnavailableError(entry.target.name, reason);
+    }
+  };
+
+  const viewOf = (entry: Entry): BackendState => ({
+    name: entry.target.name,
+    url: entry.target.url,
+    status: entry.status,
+    ...(entry.lastError ? { lastError: entry.lastError } : {}),
+    ...(entry.lastChangeAt ? { lastChangeAt: entry.lastChangeAt } : {}),
+    circuit: entry.breaker.state,
+    consecutiveFailures: entry.breaker.consecutiveFailures,
+    ...(entry.lastCheckAt ? { lastCheckAt: entry.lastCheckAt } : {}),
+  });
 
   return {
     sync(targets) {
@@ -95,56 +195,51 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, log }: Back
       for (const [name, entry] of entries) {
         const next = wanted.get(name);
         if (next && sameTarget(next, entry.target)) continue;
-        drop(entry);
+        if (entry.connection) retire(entry, entry.connection);
         entries.delete(name);
       }
       for (const target of targets) {
-        if (!entries.has(target.name)) {
-          entries.set(target.name, { target, state: { name: target.name, url: target.url, status: "unknown" } });
-        }
+        if (!entries.has(target.name)) entries.set(target.name, newEntry(target));
       }
     },
 
     async request(service, method, params, options = {}) {
       const entry = entries.get(service);
       if (!entry) throw new BackendUnavailableError(service, "it is not registered");
-      try {
-        const client = await clientFor(entry);
-        const result = await client.request({ method, params } as never, RawResultSchema, {
-          signal: options.signal,
-          onprogress: options.onprogress,
-          timeout: callTimeoutMs,
-          resetTimeoutOnProgress: true,
-        });
-        setStatus(entry, "up");
-        return result;
-      } catch (error) {
-        if (error instanceof McpError && !LOCAL_FAILURE_CODES.has(error.code)) {
-          // The backend answered with a protocol error: it is up, and the caller gets its error.
-          setStatus(entry, "up");
-          throw error;
-        }
-        if (options.signal?.aborted) throw error;
-        const reason = describeFailure(error, callTimeoutMs);
-        setStatus(entry, "down", reason);
-        drop(entry);
-        throw new BackendUnavailableError(service, reason);
-      }
+      const attempt = entry.breaker.tryAcquire();
+      if (!attempt) throw new BackendUnavailableError(service, openCircuitReason(entry));
+      const call = withClient(
+        entry,
+        (client) =>
+          client.request({ method, params } as never, RawResultSchema, {
+            signal: options.signal,
+            onprogress: options.onprogress,
+            timeout: callTimeoutMs,
+            resetTimeoutOnProgress: true,
+          }),
+        options.signal,
+      );
+      return settle(entry, attempt, call, options.signal);
     },
 
-    report(service, ok, error) {
+    async check(service, timeoutMs) {
       const entry = entries.get(service);
-      if (entry) setStatus(entry, ok ? "up" : "down", ok ? undefined : error);
+      const attempt = entry?.breaker.tryAcquire();
+      if (!entry || !attempt) return;
+      entry.lastCheckAt = new Date().toISOString();
+      const ping = () => withClient(entry, async (client) => void (await client.ping({ timeout: timeoutMs })));
+      // The outcome is booked on the state; a failed check has no caller to tell.
+      await settle(entry, attempt, probeHealth(entry.target, timeoutMs, ping)).catch(() => {});
     },
 
-    states: () => [...entries.values()].map((e) => ({ ...e.state })),
+    states: () => [...entries.values()].map(viewOf),
     state: (service) => {
       const entry = entries.get(service);
-      return entry ? { ...entry.state } : undefined;
+      return entry ? viewOf(entry) : undefined;
     },
 
     async close() {
-      for (const entry of entries.values()) drop(entry);
+      for (const connection of connections) closeConnection(connection);
       entries.clear();
     },
   };
@@ -154,11 +249,36 @@ function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
   return a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);
 }
 
+/**
+ * What a failed attempt says about the backend: it `answered` with a protocol error (so it is up), the
+ * caller `abandoned` the attempt (so it says nothing), or the backend `failed` to answer.
+ */
+function classify(error: unknown, signal: AbortSignal | undefined): "answered" | "abandoned" | "failed" {
+  if (signal?.aborted) return "abandoned";
+  if (error instanceof McpError && !LOCAL_FAILURE_CODES.has(error.code)) return "answered";
+  return "failed";
+}
+
+function openCircuitReason(entry: Entry): string {
+  const { consecutiveFailures, retryAt } = entry.breaker;
+  const last = entry.lastError ? ` (last error: ${entry.lastError})` : "";
+  const next =
+    retryAt === undefined
+      ? "a trial request is checking whether it is back"
+      : `the gateway tries it again in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`;
+  return `it failed ${consecutiveFailures} times in a row${last}, so calls are not sent to it for now; ${next}`;
+}
+
 /** A short reason a model or operator can act on, without stack traces. */
-export function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `no answer within ${timeoutMs} ms`;
+export function describeFailure(error: unknown): string {
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    const timeout = (error.data as { timeout?: unknown } | undefined)?.timeout;
+    return typeof timeout === "number" ? `timed out: no answer within ${timeout} ms` : "timed out waiting for an answer";
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return error.message.replace(/^MCP error -?\d+: /, "");
   const code = (error as { code?: unknown })?.code;
   if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET") return "the connection was reset";
   if (error instanceof Error) return error.message.replace(/\s+/g, " ").slice(0, 300);
   return String(error);
 }

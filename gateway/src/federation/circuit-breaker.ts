@@ -29,25 +29,32 @@ export interface CircuitBreakerOptions {
   failureThreshold: number;
   openMs: number;
   now?: () => number;
+  /** Told of every change of state, for logs and metrics. */
+  onChange?: (state: CircuitState) => void;
 }
 
-export function createCircuitBreaker({ failureThreshold, openMs, now = Date.now }: CircuitBreakerOptions): CircuitBreaker {
+export function createCircuitBreaker({ failureThreshold, openMs, now = Date.now, onChange }: CircuitBreakerOptions): CircuitBreaker {
   let state: CircuitState = "closed";
   let failures = 0;
   let openedAt = 0;
   let trialOut = false;
 
+  const moveTo = (next: CircuitState) => {
+    if (next === state) return;
+    state = next;
+    onChange?.(next);
+  };
   const open = () => {
-    state = "open";
     openedAt = now();
     trialOut = false;
+    moveTo("open");
   };
 
   const attempt = (trial: boolean): Attempt => ({
     succeeded() {
-      state = "closed";
       failures = 0;
       trialOut = false;
+      moveTo("closed");
     },
     failed() {
       failures++;
@@ -73,7 +80,7 @@ export function createCircuitBreaker({ failureThreshold, openMs, now = Date.now 
       if (state === "closed") return attempt(false);
       if (state === "open") {
         if (now() - openedAt < openMs) return undefined;
-        state = "half-open";
+        moveTo("half-open");
       }
       if (trialOut) return undefined;
       trialOut = true;

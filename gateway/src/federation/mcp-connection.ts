@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { guardAnswer, requestIdOf } from "./answer-guard.ts";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 
 export interface BackendTarget {
@@ -16,14 +17,21 @@ export const GATEWAY_CLIENT_INFO = { name: "mcp-federation-gateway", version: "1
 const FETCH_IDLE_GRACE_MS = 1000;
 
 /**
+ * The fetch the SDK transport uses to reach a backend.
+ *
  * Bun's fetch drops a connection that stays quiet for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT), which
  * would cut a legitimately quiet call when TOOL_CALL_TIMEOUT_MS is longer. Our SDK request timeout is
  * the deadline that counts (it names the service and resets on progress); Bun's idle timer is set just
- * behind it, so it only reclaims the socket of a request we already gave up on.
+ * behind it, so it only reclaims the socket of a request we already gave up on. Answers streamed as
+ * events are guarded, so a backend dying mid-call fails the call at once.
  */
-export function createBackendFetch(longestQuietMs: number): FetchLike {
+function createBackendFetch(longestQuietMs: number): FetchLike {
   const timeout = longestQuietMs + FETCH_IDLE_GRACE_MS;
-  return (url, init) => fetch(url, { ...init, timeout });
+  return async (url, init) => {
+    const response = await fetch(url, { ...init, timeout });
+    const id = requestIdOf(init);
+    return id === undefined ? response : guardAnswer(response, id, init?.signal);
+  };
 }
 
 /**

@@ -71,16 +71,16 @@ describe("gateway metrics", () => {
     expect(sampleValue(text, "mcp_gateway_backend_up", { service: "down-one" })).toBeUndefined();
   });
 
-  test("circuit state is exported whether the pool reports it as a name or as an object", async () => {
+  test("circuit state is one series per backend, labelled with the current state", async () => {
     const metrics = metricsOver([
       { name: "a", status: "down", circuit: "open" },
-      { name: "b", status: "up", circuit: { state: "half_open", failures: 3 } },
-      { name: "c", status: "up", circuit: { failures: 0 } },
+      { name: "b", status: "up", circuit: "half-open" },
+      { name: "c", status: "up" },
     ]);
     const circuits = parseSamples(await metrics.registry.metrics()).filter((s) => s.name === "mcp_gateway_backend_circuit_state");
     expect(circuits).toEqual([
       { name: "mcp_gateway_backend_circuit_state", labels: { service: "a", state: "open" }, value: 1 },
-      { name: "mcp_gateway_backend_circuit_state", labels: { service: "b", state: "half_open" }, value: 1 },
+      { name: "mcp_gateway_backend_circuit_state", labels: { service: "b", state: "half-open" }, value: 1 },
     ]);
   });
 

@@ -17,11 +17,12 @@ export interface HttpRequestEvent {
   durationMs: number;
 }
 
-/** What the metrics read of a backend. `circuit` is optional so pools without a breaker report too. */
+/** What the metrics read of a backend. `circuit` is optional so a pool without breakers reports too. */
 export interface ObservedBackend {
   name: string;
   status: BackendStatus;
-  circuit?: unknown;
+  /** The circuit breaker's state name, e.g. closed, open, half-open. */
+  circuit?: string;
 }
 
 export interface GatewayMetricsDeps {
@@ -104,9 +105,8 @@ export function createGatewayMetrics({ registry, backends, processMetrics = fals
     registers,
     collect() {
       this.reset();
-      for (const backend of backends()) {
-        const state = circuitStateName(backend.circuit);
-        if (state !== undefined) this.set({ service: backend.name, state }, 1);
+      for (const { name, circuit } of backends()) {
+        if (circuit !== undefined) this.set({ service: name, state: circuit }, 1);
       }
     },
   });
@@ -130,11 +130,4 @@ export function createGatewayMetrics({ registry, backends, processMetrics = fals
       reloadDuration.observe(durationMs / 1000);
     },
   };
-}
-
-/** A circuit reported either as its state name or as an object with a `state` name. */
-function circuitStateName(circuit: unknown): string | undefined {
-  if (typeof circuit === "string") return circuit;
-  const state = (circuit as { state?: unknown } | null | undefined)?.state;
-  return typeof state === "string" ? state : undefined;
 }

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { createLogger } from "../logger.ts";
 import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
 import { createTestVersionStore, startGateway, TEST_API_KEY, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
 import { sampleValue } from "./metrics-samples.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
 
 let database: TestDatabase;
 let versions: VersionStore;
@@ -63,6 +66,8 @@ describe("GET /metrics", () => {
     expect(calls("searchProducts", "ok")).toBe(1);
     expect(sampleValue(text, "mcp_gateway_tool_call_duration_seconds_count", { service: "shopping-service", tool: "getProductById" })).toBe(3);
     expect(sampleValue(text, "mcp_gateway_backend_up", { service: "shopping-service" })).toBe(1);
+    expect(sampleValue(text, "mcp_gateway_backend_circuit_state", { service: "shopping-service" })).toBe(1);
+    expect(sampleValue(text, "mcp_gateway_backend_circuit_state", { service: "shopping-service", state: "closed" })).toBe(1);
   });
 
   test("counts HTTP requests by route pattern and status, never by raw path", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,9 @@ import { createScratchDatabase, createTestDatabase, testDatabaseUrl } from "../t
 import { createDatabase, databaseUrlFromParts, type RegistryDatabase } from "./database.ts";
 import { findActiveService, insertService, listActiveServices } from "./queries.ts";
 import { services } from "./schema.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
 
 // Where Drizzle's migrator records what it applied.
 const appliedMigrations = pgSchema("drizzle").table("__drizzle_migrations", { id: serial("id") });

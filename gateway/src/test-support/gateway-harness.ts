@@ -21,6 +21,11 @@ export const TEST_SETTINGS: GatewaySettings = {
   catalogPollIntervalMs: 100,
   toolCallTimeoutMs: 5_000,
   backendConnectTimeoutMs: 2_000,
+  // Off unless a test is about health checks, so that no timer touches the backends behind a test's back.
+  healthCheckIntervalMs: 0,
+  healthCheckTimeoutMs: 1_000,
+  circuitFailureThreshold: 3,
+  circuitOpenMs: 500,
 };
 
 export interface RunningGateway {
@@ -86,3 +91,4 @@ export function firstText(result: object): string {
 export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): VersionStore {
   return createVersionStore({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
+

@@ -1,0 +1,99 @@
+/**
+ * The SDK's HTTP client reads a request's answer from the event stream the backend responds with, but
+ * does not notice when that stream ends without the answer (the backend crashed or dropped the
+ * connection mid-call): the call would sit until its timeout. `guardAnswer` makes such a stream end with
+ * a JSON-RPC error for the request instead, which the SDK hands to the caller at once.
+ */
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+
+type RequestId = string | number;
+
+/** The id of the JSON-RPC request a POST body carries, if it carries exactly one. */
+export function requestIdOf(init: RequestInit | undefined): RequestId | undefined {
+  if (init?.method !== "POST" || typeof init.body !== "string") return undefined;
+  try {
+    const message = JSON.parse(init.body) as { id?: unknown; method?: unknown };
+    if (typeof message.method !== "string") return undefined;
+    return typeof message.id === "string" || typeof message.id === "number" ? message.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `response` as it is, or, for an event stream answering request `id`, a stream that ends with an error
+ * for `id` when the original ends (or breaks) before the answer came. A stream broken by `signal` (we
+ * closed the client ourselves) is passed on as broken.
+ */
+export function guardAnswer(response: Response, id: RequestId, signal?: AbortSignal | null): Response {
+  const type = response.headers.get("content-type") ?? "";
+  if (!response.ok || !response.body || !type.startsWith("text/event-stream")) return response;
+  const reader = response.body.getReader();
+  const scanner = createAnswerScanner(id);
+  const encoder = new TextEncoder();
+
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let reason = "the service closed the connection before answering";
+      try {
+        const { done, value } = await reader.read();
+        if (!done) {
+          scanner.push(value);
+          controller.enqueue(value);
+          return;
+        }
+      } catch (error) {
+        if (signal?.aborted) {
+          controller.error(error);
+          return;
+        }
+        const code = (error as { code?: unknown })?.code;
+        reason = `the connection to the service broke before it answered${typeof code === "string" ? ` (${code})` : ""}`;
+      }
+      if (!scanner.answered) controller.enqueue(encoder.encode(errorEvent(id, reason)));
+      controller.close();
+    },
+    cancel: (why) => reader.cancel(why),
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** An SSE event with a JSON-RPC error; the leading blank line ends any event the backend left half-sent. */
+function errorEvent(id: RequestId, message: string): string {
+  const error = { jsonrpc: "2.0", id, error: { code: ErrorCode.ConnectionClosed, message } };
+  return `\n\nevent: message\ndata: ${JSON.stringify(error)}\n\n`;
+}
+
+/** Follows an event stream just far enough to see whether the answer to `id` went by. */
+function createAnswerScanner(id: RequestId) {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let data: string[] = [];
+  let answered = false;
+
+  const dispatch = () => {
+    if (data.length === 0) return;
+    try {
+      const message = JSON.parse(data.join("\n")) as { id?: unknown; result?: unknown; error?: unknown };
+      if (message.id === id && ("result" in message || "error" in message)) answered = true;
+    } catch {
+      // Not JSON-RPC; the SDK reports it. Only the answer matters here.
+    }
+    data = [];
+  };
+
+  return {
+    get answered() {
+      return answered;
+    },
+    push(chunk: Uint8Array) {
+      if (answered) return;
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split(/\r\n|\r|\n/);
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line === "") dispatch();
+        else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { silentLogger } from "../logger.ts";
+import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
+import { TEST_BEARER } from "../test-support/gateway-harness.ts";
+import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
+
+const CALL_TIMEOUT_MS = 300;
+const OPEN_MS = 100;
+const PROGRESS_STEPS = 12;
+const PROGRESS_EVERY_MS = 50;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** A service with a tool that never answers and one that reports progress for longer than the call timeout. */
+function backend(): FixtureBackend {
+  const fixture = startFixtureBackend(() => {
+    const server = new McpServer({ name: "fixture", version: "1.0.0" });
+    server.registerTool("hang", { description: "Never answers." }, () => new Promise<never>(() => {}));
+    server.registerTool("slowWithProgress", { description: "Reports progress, then answers." }, async (extra) => {
+      for (let step = 1; step <= PROGRESS_STEPS; step++) {
+        await Bun.sleep(PROGRESS_EVERY_MS);
+        const progressToken = extra._meta?.progressToken;
+        if (progressToken !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step } });
+      }
+      return { content: [{ type: "text", text: "done" }] };
+    });
+    return server;
+  });
+  cleanups.push(() => fixture.stop());
+  return fixture;
+}
+
+function poolWith(services: Record<string, string>): BackendPool {
+  const pool = createBackendPool({
+    connectTimeoutMs: 1000,
+    callTimeoutMs: CALL_TIMEOUT_MS,
+    circuit: { failureThreshold: 2, openMs: OPEN_MS },
+    log: silentLogger,
+  });
+  pool.sync(Object.entries(services).map(([name, url]) => ({ name, url, headers: { Authorization: `Bearer ${TEST_BEARER}` } })));
+  cleanups.push(() => pool.close());
+  return pool;
+}
+
+const call = (pool: BackendPool, tool: string, options?: Parameters<BackendPool["request"]>[3]) =>
+  pool.request("svc", "tools/call", { name: tool, arguments: {} }, options);
+
+describe("calls and the circuit", () => {
+  test("failed calls open the circuit; then calls fail at once without a network attempt, until a trial call succeeds", async () => {
+    const fixture = backend();
+    const pool = poolWith({ svc: fixture.url });
+    await fixture.stop();
+
+    for (let i = 0; i < 2; i++) {
+      await expect(pool.request("svc", "ping", {})).rejects.toThrow('Service "svc" is unavailable: connection refused');
+    }
+    expect(pool.state("svc")).toMatchObject({ status: "down", circuit: "open", consecutiveFailures: 2 });
+
+    fixture.start();
+    // The backend is back, but the circuit is still open: the call is refused without reaching it.
+    await expect(pool.request("svc", "ping", {})).rejects.toThrow(/failed 2 times in a row \(last error: connection refused\), so calls are not sent to it/);
+    expect(fixture.paths).toEqual([]);
+    expect(pool.state("svc")?.consecutiveFailures).toBe(2);
+
+    await Bun.sleep(OPEN_MS);
+    expect(await pool.request("svc", "ping", {})).toEqual({});
+    expect(pool.state("svc")).toMatchObject({ status: "up", circuit: "closed", consecutiveFailures: 0 });
+  });
+
+  test("an error the backend answers with is not a failure of the backend", async () => {
+    const pool = poolWith({ svc: backend().url });
+    for (let i = 0; i < 3; i++) await expect(pool.request("svc", "no/such/method", {})).rejects.toThrow(/Method not found/);
+    expect(pool.state("svc")).toMatchObject({ status: "up", circuit: "closed", consecutiveFailures: 0 });
+  });
+
+  test("a call its caller gave up on says nothing about the backend", async () => {
+    const pool = poolWith({ svc: backend().url });
+    const caller = new AbortController();
+    const abandoned = call(pool, "hang", { signal: caller.signal });
+    caller.abort(new Error("caller went away"));
+    await expect(abandoned).rejects.toThrow("caller went away");
+    expect(pool.state("svc")).toMatchObject({ status: "unknown", circuit: "closed", consecutiveFailures: 0 });
+  });
+});
+
+describe("call timeouts", () => {
+  test("a call that gets no answer fails at the timeout without cutting short another call on the same backend", async () => {
+    const pool = poolWith({ svc: backend().url });
+    const progress: number[] = [];
+    const long = call(pool, "slowWithProgress", { onprogress: (p) => progress.push(p.progress) });
+    const hung = call(pool, "hang");
+
+    const failure = await hung.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BackendUnavailableError);
+    expect((failure as Error).message).toBe(`Service "svc" is unavailable: timed out: no answer within ${CALL_TIMEOUT_MS} ms`);
+
+    // The long call outlives the hung one's timeout: its client was retired, not closed under it.
+    const result = await long;
+    expect(result.content).toEqual([{ type: "text", text: "done" }]);
+    expect(progress).toHaveLength(PROGRESS_STEPS);
+    expect(PROGRESS_STEPS * PROGRESS_EVERY_MS).toBeGreaterThan(CALL_TIMEOUT_MS);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * One health check of a backend: `GET /health` for a service registered by its base URL (what our
+ * services and most HTTP services answer), an MCP ping otherwise or when the service has no such route.
+ */
+import { healthEndpoint } from "./backend-endpoint.ts";
+import type { BackendTarget } from "./mcp-connection.ts";
+
+/** Statuses that mean "no health route here", not "unhealthy". */
+const NO_HEALTH_ROUTE = new Set([404, 405]);
+
+const timeoutError = (ms: number) => new Error(`health check got no answer within ${ms} ms`);
+
+/** Resolves when the backend is healthy; rejects with the reason otherwise. Each request gets `timeoutMs`. */
+export async function probeHealth(target: BackendTarget, timeoutMs: number, ping: () => Promise<void>): Promise<void> {
+  const url = healthEndpoint(target.url);
+  if (url) {
+    const response = await fetch(url, { headers: target.headers, signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      throw (error as Error)?.name === "TimeoutError" ? timeoutError(timeoutMs) : error;
+    });
+    await response.body?.cancel();
+    if (response.ok) return;
+    if (!NO_HEALTH_ROUTE.has(response.status)) throw new Error(`health check answered HTTP ${response.status}`);
+  }
+  await withDeadline(ping(), timeoutMs);
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError(ms)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

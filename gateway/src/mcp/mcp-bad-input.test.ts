@@ -1,0 +1,92 @@
+/**
+ * Bad MCP messages, table-driven: each gets the JSON-RPC error the specification names, over HTTP,
+ * and leaves the gateway serving.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
+import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
+
+let database: TestDatabase;
+let versions: VersionStore;
+let shopping: BackendProcess;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
+  versions = createTestVersionStore();
+  gw = await startGateway({ database, versionStore: versions, settings: { maxBodyBytes: 64 * 1024 } });
+  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+});
+afterAll(async () => {
+  await gw?.stop();
+  await shopping?.stop();
+  await versions?.close();
+  await database?.close();
+});
+
+interface Case {
+  name: string;
+  body: string;
+  headers?: Record<string, string>;
+  status: number;
+  /** JSON-RPC error code expected in the body. */
+  code: number;
+}
+
+const rpc = (message: unknown) => JSON.stringify(message);
+
+const cases: Case[] = [
+  { name: "body that is not JSON", body: "{not json", status: 400, code: -32700 },
+  { name: "empty body", body: "", status: 400, code: -32700 },
+  { name: "JSON that is not JSON-RPC", body: rpc({ hello: "world" }), status: 400, code: -32600 },
+  { name: "JSON-RPC of the wrong version", body: rpc({ jsonrpc: "1.0", id: 1, method: "tools/list" }), status: 400, code: -32600 },
+  { name: "a bare number", body: "42", status: 400, code: -32600 },
+  { name: "unknown method", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/explode" }), status: 200, code: -32601 },
+  { name: "tools/call without a name", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/call", params: {} }), status: 200, code: -32602 },
+  { name: "tools/call with arguments of the wrong type", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "getProductById", arguments: "123" } }), status: 200, code: -32602 },
+  { name: "tools/call of an unknown tool", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "nope", arguments: {} } }), status: 200, code: -32602 },
+  { name: "wrong Content-Type", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }), headers: { "Content-Type": "text/plain" }, status: 415, code: -32000 },
+  { name: "body over the limit", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(100_000) } }), status: 413, code: -32000 },
+  { name: "unsupported protocol version header", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }), headers: { "Mcp-Protocol-Version": "1999-01-01" }, status: 400, code: -32000 },
+];
+
+describe("bad MCP messages", () => {
+  test.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, ...c.headers },
+      body: c.body,
+    });
+    expect(res.status).toBe(c.status);
+    const body = (await res.json()) as { jsonrpc: string; error?: { code: number; message: string } };
+    expect(body.jsonrpc).toBe("2.0");
+    expect(body.error?.code).toBe(c.code);
+    expect(body.error?.message.length).toBeGreaterThan(0);
+  });
+
+  test("a batch is answered message by message", async () => {
+    const res = await fetch(`${gw.url}/mcp`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
+      body: rpc([
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { jsonrpc: "2.0", id: 2, method: "tools/explode" },
+      ]),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: number; result?: unknown; error?: { code: number } }[];
+    const byId = new Map((Array.isArray(body) ? body : [body]).map((m) => [m.id, m]));
+    expect(byId.get(1)?.result).toBeDefined();
+    expect(byId.get(2)?.error?.code).toBe(-32601);
+  });
+
+  test("the gateway still serves after all of the above", async () => {
+    const { tools } = await (await gw.client()).listTools();
+    expect(tools.map((t) => t.name)).toContain("getProductById");
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The fast path answers a lone tools/list or tools/call as JSON, with exactly the message the SDK path
+ * sends. A client that reads only event streams still gets the SDK's answer, which is what each fast
+ * answer is compared with.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { VersionStore } from "../catalog/version-store.ts";
+import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
+import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+
+// These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
+setDefaultTimeout(30_000);
+
+let database: TestDatabase;
+let versions: VersionStore;
+let shopping: BackendProcess;
+let user: BackendProcess;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
+  versions = createTestVersionStore();
+  gw = await startGateway({ database, versionStore: versions });
+  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+});
+afterAll(async () => {
+  await gw?.stop();
+  await Promise.all([shopping?.stop(), user?.stop()]);
+  await versions?.close();
+  await database?.close();
+});
+
+const SDK_ACCEPT = "application/json, text/event-stream";
+const STREAM_ONLY = "text/event-stream";
+
+/** POSTs one message; returns the response's content type and the JSON-RPC message it carried, as text. */
+async function exchange(message: object, accept: string): Promise<{ type: string; text: string }> {
+  const response = await fetch(`${gw.url}/mcp`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: accept, Authorization: `Bearer ${TEST_BEARER}` },
+    body: JSON.stringify(message),
+  });
+  expect(response.status).toBe(200);
+  const type = response.headers.get("content-type") ?? "";
+  const body = await response.text();
+  if (!type.startsWith("text/event-stream")) return { type, text: body };
+  const data = /^data: (.*)$/m.exec(body)?.[1];
+  if (data === undefined) throw new Error(`no event in ${body}`);
+  return { type, text: data };
+}
+
+/** The fast answer, checked to be JSON and to equal the SDK's streamed answer byte for byte. */
+async function fastAnswerMatchingSdk(message: object): Promise<any> {
+  const [fast, sdk] = await Promise.all([exchange(message, SDK_ACCEPT), exchange(message, STREAM_ONLY)]);
+  expect(fast.type).toStartWith("application/json");
+  expect(sdk.type).toStartWith("text/event-stream");
+  expect(fast.text).toBe(sdk.text);
+  return JSON.parse(fast.text);
+}
+
+describe("the fast path", () => {
+  test("answers tools/list with the SDK's message and the request's own id", async () => {
+    const answer = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: "list-1", method: "tools/list" });
+    expect(answer.id).toBe("list-1");
+    expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(["getProductById", "searchProducts"]);
+  });
+
+  test("answers tools/call with the SDK's message", async () => {
+    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } };
+    const answer = await fastAnswerMatchingSdk(call);
+    expect(answer.id).toBe(7);
+    expect(answer.result.structuredContent.id).toBe("123");
+  });
+
+  test("passes a tool's own failure through as the SDK does", async () => {
+    const call = { jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "getProductById", arguments: { id: "no-such-product" } } };
+    const answer = await fastAnswerMatchingSdk(call);
+    expect(answer.result.isError).toBe(true);
+  });
+
+  test("answers a backend's protocol error as the SDK does", async () => {
+    // The shopping service rejects an id that is not a string.
+    const call = { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "getProductById", arguments: { id: 123 } } };
+    const answer = await fastAnswerMatchingSdk(call);
+    expect(answer.id).toBe(9);
+    expect(answer.error ?? answer.result?.isError).toBeTruthy();
+  });
+
+  test("lists a newly registered service's tools at once", async () => {
+    const before = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(before.result.tools.map((t: { name: string }) => t.name)).not.toContain("getUserById");
+    expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+    const after = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    expect(after.result.tools.map((t: { name: string }) => t.name)).toContain("getUserById");
+  });
+
+  test("leaves an unknown tool to the SDK, whose error is unchanged", async () => {
+    const call = { jsonrpc: "2.0", id: 10, method: "tools/call", params: { name: "noSuchTool", arguments: {} } };
+    const [viaSdkClient, streamOnly] = await Promise.all([exchange(call, SDK_ACCEPT), exchange(call, STREAM_ONLY)]);
+    expect(viaSdkClient.text).toBe(streamOnly.text);
+    expect(JSON.parse(viaSdkClient.text).error.message).toContain('Unknown tool "noSuchTool"');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Answers the two requests that make up nearly all MCP traffic, a lone tools/list or tools/call, without
+ * the per-request SDK server and transport: building those and their event stream cost several times
+ * what the rest of a gateway hop does (`bun run bench` measures it). The answer is the message the SDK
+ * path would send, byte for byte, as a JSON response, which the streamable HTTP transport allows for
+ * any client that accepts JSON.
+ *
+ * Whatever this path is not sure to answer the same way goes to the SDK as before, errors included:
+ * batches, notifications, other methods, pagination cursors, progress tokens, task requests, unknown
+ * tools, unsupported protocol versions, and clients that read only event streams.
+ */
+import { acceptsEventStream } from "@mcp-federation/mcp-http";
+import { CallToolResultSchema, ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import type { Catalog } from "../catalog/catalog.ts";
+import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
+import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
+
+type RequestId = string | number;
+type Answer = (message: unknown, request: Request) => Promise<Response> | undefined;
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+export function createMcpFastPath(routing: ToolCallRouting): Answer {
+  const toolList = createToolListAnswer(routing.catalog);
+  return (message, request) => {
+    if (!isRequest(message) || !answersAsJson(request)) return undefined;
+    if (message.method === "tools/list" && isEmpty(message.params)) return Promise.resolve(toolList(message.id));
+    if (message.method !== "tools/call") return undefined;
+    const call = plainCall(message.params);
+    if (!call || !routing.catalog.snapshot().routes.has(call.name)) return undefined;
+    return answerToolCall(routing, message.id, call, request.signal);
+  };
+}
+
+/**
+ * The tools/list answer, encoded once per catalog snapshot: with thousands of tools, serialising the
+ * list is most of the work, and only the request id differs between answers.
+ */
+function createToolListAnswer(catalog: Catalog): (id: RequestId) => Response {
+  let encodedFor: CatalogSnapshot | undefined;
+  let head = new Uint8Array();
+  return (id) => {
+    const snapshot = catalog.snapshot();
+    if (snapshot !== encodedFor) {
+      // The SDK sends { result, jsonrpc, id } in this order.
+      head = new TextEncoder().encode(`{"result":${JSON.stringify({ tools: snapshot.tools })},"jsonrpc":"2.0","id":`);
+      encodedFor = snapshot;
+    }
+    return new Response(new Blob([head, `${JSON.stringify(id)}}`]), { headers: JSON_HEADERS });
+  };
+}
+
+/** What the SDK's Server does around the gateway's tools/call handler, minus the transport. */
+async function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, signal: AbortSignal): Promise<Response> {
+  let message: object;
+  try {
+    const result = await routeToolCall(routing, call.name, call.arguments, { signal });
+    const checked = CallToolResultSchema.safeParse(result);
+    if (!checked.success) throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
+    message = { result: checked.data, jsonrpc: "2.0", id };
+  } catch (error) {
+    message = { jsonrpc: "2.0", id, error: errorOf(error) };
+  }
+  return new Response(JSON.stringify(message), { headers: JSON_HEADERS });
+}
+
+/** The JSON-RPC error the SDK's Protocol makes of a thrown error. */
+function errorOf(thrown: unknown): { code: number; message: string; data?: unknown } {
+  const error = (thrown ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
+  return {
+    code: Number.isSafeInteger(error.code) ? (error.code as number) : ErrorCode.InternalError,
+    message: typeof error.message === "string" ? error.message : "Internal error",
+    ...(error.data !== undefined && { data: error.data }),
+  };
+}
+
+interface PlainCall {
+  name: string;
+  arguments?: Record<string, unknown>;
+}
+
+/** Params with a tool name and, optionally, an arguments object, and nothing else (no _meta, no task). */
+function plainCall(params: unknown): PlainCall | undefined {
+  if (!isRecord(params) || typeof params.name !== "string") return undefined;
+  if (params.arguments !== undefined && !isRecord(params.arguments)) return undefined;
+  for (const key in params) if (key !== "name" && key !== "arguments") return undefined;
+  return params as unknown as PlainCall;
+}
+
+function isRequest(message: unknown): message is { id: RequestId; method: string; params?: unknown } {
+  if (!isRecord(message) || message.jsonrpc !== "2.0") return false;
+  return (typeof message.id === "string" || typeof message.id === "number") && typeof message.method === "string";
+}
+
+/**
+ * A JSON answer is what the SDK path would send to a client that does not read event streams, and is
+ * allowed for one that reads both; a client that reads only event streams gets one from the SDK. The
+ * protocol version header is checked as the SDK transport checks it, whose error stays its own.
+ */
+function answersAsJson(request: Request): boolean {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
+  return !acceptsEventStream(request) || (request.headers.get("accept") ?? "").includes("application/json");
+}
+
+function isEmpty(params: unknown): boolean {
+  return params === undefined || (isRecord(params) && Object.keys(params).length === 0);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

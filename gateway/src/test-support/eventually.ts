@@ -1,0 +1,7 @@
+/**
+ * Waits until `condition` holds, polling; for effects a test cannot await directly (a timer's round, a
+ * socket closing). Bounded by the test's own timeout rather than a clock of its own.
+ */
+export async function eventually(condition: () => boolean, pollMs = 10): Promise<void> {
+  while (!condition()) await Bun.sleep(pollMs);
+}
