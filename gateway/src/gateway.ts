@@ -15,7 +15,7 @@ import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
-import { createRequestContext, withRequestId } from "./observability/request-context.ts";
+import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
@@ -79,6 +79,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
+    decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     log: log.child({ component: "backends" }),
   });

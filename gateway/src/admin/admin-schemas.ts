@@ -26,7 +26,7 @@ export const serviceUrl = z
 /** Headers a gateway must control itself, so a registration cannot set them. */
 const RESERVED_HEADERS = new Set([
   "host", "content-length", "content-type", "accept", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-  "upgrade", "proxy-authorization", "proxy-connection", "mcp-session-id", "mcp-protocol-version", "last-event-id",
+  "upgrade", "proxy-authorization", "proxy-connection", "mcp-session-id", "mcp-protocol-version", "last-event-id", "x-request-id",
 ]);
 
 export const backendHeaders = z

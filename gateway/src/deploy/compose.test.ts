@@ -43,7 +43,7 @@ const GATEWAY_VARIABLES = [
   "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_DATABASE", "DB_POOL_MAX", "PGLITE_DIR", "REDIS_URL",
   "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "REDIS_KEY_PREFIX", "CATALOG_POLL_INTERVAL_MS",
   "GATEWAY_SERVICES", "TOOL_CALL_TIMEOUT_MS", "BACKEND_CONNECT_TIMEOUT_MS", "HEALTH_CHECK_INTERVAL_MS",
-  "BACKEND_ALLOWLIST", "ALLOWED_HOSTS", "SECRETS_KEY", "MAX_BODY_BYTES",
+  "HEALTH_CHECK_TIMEOUT_MS", "CIRCUIT_FAILURE_THRESHOLD", "CIRCUIT_OPEN_MS", "BACKEND_ALLOWLIST", "ALLOWED_HOSTS", "SECRETS_KEY", "MAX_BODY_BYTES",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
@@ -142,6 +142,7 @@ describe("compose.yml", () => {
       DB_DATABASE: "mcp_registry",
       REDIS_URL: "redis://redis:6379",
       GATEWAY_SERVICES: "shopping-service=http://shopping-service:3002,user-service=http://user-service:3003",
+      ALLOWED_HOSTS: "mcp-gateway",
     });
   });
 
@@ -153,6 +154,8 @@ describe("compose.yml", () => {
       { name: "shopping-service", url: "http://shopping-service:3002" },
       { name: "user-service", url: "http://user-service:3003" },
     ]);
+    // Containers on the compose network call /mcp by the service name.
+    expect(config.allowedHosts).toContain("mcp-gateway");
     // The backends require the token the gateway sends them.
     for (const name of ["shopping-service", "user-service"]) {
       expect(withDefaults(service(name).environment?.MCP_BEARER_TOKEN ?? "")).toBe(config.backendBearerToken);

@@ -9,6 +9,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { createCircuitBreaker, type Attempt, type CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { connectBackend, type BackendTarget } from "./mcp-connection.ts";
 import { RawResultSchema } from "./raw-results.ts";
 
@@ -57,6 +58,8 @@ export interface BackendPool {
 
 export interface BackendPoolOptions {
   connectTimeoutMs: number;
+  /** Wraps the fetch of every backend client (see connectBackend). */
+  decorateFetch?: (fetch: FetchLike) => FetchLike;
   callTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
   log: Logger;
@@ -85,7 +88,7 @@ interface Entry {
 /** Codes the SDK (and our answer guard) use for transport failures, as opposed to errors the backend answered with. */
 const LOCAL_FAILURE_CODES = new Set<number>([ErrorCode.ConnectionClosed, ErrorCode.RequestTimeout]);
 
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log }: BackendPoolOptions): BackendPool {
+export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, decorateFetch }: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
   /** Every client not closed yet, retired ones included, so that close() leaves none behind. */
   const connections = new Set<Connection>();
@@ -127,7 +130,7 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
 
   const openConnection = (entry: Entry): Connection => {
     const connection: Connection = {
-      client: connectBackend(entry.target, connectTimeoutMs, callTimeoutMs),
+      client: connectBackend(entry.target, connectTimeoutMs, callTimeoutMs, decorateFetch),
       inFlight: 0,
       retired: false,
     };

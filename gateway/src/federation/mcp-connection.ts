@@ -38,11 +38,17 @@ function createBackendFetch(longestQuietMs: number): FetchLike {
  * Opens an initialised SDK client to a backend, giving up after `timeoutMs`. `longestQuietMs` is the
  * longest a request on this client may wait between two messages (the call timeout).
  */
-export async function connectBackend(target: BackendTarget, timeoutMs: number, longestQuietMs = timeoutMs): Promise<Client> {
+export async function connectBackend(
+  target: BackendTarget,
+  timeoutMs: number,
+  longestQuietMs = timeoutMs,
+  /** Wraps every HTTP request to the backend (the gateway adds its request id this way). */
+  decorateFetch: (fetch: FetchLike) => FetchLike = (f) => f,
+): Promise<Client> {
   const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
   const transport = new StreamableHTTPClientTransport(mcpEndpoint(target.url), {
     requestInit: { headers: target.headers },
-    fetch: createBackendFetch(Math.max(timeoutMs, longestQuietMs)),
+    fetch: decorateFetch(createBackendFetch(Math.max(timeoutMs, longestQuietMs))),
     // Stateless backends never resume streams; retrying a dead one only delays the failure.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });

@@ -5,6 +5,8 @@ import { startBackend, type BackendProcess } from "../test-support/backend-proce
 import { createTestVersionStore, startGateway, TEST_API_KEY, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
 import { sampleValue } from "./metrics-samples.ts";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { startFixtureBackend } from "../test-support/fixture-backend.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
@@ -125,6 +127,35 @@ describe("request ids", () => {
     expect(unauthorized.headers.get("x-request-id")).toBe("denied-1");
     const missing = await fetch(`${gw.url}/nowhere`, { headers: { "X-Request-Id": "lost-1" } });
     expect(missing.headers.get("x-request-id")).toBe("lost-1");
+  });
+});
+
+describe("request ids at the backends", () => {
+  test("a routed call sends the gateway's request id to the backend", async () => {
+    const seen: (string | null)[] = [];
+    const fixture = startFixtureBackend(
+      () => {
+        const server = new McpServer({ name: "traced", version: "1.0.0" });
+        server.registerTool("traceMe", { description: "answers ok" }, async () => ({ content: [{ type: "text", text: "ok" }] }));
+        return server;
+      },
+      {
+        intercept: (request) => {
+          if (new URL(request.url).pathname === "/mcp") seen.push(request.headers.get("x-request-id"));
+          return undefined;
+        },
+      },
+    );
+    try {
+      expect((await gw.admin("POST", "/register", { name: "traced", url: fixture.url })).status).toBe(201);
+      seen.length = 0;
+      const res = await mcpCall({ method: "tools/call", params: { name: "traceMe", arguments: {} } }, { "X-Request-Id": "trace-abc-123" });
+      expect(res.status).toBe(200);
+      expect(seen).toContain("trace-abc-123");
+    } finally {
+      expect((await gw.admin("DELETE", "/delete/traced")).status).toBe(200);
+      await fixture.stop();
+    }
   });
 });
 
