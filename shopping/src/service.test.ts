@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createServiceApp, serve } from "@mcp-federation/mcp-http";
+import { describeServiceHttpContract } from "@mcp-federation/mcp-http/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
@@ -28,11 +29,6 @@ afterAll(async () => {
   await client.close();
   await server.stop(true);
 });
-
-/** One JSON-RPC POST shaped like the design's curl: no Accept header and no initialize first. */
-function postRpc(body: object, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }): Promise<Response> {
-  return fetch(`${baseUrl}/mcp`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
-}
 
 function textOf(result: Record<string, unknown>): string {
   const [first] = result.content as { type: string; text: string }[];
@@ -77,50 +73,8 @@ describe("shopping tools over the SDK client", () => {
   });
 });
 
-describe("shopping HTTP contract", () => {
-  test("/health names the service", async () => {
-    const response = await fetch(`${baseUrl}/health`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", service: "shopping-service" });
-  });
-
-  test.each([
-    ["no token", {}],
-    ["a wrong token", { Authorization: "Bearer not-the-token" }],
-  ])("%s gives 401 with a Bearer challenge and a JSON-RPC error", async (_, headers) => {
-    const response = await postRpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }, headers);
-    expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toStartWith("Bearer");
-    const body = (await response.json()) as { jsonrpc: string; error: { code: number; message: string } };
-    expect(body.jsonrpc).toBe("2.0");
-    expect(body.error.message).toContain("Unauthorized");
-  });
-
-  test("a curl-shaped tools/list gets a plain JSON answer", async () => {
-    const response = await postRpc({ jsonrpc: "2.0", id: 1, method: "tools/list" });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toStartWith("application/json");
-    const body = (await response.json()) as { id: number; result: { tools: { name: string }[] } };
-    expect(body.id).toBe(1);
-    expect(body.result.tools.map((t) => t.name)).toContain("getProductById");
-  });
-
-  test("a curl-shaped tools/call gets a plain JSON answer", async () => {
-    const response = await postRpc({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toStartWith("application/json");
-    const body = (await response.json()) as { id: number; result: { structuredContent: { id: string } } };
-    expect(body.id).toBe(2);
-    expect(body.result.structuredContent.id).toBe("123");
-  });
-
-  test("a client that accepts an event stream gets one", async () => {
-    const response = await postRpc(
-      { jsonrpc: "2.0", id: 3, method: "tools/list" },
-      { Authorization: `Bearer ${TOKEN}`, Accept: "application/json, text/event-stream" },
-    );
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
-    expect(await response.text()).toContain('"getProductById"');
-  });
+describeServiceHttpContract({
+  serviceName: "shopping-service",
+  createServer: createShoppingServer,
+  sampleCall: { tool: "getProductById", arguments: { id: "123" }, resultId: "123" },
 });
