@@ -18,6 +18,8 @@ export interface AppDeps {
   apiKey: string;
   bearerToken: string;
   maxBodyBytes: number;
+  /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
+  pageSize: number;
   allowedHosts: readonly string[];
   registry: RegistryService;
   catalog: Catalog;

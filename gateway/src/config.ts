@@ -60,6 +60,7 @@ const envSchema = z.object({
   ALLOWED_HOSTS: commaList,
   SECRETS_KEY: optionalString,
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -89,6 +90,8 @@ export interface GatewayConfig {
   allowedHosts: string[];
   secretsKey?: string;
   maxBodyBytes: number;
+  /** Most entries in one page of tools/list, resources/list, resources/templates/list and prompts/list. */
+  mcpPageSize: number;
 }
 
 /** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
@@ -139,6 +142,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     allowedHosts: e.ALLOWED_HOSTS,
     secretsKey: e.SECRETS_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    mcpPageSize: e.MCP_PAGE_SIZE,
   };
 }
 

@@ -10,7 +10,7 @@ import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.t
 import { createVersionStore, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createBackendPool, type BackendPool } from "./federation/backend-pool.ts";
-import { discoverTools } from "./federation/discover-tools.ts";
+import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { Logger } from "./logger.ts";
@@ -40,6 +40,7 @@ export type GatewaySettings = Pick<
   | "bearerToken"
   | "backendBearerToken"
   | "maxBodyBytes"
+  | "mcpPageSize"
   | "catalogPollIntervalMs"
   | "toolCallTimeoutMs"
   | "backendConnectTimeoutMs"
@@ -102,7 +103,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const sync = createRegistrySync({ store: versionStore, catalog, pollIntervalMs: settings.catalogPollIntervalMs, log });
   const registry = createRegistryService({
     db: database.db,
-    discover: (target) => discoverTools(target, settings.backendConnectTimeoutMs),
+    discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
     credentials,
     urlPolicy: createUrlPolicy(settings.backendAllowlist ?? []),
     announce: () => sync.announce(),
@@ -116,6 +117,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     apiKey: settings.apiKey,
     bearerToken: settings.bearerToken,
     maxBodyBytes: settings.maxBodyBytes,
+    pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
     registry,
     catalog,

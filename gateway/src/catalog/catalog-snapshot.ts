@@ -1,8 +1,10 @@
 /**
- * An immutable view of the registry as the MCP hot path needs it: the exposed tool list, the routing
- * table and the services, built once per registry version so requests only read memory.
+ * An immutable view of the registry as the MCP hot path needs it: the exposed tools, resources,
+ * resource templates and prompts, their routing and the services, built once per registry version so
+ * requests only read memory.
  */
-import type { ServiceRecord, ToolDefinition } from "../registry/queries.ts";
+import type { PromptDefinition, ServiceRecord, ToolDefinition } from "../registry/queries.ts";
+import { buildResourceRoutes, type ResourceRoutes } from "./resource-routes.ts";
 
 export interface ToolRoute {
   /** Registered service name that owns the tool. */
@@ -11,12 +13,22 @@ export interface ToolRoute {
   tool: string;
 }
 
-export interface CatalogSnapshot {
+export interface PromptRoute {
+  /** Registered service name that owns the prompt. */
+  service: string;
+  /** The prompt's name at that service. */
+  prompt: string;
+}
+
+export interface CatalogSnapshot extends ResourceRoutes {
   version: number;
   services: readonly ServiceRecord[];
   /** Tool definitions as clients see them: the backend's JSON untouched except for the exposed name. */
   tools: readonly ToolDefinition[];
   routes: ReadonlyMap<string, ToolRoute>;
+  /** Prompt definitions as clients see them, named by the same rule as tools. */
+  prompts: readonly PromptDefinition[];
+  promptRoutes: ReadonlyMap<string, PromptRoute>;
 }
 
 /** Separator of `<service>__<tool>`, the name a tool gets when another service already has its name. */
@@ -24,26 +36,45 @@ export const QUALIFIED_SEPARATOR = "__";
 
 /**
  * Builds the snapshot. `services` must be ordered by registration time: the earliest service keeps a
- * bare tool name, later ones get the qualified name, so names already exposed never change when a
- * service registers.
+ * bare tool or prompt name, later ones get the qualified name, so names already exposed never change
+ * when a service registers. Resources are routed by URI (see resource-routes.ts).
  */
 export function buildSnapshot(services: readonly ServiceRecord[], version: number): CatalogSnapshot {
-  const routes = new Map<string, ToolRoute>();
-  const tools: ToolDefinition[] = [];
-  for (const service of services) {
-    for (const definition of service.tools) {
-      const exposed = exposedName(routes, service.name, definition.name);
-      if (exposed === undefined) continue;
-      routes.set(exposed, { service: service.name, tool: definition.name });
-      tools.push(exposed === definition.name ? definition : { ...definition, name: exposed });
-    }
-  }
-  return { version, services, tools, routes };
+  const tools = exposeByName(services, (service) => service.tools, (service, tool): ToolRoute => ({ service, tool }));
+  const prompts = exposeByName(services, (service) => service.prompts, (service, prompt): PromptRoute => ({ service, prompt }));
+  return {
+    version,
+    services,
+    tools: tools.exposed,
+    routes: tools.routes,
+    prompts: prompts.exposed,
+    promptRoutes: prompts.routes,
+    ...buildResourceRoutes(services),
+  };
 }
 
-function exposedName(taken: ReadonlyMap<string, ToolRoute>, service: string, tool: string): string | undefined {
-  if (!taken.has(tool)) return tool;
-  const qualified = `${service}${QUALIFIED_SEPARATOR}${tool}`;
+/** Names one kind of definition across all services and maps each exposed name to its route. */
+function exposeByName<D extends { name: string }, R>(
+  services: readonly ServiceRecord[],
+  definitionsOf: (service: ServiceRecord) => readonly D[],
+  routeOf: (service: string, name: string) => R,
+): { exposed: D[]; routes: Map<string, R> } {
+  const routes = new Map<string, R>();
+  const exposed: D[] = [];
+  for (const service of services) {
+    for (const definition of definitionsOf(service)) {
+      const name = exposedName(routes, service.name, definition.name);
+      if (name === undefined) continue;
+      routes.set(name, routeOf(service.name, definition.name));
+      exposed.push(name === definition.name ? definition : { ...definition, name });
+    }
+  }
+  return { exposed, routes };
+}
+
+function exposedName(taken: ReadonlyMap<string, unknown>, service: string, name: string): string | undefined {
+  if (!taken.has(name)) return name;
+  const qualified = `${service}${QUALIFIED_SEPARATOR}${name}`;
   // Only a backend that itself lists both "x" and "<service>__x" can get here; the later one is dropped.
   return taken.has(qualified) ? undefined : qualified;
 }

@@ -68,6 +68,9 @@ describe("tool names", () => {
     name,
     url: `http://${name}.test`,
     tools: tools.map((t) => ({ name: t, inputSchema: { type: "object" } })),
+    resources: [],
+    resourceTemplates: [],
+    prompts: [],
     secretHeaders: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
@@ -92,5 +95,64 @@ describe("tool names", () => {
     const snapshot = buildSnapshot([{ ...service("a", []), tools: [rich] }, { ...service("b", []), tools: [rich] }], 1);
     expect(snapshot.tools[0]).toBe(rich);
     expect(snapshot.tools[1]).toEqual({ ...rich, name: "b__get" });
+  });
+});
+
+describe("prompts and resources", () => {
+  const service = (name: string, lists: Partial<Pick<ServiceRecord, "resources" | "resourceTemplates" | "prompts">>): ServiceRecord => ({
+    id: name,
+    name,
+    url: `http://${name}.test`,
+    tools: [],
+    resources: [],
+    resourceTemplates: [],
+    prompts: [],
+    ...lists,
+    secretHeaders: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
+
+  test("prompts are named like tools: the first service keeps the bare name, later ones get <service>__<prompt>", () => {
+    const greet = { name: "greet", arguments: [{ name: "who", required: true }] };
+    const snapshot = buildSnapshot([service("a", { prompts: [greet] }), service("b", { prompts: [greet, { name: "only-b" }] })], 1);
+    expect(snapshot.prompts.map((p) => p.name)).toEqual(["greet", "b__greet", "only-b"]);
+    expect(snapshot.prompts[0]).toBe(greet);
+    expect(snapshot.prompts[1]).toEqual({ ...greet, name: "b__greet" });
+    expect(snapshot.promptRoutes.get("b__greet")).toEqual({ service: "b", prompt: "greet" });
+    expect(snapshot.promptRoutes.get("greet")).toEqual({ service: "a", prompt: "greet" });
+  });
+
+  test("a URI listed by two services belongs to the earlier one and is listed once", () => {
+    const readme = { uri: "docs://readme", name: "readme" };
+    const snapshot = buildSnapshot(
+      [service("a", { resources: [readme] }), service("b", { resources: [{ ...readme, name: "b's readme" }, { uri: "docs://b", name: "b" }] })],
+      1,
+    );
+    expect(snapshot.resources).toEqual([readme, { uri: "docs://b", name: "b" }]);
+    expect(snapshot.resourceOwner("docs://readme")).toBe("a");
+    expect(snapshot.resourceOwner("docs://b")).toBe("b");
+  });
+
+  test("an unlisted URI goes to the first service whose template matches it", () => {
+    const snapshot = buildSnapshot(
+      [
+        service("a", { resources: [{ uri: "notes://pinned", name: "pinned" }], resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }] }),
+        service("b", {
+          resourceTemplates: [
+            { uriTemplate: "users://{id}/profile", name: "duplicate" },
+            { uriTemplate: "notes://{slug}", name: "note" },
+            { uriTemplate: "broken://{unclosed", name: "broken" },
+          ],
+        }),
+      ],
+      1,
+    );
+    expect(snapshot.resourceTemplates.map((t) => t.name)).toEqual(["profile", "note"]);
+    expect(snapshot.resourceOwner("users://42/profile")).toBe("a");
+    expect(snapshot.resourceOwner("notes://pinned")).toBe("a");
+    expect(snapshot.resourceOwner("notes://other")).toBe("b");
+    expect(snapshot.resourceOwner("users://42/settings")).toBeUndefined();
+    expect(snapshot.resourceOwner("broken://x")).toBeUndefined();
   });
 });

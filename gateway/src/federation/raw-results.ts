@@ -9,4 +9,19 @@ export const RawToolListSchema = z.looseObject({
   nextCursor: z.string().optional(),
 });
 
+export const RawResourceListSchema = z.looseObject({
+  resources: z.array(z.looseObject({ uri: z.string() })),
+  nextCursor: z.string().optional(),
+});
+
+export const RawResourceTemplateListSchema = z.looseObject({
+  resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string() })),
+  nextCursor: z.string().optional(),
+});
+
+export const RawPromptListSchema = z.looseObject({
+  prompts: z.array(z.looseObject({ name: z.string() })),
+  nextCursor: z.string().optional(),
+});
+
 export const RawResultSchema = z.looseObject({});

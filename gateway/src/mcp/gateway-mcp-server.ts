@@ -6,6 +6,8 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { listPage } from "./list-pages.ts";
+import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
 
@@ -15,18 +17,22 @@ export interface GatewayMcpDeps extends ToolCallRouting {
    * costs more than the rest of a request.
    */
   jsonSchemaValidator: jsonSchemaValidator;
+  /** Most entries in one page of a list (MCP_PAGE_SIZE). */
+  pageSize: number;
 }
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
-export function createGatewayMcpServer({ jsonSchemaValidator, ...routing }: GatewayMcpDeps): Server {
+export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, ...routing }: GatewayMcpDeps): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
-    capabilities: { tools: { listChanged: true } },
-    instructions: "Tools federated from several MCP services. A tool named <service>__<tool> belongs to that service.",
+    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+    instructions:
+      "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.",
   });
 
-  setValidatedHandler(server, ListToolsRequestSchema, () => ({ tools: routing.catalog.snapshot().tools }));
+  setValidatedHandler(server, ListToolsRequestSchema, (request) => listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize));
+  setResourceAndPromptHandlers(server, { ...routing, pageSize });
 
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args, _meta } = request.params;

@@ -4,7 +4,7 @@ import { createGzipWithSuffix } from "./gzip-with-suffix.ts";
 
 const encoder = new TextEncoder();
 
-function joined(parts: Uint8Array[]): Uint8Array {
+function joined(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -13,7 +13,7 @@ const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff);
 const MAX_SUFFIX_BYTES = 0xffff;
 
 /** Returns the gzip body of `prefix` + `suffix` as parts to send in order, or undefined for a suffix too long for it. */
-export type GzipWithSuffix = (suffix: Uint8Array) => Uint8Array[] | undefined;
+export type GzipWithSuffix = (suffix: Uint8Array) => Uint8Array<ArrayBuffer>[] | undefined;
 
 export function createGzipWithSuffix(prefix: Uint8Array): GzipWithSuffix {
   // A sync flush ends the deflate data on a byte boundary without marking a final block.

@@ -66,6 +66,24 @@ describe("the fast path", () => {
     expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(["getProductById", "searchProducts"]);
   });
 
+  test("compresses the list for clients that accept gzip, and only for them", async () => {
+    const list = async (acceptEncoding: string) => {
+      const response = await fetch(`${gw.url}/mcp`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, "Accept-Encoding": acceptEncoding },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }),
+      });
+      return { encoding: response.headers.get("content-encoding"), vary: response.headers.get("vary"), text: await response.text() };
+    };
+    const [gzip, identity, refused] = await Promise.all([list("br, gzip;q=0.8"), list("identity"), list("gzip;q=0")]);
+    expect(gzip.encoding).toBe("gzip");
+    expect(identity.encoding).toBeNull();
+    expect(refused.encoding).toBeNull();
+    expect(gzip.vary).toBe("Accept-Encoding");
+    expect(gzip.text).toBe(identity.text);
+    expect(JSON.parse(gzip.text).id).toBe(3);
+  });
+
   test("answers tools/call with the SDK's message", async () => {
     const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } };
     const answer = await fastAnswerMatchingSdk(call);

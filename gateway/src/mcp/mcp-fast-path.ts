@@ -14,6 +14,7 @@ import { CallToolResultSchema, ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS 
 import type { Catalog } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
+import { listPage } from "./list-pages.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
 type RequestId = string | number;
@@ -23,8 +24,8 @@ const JSON_HEADERS = { "Content-Type": "application/json" };
 const LIST_HEADERS = { ...JSON_HEADERS, Vary: "Accept-Encoding" };
 const GZIP_LIST_HEADERS = { ...LIST_HEADERS, "Content-Encoding": "gzip" };
 
-export function createMcpFastPath(routing: ToolCallRouting): Answer {
-  const toolList = createToolListAnswer(routing.catalog);
+export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number }): Answer {
+  const toolList = createToolListAnswer(routing.catalog, routing.pageSize);
   return (message, request) => {
     if (!isRequest(message) || !answersAsJson(request)) return undefined;
     if (message.method === "tools/list" && isEmpty(message.params)) return Promise.resolve(toolList(message.id, request));
@@ -41,7 +42,7 @@ export function createMcpFastPath(routing: ToolCallRouting): Answer {
  * get it compressed (also once per snapshot): a large list shrinks about eighty-fold, which saves more
  * time than their decoding costs even over loopback.
  */
-function createToolListAnswer(catalog: Catalog): (id: RequestId, request: Request) => Response {
+function createToolListAnswer(catalog: Catalog, pageSize: number): (id: RequestId, request: Request) => Response {
   const encoder = new TextEncoder();
   let encodedFor: CatalogSnapshot | undefined;
   let head = new Uint8Array();
@@ -49,8 +50,8 @@ function createToolListAnswer(catalog: Catalog): (id: RequestId, request: Reques
   return (id, request) => {
     const snapshot = catalog.snapshot();
     if (snapshot !== encodedFor) {
-      // The SDK sends { result, jsonrpc, id } in this order.
-      head = encoder.encode(`{"result":${JSON.stringify({ tools: snapshot.tools })},"jsonrpc":"2.0","id":`);
+      // The SDK sends { result, jsonrpc, id } in this order; the result is the first page, as the SDK path's.
+      head = encoder.encode(`{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`);
       gzip = undefined;
       encodedFor = snapshot;
     }

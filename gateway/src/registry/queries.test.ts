@@ -144,6 +144,40 @@ describe("tools", () => {
   });
 });
 
+describe("resources, resource templates and prompts", () => {
+  const capabilities = {
+    resources: [{ uri: "docs://readme", name: "readme", mimeType: "text/markdown" }],
+    resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }],
+    prompts: [{ name: "greet", arguments: [{ name: "who", required: true }] }],
+  };
+
+  test("are stored beside the tools and listed with them in one query", async () => {
+    const inserted = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
+    queries.length = 0;
+
+    const [listed] = await listActiveServices(database.db);
+
+    expect(listed).toEqual(inserted);
+    expect(listed).toMatchObject({ tools: [getProduct], ...capabilities });
+    expect(queries).toHaveLength(1);
+  });
+
+  test("are empty lists when a write leaves them out", async () => {
+    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
+
+    expect(await findActiveService(database.db, "shopping")).toMatchObject({ resources: [], resourceTemplates: [], prompts: [] });
+  });
+
+  test("are replaced together with the tools", async () => {
+    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
+
+    const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers], prompts: [{ name: "other" }] });
+
+    expect(replaced).toMatchObject({ tools: [searchUsers], resources: [], resourceTemplates: [], prompts: [{ name: "other" }] });
+    expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
+  });
+});
+
 describe("listActiveServices", () => {
   test("lists active services, oldest registration first, in one query", async () => {
     for (const name of ["user", "shopping", "billing", "search"]) {

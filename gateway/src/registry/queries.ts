@@ -5,15 +5,25 @@
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.ts";
-import { serviceTools, services, type ToolDefinition } from "./schema.ts";
+import { serviceTools, services, type PromptDefinition, type ResourceDefinition, type ResourceTemplateDefinition, type ToolDefinition } from "./schema.ts";
 
-export type { ToolDefinition };
+export type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
 
-export interface ServiceRecord {
+/** Everything a backend listed at discovery, stored together in its service_tools row. */
+export interface ServiceCapabilities {
+  tools: ToolDefinition[];
+  resources: ResourceDefinition[];
+  resourceTemplates: ResourceTemplateDefinition[];
+  prompts: PromptDefinition[];
+}
+
+/** What a write stores: the tools, and the other lists when the backend has them (stored as [] otherwise). */
+export type CapabilitiesInput = Pick<ServiceCapabilities, "tools"> & Partial<ServiceCapabilities>;
+
+export interface ServiceRecord extends ServiceCapabilities {
   id: string;
   name: string;
   url: string;
-  tools: ToolDefinition[];
   secretHeaders: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -31,7 +41,7 @@ const UNIQUE_VIOLATION = "23505";
 /** @throws ServiceExistsError when an active service already has this name. */
 export async function insertService(
   db: Database,
-  input: { name: string; url: string; tools: ToolDefinition[]; secretHeaders?: string | null },
+  input: { name: string; url: string; secretHeaders?: string | null } & CapabilitiesInput,
 ): Promise<ServiceRecord> {
   try {
     return await db.transaction(async (tx) => {
@@ -40,8 +50,9 @@ export async function insertService(
         .values({ name: input.name, url: input.url, secretHeaders: input.secretHeaders ?? null })
         .returning();
       if (!service) throw new Error("insert into services returned no row");
-      await tx.insert(serviceTools).values({ serviceId: service.id, tools: input.tools });
-      return toRecord(service, input.tools);
+      const capabilities = completeCapabilities(input);
+      await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
+      return toRecord(service, capabilities);
     });
   } catch (error) {
     if (hasErrorCode(error, UNIQUE_VIOLATION)) throw new ServiceExistsError(input.name);
@@ -55,14 +66,14 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 }
 
 /**
- * Swaps in a fresh tool list (after a backend re-registers or changes its tools), keeping the old row as history.
+ * Swaps in fresh lists (after a backend re-registers or changes its tools), keeping the old row as history.
  * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them.
  * @returns undefined when no active service has this name.
  */
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: { url?: string; tools: ToolDefinition[]; secretHeaders?: string | null },
+  input: { url?: string; secretHeaders?: string | null } & CapabilitiesInput,
 ): Promise<ServiceRecord | undefined> {
   return db.transaction(async (tx) => {
     // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
@@ -76,8 +87,9 @@ export async function replaceServiceTools(
       .update(serviceTools)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
-    await tx.insert(serviceTools).values({ serviceId: service.id, tools: input.tools });
-    return toRecord(service, input.tools);
+    const capabilities = completeCapabilities(input);
+    await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
+    return toRecord(service, capabilities);
   });
 }
 
@@ -110,6 +122,9 @@ function selectActiveServices(db: Database) {
       name: services.name,
       url: services.url,
       tools: serviceTools.tools,
+      resources: serviceTools.resources,
+      resourceTemplates: serviceTools.resourceTemplates,
+      prompts: serviceTools.prompts,
       secretHeaders: services.secretHeaders,
       createdAt: services.createdAt,
       updatedAt: services.updatedAt,
@@ -118,12 +133,16 @@ function selectActiveServices(db: Database) {
     .innerJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)));
 }
 
-function toRecord(service: typeof services.$inferSelect, tools: ToolDefinition[]): ServiceRecord {
+function completeCapabilities(input: CapabilitiesInput): ServiceCapabilities {
+  return { tools: input.tools, resources: input.resources ?? [], resourceTemplates: input.resourceTemplates ?? [], prompts: input.prompts ?? [] };
+}
+
+function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCapabilities): ServiceRecord {
   return {
     id: service.id,
     name: service.name,
     url: service.url,
-    tools,
+    ...capabilities,
     secretHeaders: service.secretHeaders,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,

@@ -1,6 +1,7 @@
 /**
  * The registry's write operations as the admin API and the bootstrap use them: discover a backend's
- * tools, store them, then announce the change so every replica reloads its catalog.
+ * tools, resources and prompts, store them, then announce the change so every replica reloads its
+ * catalog.
  */
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
@@ -15,14 +16,14 @@ import {
   replaceServiceTools,
   ServiceExistsError,
   softDeleteService,
+  type ServiceCapabilities,
   type ServiceRecord,
-  type ToolDefinition,
 } from "./queries.ts";
 
 export interface RegistryServiceDeps {
   db: Database;
-  /** Lists a backend's tools; throws when it cannot be reached or does not speak MCP. */
-  discover: (target: BackendTarget) => Promise<ToolDefinition[]>;
+  /** Lists a backend's tools, resources and prompts; throws when it cannot be reached or does not speak MCP. */
+  discover: (target: BackendTarget) => Promise<ServiceCapabilities>;
   credentials: BackendCredentials;
   urlPolicy: UrlPolicy;
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
@@ -47,7 +48,7 @@ export interface RegistryService {
 export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
   const { db, log, credentials } = deps;
 
-  const discover = async (name: string, url: string, headers: HeaderMap): Promise<ToolDefinition[]> => {
+  const discover = async (name: string, url: string, headers: HeaderMap): Promise<ServiceCapabilities> => {
     const refused = await deps.urlPolicy.check(url);
     if (refused) throw new HttpError("forbidden", `The gateway does not connect to ${url}: ${refused}`);
     try {
@@ -60,11 +61,11 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
 
   const refresh = async (name: string, url: string, headers: HeaderMap): Promise<ServiceRecord> => {
     const secretHeaders = credentials.seal(headers);
-    const tools = await discover(name, url, headers);
-    const service = await storage(() => replaceServiceTools(db, name, { url, tools, secretHeaders }));
+    const capabilities = await discover(name, url, headers);
+    const service = await storage(() => replaceServiceTools(db, name, { url, ...capabilities, secretHeaders }));
     if (!service) throw notFound(name);
     await deps.announce();
-    log.info("service updated", { service: name, url, tools: tools.length });
+    log.info("service updated", { service: name, url, ...counts(capabilities) });
     return service;
   };
 
@@ -73,11 +74,11 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       const existing = await storage(() => findActiveService(db, name));
       if (existing) return { service: await refreshSame(existing, url, headers), created: false };
       const secretHeaders = credentials.seal(headers ?? {});
-      const tools = await discover(name, url, headers ?? {});
+      const capabilities = await discover(name, url, headers ?? {});
       try {
-        const service = await storage(() => insertService(db, { name, url, tools, secretHeaders }));
+        const service = await storage(() => insertService(db, { name, url, ...capabilities, secretHeaders }));
         await deps.announce();
-        log.info("service registered", { service: name, url, tools: tools.length });
+        log.info("service registered", { service: name, url, ...counts(capabilities) });
         return { service, created: true };
       } catch (error) {
         // Lost a race with a concurrent registration of the same name.
@@ -108,6 +109,10 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     if (existing.url !== url) throw conflict(existing.name, existing.url);
     return refresh(existing.name, url, headers ?? credentials.open(existing.secretHeaders));
   }
+}
+
+function counts({ tools, resources, resourceTemplates, prompts }: ServiceCapabilities) {
+  return { tools: tools.length, resources: resources.length, resourceTemplates: resourceTemplates.length, prompts: prompts.length };
 }
 
 function notFound(name: string): HttpError {

@@ -4,6 +4,15 @@ import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/
 /** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
 export type ToolDefinition = { name: string; [key: string]: unknown };
 
+/** A backend's resource exactly as its resources/list returned it. */
+export type ResourceDefinition = { uri: string; [key: string]: unknown };
+
+/** A backend's resource template exactly as its resources/templates/list returned it. */
+export type ResourceTemplateDefinition = { uriTemplate: string; [key: string]: unknown };
+
+/** A backend's prompt exactly as its prompts/list returned it. */
+export type PromptDefinition = { name: string; [key: string]: unknown };
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -32,6 +41,10 @@ export const serviceTools = pgTable(
       .notNull()
       .references(() => services.id),
     tools: jsonb("tools").$type<ToolDefinition[]>().notNull(),
+    // Added after tools; rows written before then (and backends without the capability) hold [].
+    resources: jsonb("resources").$type<ResourceDefinition[]>().notNull().default([]),
+    resourceTemplates: jsonb("resource_templates").$type<ResourceTemplateDefinition[]>().notNull().default([]),
+    prompts: jsonb("prompts").$type<PromptDefinition[]>().notNull().default([]),
     ...timestamps,
   },
   (table) => [uniqueIndex("service_tools_active_service_key").on(table.serviceId).where(isNull(table.deletedAt))],

@@ -1,0 +1,65 @@
+/**
+ * Runs `bun run bench --quick` as a user would and checks that every section produced figures. It says
+ * nothing about how fast anything is: on a shared machine that would only make the test flaky.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { BenchResults } from "./report.ts";
+
+const REPO_ROOT = resolve(import.meta.dir, "../..");
+let scratch: string | undefined;
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+function expectFigures(figures: object): void {
+  for (const [name, value] of Object.entries(figures)) {
+    if (typeof value !== "number") continue;
+    expect({ [name]: Number.isFinite(value) && value >= 0 }).toEqual({ [name]: true });
+  }
+}
+
+test(
+  "bench --quick prints every section and writes them all as JSON",
+  async () => {
+    scratch = await mkdtemp(join(tmpdir(), "mcp-bench-test-"));
+    const out = join(scratch, "results.json");
+    const child = Bun.spawn([process.execPath, "run", "bench", "--quick", "--out", out], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect({ exitCode, stderr: exitCode === 0 ? "" : stderr }).toEqual({ exitCode: 0, stderr: "" });
+
+    for (const heading of ["1. tools/call", "2. tools/list", "3. propagation", "4. gateway process memory", "5. start-up", "targets"]) {
+      expect(stdout).toContain(heading);
+    }
+
+    const results = (await Bun.file(out).json()) as BenchResults;
+    expect(results.toolCalls.map((t) => t.concurrency)).toEqual([1, 16]);
+    for (const t of results.toolCalls) {
+      expectFigures(t.direct);
+      expectFigures(t.gateway);
+      expect(t.ratio).toBeGreaterThan(0);
+    }
+    expect(results.toolList.tools).toBe(100);
+    expectFigures(results.toolList.gateway);
+    expectFigures(results.toolList.gatewayIdentity);
+    expectFigures(results.toolList.gatewayPaged);
+    expectFigures(results.toolList.baseline);
+    expect(results.propagation.trials).toBe(3);
+    expectFigures(results.propagation);
+
+    const databases: BenchResults["memory"][number]["database"][] = results.meta.database === "postgres" ? ["pglite", "postgres"] : ["pglite"];
+    expect(results.memory.map((m) => m.database)).toEqual(databases);
+    expect(results.startup.map((s) => s.database)).toEqual(databases);
+    for (const m of results.memory) {
+      expect(m.tools).toBe(100);
+      expect(m.rssMb).toBeGreaterThan(0);
+      expectFigures(m);
+    }
+    for (const s of results.startup) expectFigures(s);
+    expect(results.targets.length).toBeGreaterThan(0);
+  },
+  { timeout: 180_000 },
+);

@@ -1,0 +1,132 @@
+/** The benchmark's results: their JSON shape, the targets they are held to, and the printed table. */
+import type { MemoryFigures } from "./memory-bench.ts";
+import type { PropagationFigures } from "./propagation-bench.ts";
+import type { StartupFigures } from "./startup-bench.ts";
+import type { ToolCallFigures } from "./tool-call-bench.ts";
+import type { ToolListFigures } from "./tool-list-bench.ts";
+
+export interface BenchResults {
+  meta: {
+    startedAt: string;
+    bun: string;
+    cpus: number;
+    quick: boolean;
+    database: "postgres" | "pglite";
+    versionStore: "redis" | "memory";
+    sizes: Record<string, unknown>;
+  };
+  toolCalls: ToolCallFigures[];
+  toolList: ToolListFigures;
+  propagation: PropagationFigures & { versionStore: "redis" | "memory" };
+  memory: MemoryFigures[];
+  startup: StartupFigures[];
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: number;
+  met: boolean;
+  note?: string;
+}
+
+export function checkTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const { concurrency, ratio } of results.toolCalls) {
+    const floor = concurrency === 1 ? 0.7 : 0.6;
+    checks.push({ name: `tools/call gateway/direct c=${concurrency}`, target: `>= ${floor}`, value: ratio, met: ratio >= floor });
+  }
+  const { speedup, speedupIdentity } = results.toolList;
+  checks.push({ name: `tools/list ${results.toolList.tools} tools vs per-request DB`, target: ">= 20x", value: speedup, met: speedup >= 20 });
+  checks.push({
+    name: `tools/list ${results.toolList.tools} tools vs per-request DB, uncompressed`,
+    target: ">= 20x",
+    value: speedupIdentity,
+    met: speedupIdentity >= 20,
+  });
+  const { p99Ms, versionStore } = results.propagation;
+  checks.push({
+    name: "propagation p99",
+    target: "< 50 ms",
+    value: p99Ms,
+    met: p99Ms < 50,
+    ...(versionStore === "redis" ? {} : { note: "in-process version store, not Redis" }),
+  });
+  for (const m of results.memory) {
+    checks.push({ name: `RSS with ${m.tools} tools (${m.database})`, target: "< 200 MB", value: m.rssMb, met: m.rssMb < 200 });
+    checks.push({ name: `catalog reload p50 (${m.database})`, target: "< 500 ms", value: m.reloadP50Ms, met: m.reloadP50Ms < 500 });
+  }
+  return checks;
+}
+
+export function formatReport(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.meta;
+  out.push(`MCP gateway benchmark  ${m.startedAt}  bun ${m.bun}, ${m.cpus} cpus${m.quick ? ", QUICK sizes" : ""}`);
+  out.push(`database ${m.database}, version store ${m.versionStore}`);
+
+  section(out, "1. tools/call getProductById (SDK client), direct vs gateway; median of rounds");
+  out.push(
+    ...table(
+      ["c", "direct ops/s", "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", "ratio"],
+      r.toolCalls.map((t) => [t.concurrency, t.direct.opsPerSecond, t.direct.p50Ms, t.direct.p99Ms, t.gateway.opsPerSecond, t.gateway.p50Ms, t.gateway.p99Ms, t.ratio]),
+    ),
+  );
+
+  const l = r.toolList;
+  section(out, `2. tools/list with ${l.tools} tools (${fmt(l.answerBytes / 1e6)} MB as one answer), one client; median of rounds`);
+  out.push(
+    ...table(
+      ["server", "ops/s", "p50 ms", "p99 ms", "vs baseline"],
+      [
+        ["gateway, gzip as fetch asks", l.gateway.opsPerSecond, l.gateway.p50Ms, l.gateway.p99Ms, `${fmt(l.speedup)}x`],
+        ["gateway, Accept-Encoding: identity", l.gatewayIdentity.opsPerSecond, l.gatewayIdentity.p50Ms, l.gatewayIdentity.p99Ms, `${fmt(l.speedupIdentity)}x`],
+        [`gateway, default pages: all ${l.pages}`, l.gatewayPaged.opsPerSecond, l.gatewayPaged.p50Ms, l.gatewayPaged.p99Ms, `${fmt(l.speedupPaged)}x`],
+        ["baseline (DB read per request)", l.baseline.opsPerSecond, l.baseline.p50Ms, l.baseline.p99Ms, ""],
+      ],
+    ),
+  );
+
+  const p = r.propagation;
+  section(out, `3. propagation A -> B over ${p.trials} registrations (${p.versionStore === "redis" ? "Redis pub/sub" : "shared in-process version store"})`);
+  out.push(...table(["p50 ms", "p99 ms", "max ms", "register on A p50 ms"], [[p.p50Ms, p.p99Ms, p.maxMs, p.registerP50Ms]]));
+
+  section(out, "4. gateway process memory (after GC) and catalog reload");
+  out.push(
+    ...table(
+      ["database", "tools", "RSS MB", "heapUsed MB", "empty RSS MB", "RSS after reloads", "reload p50 ms", "reload max ms", "1st list ms"],
+      r.memory.map((x) => [x.database, x.tools, x.rssMb, x.heapUsedMb, x.emptyRssMb, x.rssAfterReloadsMb, x.reloadP50Ms, x.reloadMaxMs, x.firstListP50Ms]),
+    ),
+  );
+
+  section(out, "5. start-up: spawn `bun run gateway/src/main.ts` to first successful tools/list");
+  out.push(...table(["database", "tools", "runs", "p50 ms", "max ms"], r.startup.map((s) => [s.database, s.tools, s.runs, s.p50Ms, s.maxMs])));
+
+  section(out, "targets");
+  out.push(
+    ...table(
+      ["", "check", "target", "value"],
+      r.targets.map((t) => [t.met ? "ok" : "MISS", t.note ? `${t.name} (${t.note})` : t.name, t.target, t.value]),
+    ),
+  );
+  return out.join("\n") + "\n";
+}
+
+function section(out: string[], title: string): void {
+  out.push("", title);
+}
+
+function fmt(value: string | number): string {
+  if (typeof value === "string") return value;
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+function table(header: string[], rows: (string | number)[][]): string[] {
+  const cells = [header, ...rows.map((row) => row.map(fmt))];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  // Text columns read best flush left, numbers flush right.
+  const textColumn = header.map((_, i) => rows.every((row) => typeof row[i] === "string"));
+  return cells.map((row) => row.map((cell, i) => (textColumn[i] ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd());
+}

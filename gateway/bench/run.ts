@@ -1,0 +1,198 @@
+/**
+ * `bun run bench`: starts what it measures (a shopping backend, in-process gateways, gateway child
+ * processes) on scratch stores, runs the five sections, prints a table and writes the results as JSON.
+ * Uses Postgres and Redis when DATABASE_URL and REDIS_URL are set, PGlite and an in-process version
+ * store otherwise. All traffic stays on 127.0.0.1.
+ */
+import { availableParallelism } from "node:os";
+import { createScratchDatabase, testDatabaseUrl } from "../src/test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../src/test-support/backend-process.ts";
+import { testRedisUrl } from "../src/test-support/redis-server.ts";
+import { createDatabase } from "../src/registry/database.ts";
+import { BenchUsageError, parseBenchOptions, type BenchOptions } from "./bench-options.ts";
+import { PAGED_SEEDED_REGISTRY_CONFIG, registerService, SEEDED_REGISTRY_CONFIG, startBenchGateway } from "./bench-gateway.ts";
+import { createPgliteDirectory, openBenchDatabase, openBenchVersionStores, type BenchVersionStores } from "./bench-stores.ts";
+import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
+import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
+import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
+import { checkTargets, formatReport, type BenchResults } from "./report.ts";
+import { seedCatalog, type CatalogSize } from "./seed-catalog.ts";
+import { benchStartup, type StartupFigures } from "./startup-bench.ts";
+import { benchToolCalls, type ToolCallFigures } from "./tool-call-bench.ts";
+import { benchToolList, type ToolListFigures } from "./tool-list-bench.ts";
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+interface Environment {
+  databaseUrl: string | undefined;
+  versions: BenchVersionStores;
+}
+
+/** Sections 1 and 3 on a small registry: the shopping backend, then a second replica. */
+async function benchHotPathAndReplicas(
+  options: BenchOptions,
+  env: Environment,
+  shopping: BackendProcess,
+): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
+  const registry = await openBenchDatabase(env.databaseUrl);
+  try {
+    const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
+    try {
+      await registerService(a.url, "shopping-service", shopping.url);
+      progress(`1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}`);
+      const toolCalls = await benchToolCalls({
+        directUrl: `${shopping.url}/mcp`,
+        gatewayUrl: a.mcpUrl,
+        concurrency: options.concurrency,
+        rounds: options.rounds,
+        calls: options.calls,
+      });
+      const b = await startBenchGateway({ database: await registry.replica(), versionStore: env.versions.forReplica() });
+      try {
+        progress(`3. propagation: ${options.trials} registrations on A, polled on B`);
+        const propagation = await benchPropagation({ gatewayA: a.url, gatewayB: b.mcpUrl, backendUrl: shopping.url, trials: options.trials });
+        return { toolCalls, propagation };
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await a.stop();
+    }
+  } finally {
+    await registry.close();
+  }
+}
+
+/** Section 2 on a registry of `size`; the gateway and the baseline read the same database. */
+async function benchLargeToolList(options: BenchOptions, env: Environment, size: CatalogSize): Promise<ToolListFigures> {
+  const registry = await openBenchDatabase(env.databaseUrl);
+  try {
+    await seedCatalog(registry.database.db, size);
+    const parts = () => ({ database: registry.database, versionStore: env.versions.forReplica() });
+    const gateway = await startBenchGateway(parts(), SEEDED_REGISTRY_CONFIG);
+    const paged = await startBenchGateway(parts(), PAGED_SEEDED_REGISTRY_CONFIG);
+    const baseline = startNaiveToolListServer(registry.database.db);
+    try {
+      progress(`2. tools/list: ${options.rounds} rounds of ${options.listRequests} (gateway) and ${options.baselineRequests} (baseline) requests`);
+      return await benchToolList({
+        gatewayUrl: gateway.mcpUrl,
+        pagedGatewayUrl: paged.mcpUrl,
+        baselineUrl: `${baseline.url}mcp`,
+        expectedTools: size.services * size.toolsPerService,
+        rounds: options.rounds,
+        gatewayRequests: options.listRequests,
+        baselineRequests: options.baselineRequests,
+      });
+    } finally {
+      await baseline.stop(true);
+      await Promise.all([gateway.stop(), paged.stop()]);
+    }
+  } finally {
+    await registry.close();
+  }
+}
+
+/**
+ * Sections 4 and 5 with gateways in child processes: always on a PGlite directory, and on Postgres too
+ * when there is one, since PGlite's own memory would otherwise hide the gateway's.
+ */
+async function benchGatewayProcesses(
+  options: BenchOptions,
+  env: Environment,
+  size: CatalogSize,
+): Promise<{ memory: MemoryFigures[]; startup: StartupFigures[] }> {
+  const expectedTools = size.services * size.toolsPerService;
+  const memory: MemoryFigures[] = [];
+  const startup: StartupFigures[] = [];
+  const common = { redisUrl: env.versions.redisUrl, redisKeyPrefix: env.versions.keyPrefix, expectedTools };
+
+  // Both directories are created and migrated here, so no probe pays for (or holds the memory of) initdb.
+  const pglite = await createPgliteDirectory();
+  try {
+    const emptyPglite = await createPgliteDirectory();
+    try {
+      const seeded = await createDatabase({ pgliteDir: pglite.dir });
+      await seedCatalog(seeded.db, size).finally(() => seeded.close());
+      await (await createDatabase({ pgliteDir: emptyPglite.dir })).close();
+      progress("4. memory and reload (pglite)");
+      memory.push(await benchMemory("pglite", { loaded: { pgliteDir: pglite.dir }, empty: { pgliteDir: emptyPglite.dir } }, options.reloads));
+      progress(`5. start-up x${options.startups} (pglite)`);
+      startup.push(await benchStartup({ database: "pglite", pgliteDir: pglite.dir, ...common }, options.startups));
+    } finally {
+      await emptyPglite.remove();
+    }
+  } finally {
+    await pglite.remove();
+  }
+
+  if (env.databaseUrl) {
+    const loaded = await openBenchDatabase(env.databaseUrl);
+    try {
+      const empty = await createScratchDatabase(env.databaseUrl);
+      try {
+        await seedCatalog(loaded.database.db, size);
+        progress("4. memory and reload (postgres)");
+        memory.push(await benchMemory("postgres", { loaded: { databaseUrl: loaded.url }, empty: { databaseUrl: empty.url } }, options.reloads));
+        progress(`5. start-up x${options.startups} (postgres)`);
+        startup.push(await benchStartup({ database: "postgres", databaseUrl: loaded.url, ...common }, options.startups));
+      } finally {
+        await empty.drop();
+      }
+    } finally {
+      await loaded.close();
+    }
+  }
+  return { memory, startup };
+}
+
+async function main(options: BenchOptions): Promise<BenchResults> {
+  const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
+  const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
+  const meta: BenchResults["meta"] = {
+    startedAt: new Date().toISOString(),
+    bun: Bun.version,
+    cpus: availableParallelism(),
+    quick: options.quick,
+    database: env.databaseUrl ? "postgres" : "pglite",
+    versionStore: env.versions.kind,
+    sizes: { ...options, out: undefined },
+  };
+  progress(`database ${meta.database}, version store ${meta.versionStore}`);
+  try {
+    const shopping = await startBackend("shopping");
+    let hot: Awaited<ReturnType<typeof benchHotPathAndReplicas>>;
+    try {
+      hot = await benchHotPathAndReplicas(options, env, shopping);
+    } finally {
+      await shopping.stop();
+    }
+    const toolList = await benchLargeToolList(options, env, size);
+    const processes = await benchGatewayProcesses(options, env, size);
+    const partial = {
+      meta,
+      toolCalls: hot.toolCalls,
+      toolList,
+      propagation: { ...hot.propagation, versionStore: env.versions.kind },
+      ...processes,
+    };
+    return { ...partial, targets: checkTargets(partial) };
+  } finally {
+    await env.versions.close();
+  }
+}
+
+if (import.meta.main) {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(Bun.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  const results = await main(options);
+  process.stdout.write(formatReport(results));
+  await Bun.write(options.out, JSON.stringify(results, null, 2) + "\n");
+  progress(`results written to ${options.out}`);
+  process.exit(0);
+}

@@ -1,0 +1,33 @@
+/**
+ * The gateway's handlers for federated resources and prompts: lists are paged from the in-memory
+ * catalog, reads and gets are forwarded to the owning service.
+ */
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { listPage } from "./list-pages.ts";
+import { routePromptGet, routeResourceRead, type ForwardRouting } from "./route-resources-and-prompts.ts";
+import { setValidatedHandler } from "./validated-handler.ts";
+
+export interface ResourceAndPromptDeps extends ForwardRouting {
+  pageSize: number;
+}
+
+/** The server must advertise the resources and prompts capabilities (the SDK refuses the handlers otherwise). */
+export function setResourceAndPromptHandlers(server: Server, deps: ResourceAndPromptDeps): void {
+  const { catalog, pageSize } = deps;
+  setValidatedHandler(server, ListResourcesRequestSchema, (request) => listPage(catalog.snapshot(), "resources", request.params?.cursor, pageSize));
+  setValidatedHandler(server, ListResourceTemplatesRequestSchema, (request) =>
+    listPage(catalog.snapshot(), "resourceTemplates", request.params?.cursor, pageSize),
+  );
+  setValidatedHandler(server, ReadResourceRequestSchema, (request, extra) => routeResourceRead(deps, request.params.uri, { signal: extra.signal }));
+  setValidatedHandler(server, ListPromptsRequestSchema, (request) => listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize));
+  setValidatedHandler(server, GetPromptRequestSchema, (request, extra) =>
+    routePromptGet(deps, request.params.name, request.params.arguments, { signal: extra.signal }),
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * Forwards resources/read and prompts/get to the service that owns the resource or prompt and returns
+ * its result as the service sent it. Unlike a tool call, neither result has a way to say "failed", so
+ * an unreachable service is a JSON-RPC error that names it; anything else the service answers with is
+ * thrown as it came.
+ */
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { Catalog } from "../catalog/catalog.ts";
+import { BackendUnavailableError, type BackendPool, type CallOptions } from "../federation/backend-pool.ts";
+
+/** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
+export const RESOURCE_NOT_FOUND = -32002;
+
+export interface ForwardRouting {
+  catalog: Catalog;
+  pool: BackendPool;
+}
+
+export async function routeResourceRead({ catalog, pool }: ForwardRouting, uri: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+  const service = catalog.snapshot().resourceOwner(uri);
+  if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
+  return forward(pool, service, "resources/read", { uri }, `The resource "${uri}" cannot be read right now; try again later.`, options);
+}
+
+export async function routePromptGet(
+  { catalog, pool }: ForwardRouting,
+  name: string,
+  args: Record<string, string> | undefined,
+  options: CallOptions = {},
+): Promise<Record<string, unknown>> {
+  const route = catalog.snapshot().promptRoutes.get(name);
+  if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt "${name}". Call prompts/list to see the available prompts.`);
+  const params = { name: route.prompt, ...(args === undefined ? {} : { arguments: args }) };
+  return forward(pool, route.service, "prompts/get", params, `The prompt "${name}" cannot be used right now; try again later.`, options);
+}
+
+async function forward(
+  pool: BackendPool,
+  service: string,
+  method: string,
+  params: Record<string, unknown>,
+  advice: string,
+  options: CallOptions,
+): Promise<Record<string, unknown>> {
+  try {
+    return await pool.request(service, method, params, options);
+  } catch (error) {
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    throw new McpError(ErrorCode.InternalError, `${error.message}. ${advice}`, { service });
+  }
+}
