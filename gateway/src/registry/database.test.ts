@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
-import { createScratchDatabase, createTestDatabase, testDatabaseUrl } from "../test-support/test-database.ts";
+import { createScratchDatabase, createTestDatabase, testDatabaseKinds, testDatabaseUrl } from "../test-support/test-database.ts";
 import { createDatabase, databaseUrlFromParts, type RegistryDatabase } from "./database.ts";
 import { findActiveService, insertService, listActiveServices } from "./queries.ts";
 import { services } from "./schema.ts";
@@ -34,13 +34,14 @@ async function open(options: Parameters<typeof createDatabase>[0]): Promise<Regi
 }
 
 describe("createDatabase", () => {
-  test("answers ping on the configured driver", async () => {
-    const database = await createTestDatabase();
+  test.each(testDatabaseKinds())("migrates and answers ping on %s", async (kind) => {
+    const database = await createTestDatabase({ kind });
     cleanups.push(() => database.close());
 
     await database.ping();
 
-    expect(database.kind).toBe(testDatabaseUrl() ? "postgres" : "pglite");
+    expect(database.kind).toBe(kind);
+    expect(await countAppliedMigrations(database)).toBe(journal.entries.length);
   });
 
   test("keeps registrations in a PGlite directory across restarts, migrating only once", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { and, count, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from "../test-support/test-database.ts";
 import {
   ServiceExistsError,
   findActiveService,
@@ -23,290 +23,293 @@ const getProduct: ToolDefinition = {
 
 const searchUsers: ToolDefinition = { name: "search_users", inputSchema: { type: "object" } };
 
-let database: TestDatabase;
-let queries: string[] = [];
+// Storage tests run on the embedded database, and on the real server too when DATABASE_URL names one.
+describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
+  let database: TestDatabase;
+  let queries: string[] = [];
 
-beforeAll(async () => {
-  database = await createTestDatabase({ onQuery: (query) => queries.push(query) });
-});
+  beforeAll(async () => {
+    database = await createTestDatabase({ kind, onQuery: (query) => queries.push(query) });
+  });
 
-beforeEach(async () => {
-  await database.db.execute(sql`truncate ${serviceTools}, ${services}`);
-  queries = [];
-});
+  beforeEach(async () => {
+    await database.db.execute(sql`truncate ${serviceTools}, ${services}`);
+    queries = [];
+  });
 
-afterAll(async () => {
-  await database.close();
-});
+  afterAll(async () => {
+    await database.close();
+  });
 
-async function countRows(table: typeof services | typeof serviceTools, where?: SQL): Promise<number> {
-  const [row] = await database.db.select({ rows: count() }).from(table).where(where);
-  return row?.rows ?? 0;
-}
+  async function countRows(table: typeof services | typeof serviceTools, where?: SQL): Promise<number> {
+    const [row] = await database.db.select({ rows: count() }).from(table).where(where);
+    return row?.rows ?? 0;
+  }
 
-describe("insertService", () => {
-  test("stores a service that findActiveService returns", async () => {
-    const inserted = await insertService(database.db, {
-      name: "shopping",
-      url: "http://shopping:3001/mcp",
-      tools: [getProduct],
+  describe("insertService", () => {
+    test("stores a service that findActiveService returns", async () => {
+      const inserted = await insertService(database.db, {
+        name: "shopping",
+        url: "http://shopping:3001/mcp",
+        tools: [getProduct],
+      });
+
+      const found = await findActiveService(database.db, "shopping");
+
+      expect(found).toEqual(inserted);
+      expect(found).toMatchObject({
+        name: "shopping",
+        url: "http://shopping:3001/mcp",
+        tools: [getProduct],
+        secretHeaders: null,
+      });
+      expect(found?.createdAt).toBeInstanceOf(Date);
     });
 
-    const found = await findActiveService(database.db, "shopping");
+    test("keeps encrypted secret headers", async () => {
+      await insertService(database.db, { name: "user", url: "http://user/mcp", tools: [], secretHeaders: "v1:abc" });
 
-    expect(found).toEqual(inserted);
-    expect(found).toMatchObject({
-      name: "shopping",
-      url: "http://shopping:3001/mcp",
-      tools: [getProduct],
-      secretHeaders: null,
+      expect((await findActiveService(database.db, "user"))?.secretHeaders).toBe("v1:abc");
     });
-    expect(found?.createdAt).toBeInstanceOf(Date);
+
+    test("refuses a name an active service holds, and writes nothing", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
+
+      const second = insertService(database.db, { name: "shopping", url: "http://b/mcp", tools: [] });
+
+      await expect(second).rejects.toBeInstanceOf(ServiceExistsError);
+      expect(await countRows(services)).toBe(1);
+      expect(await countRows(serviceTools)).toBe(1);
+      expect((await findActiveService(database.db, "shopping"))?.url).toBe("http://a/mcp");
+    });
+
+    test("accepts a name again once its service is deleted", async () => {
+      const first = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
+      await softDeleteService(database.db, "shopping");
+
+      const second = await insertService(database.db, { name: "shopping", url: "http://b/mcp", tools: [searchUsers] });
+
+      expect(second.id).not.toBe(first.id);
+      expect(await findActiveService(database.db, "shopping")).toEqual(second);
+    });
   });
 
-  test("keeps encrypted secret headers", async () => {
-    await insertService(database.db, { name: "user", url: "http://user/mcp", tools: [], secretHeaders: "v1:abc" });
-
-    expect((await findActiveService(database.db, "user"))?.secretHeaders).toBe("v1:abc");
-  });
-
-  test("refuses a name an active service holds, and writes nothing", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
-
-    const second = insertService(database.db, { name: "shopping", url: "http://b/mcp", tools: [] });
-
-    await expect(second).rejects.toBeInstanceOf(ServiceExistsError);
-    expect(await countRows(services)).toBe(1);
-    expect(await countRows(serviceTools)).toBe(1);
-    expect((await findActiveService(database.db, "shopping"))?.url).toBe("http://a/mcp");
-  });
-
-  test("accepts a name again once its service is deleted", async () => {
-    const first = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
-    await softDeleteService(database.db, "shopping");
-
-    const second = await insertService(database.db, { name: "shopping", url: "http://b/mcp", tools: [searchUsers] });
-
-    expect(second.id).not.toBe(first.id);
-    expect(await findActiveService(database.db, "shopping")).toEqual(second);
-  });
-});
-
-describe("tools", () => {
-  const nested: ToolDefinition = {
-    name: "create_order",
-    title: "Create an order — «ünïcödé» 🛒",
-    description: 'Quotes "inside", a backslash \\ and a newline\n',
-    inputSchema: {
-      $schema: "http://json-schema.org/draft-07/schema#",
-      type: "object",
-      properties: {
-        lines: {
-          type: "array",
-          minItems: 1,
-          items: {
-            type: "object",
-            properties: { sku: { type: "string", pattern: "^[A-Z]{3}-\\d+$" }, quantity: { type: "integer", maximum: 1e6 } },
-            required: ["sku", "quantity"],
-            additionalProperties: false,
+  describe("tools", () => {
+    const nested: ToolDefinition = {
+      name: "create_order",
+      title: "Create an order — «ünïcödé» 🛒",
+      description: 'Quotes "inside", a backslash \\ and a newline\n',
+      inputSchema: {
+        $schema: "http://json-schema.org/draft-07/schema#",
+        type: "object",
+        properties: {
+          lines: {
+            type: "array",
+            minItems: 1,
+            items: {
+              type: "object",
+              properties: { sku: { type: "string", pattern: "^[A-Z]{3}-\\d+$" }, quantity: { type: "integer", maximum: 1e6 } },
+              required: ["sku", "quantity"],
+              additionalProperties: false,
+            },
           },
+          note: { anyOf: [{ type: "string" }, { type: "null" }], default: null },
+          express: { type: "boolean", default: false },
+          discount: { type: "number", exclusiveMinimum: 0, multipleOf: 0.25 },
         },
-        note: { anyOf: [{ type: "string" }, { type: "null" }], default: null },
-        express: { type: "boolean", default: false },
-        discount: { type: "number", exclusiveMinimum: 0, multipleOf: 0.25 },
+        required: ["lines"],
       },
-      required: ["lines"],
-    },
-    outputSchema: { type: "object", properties: { orderId: { type: "string", format: "uuid" } } },
-    annotations: { readOnlyHint: false, destructiveHint: false },
-    _meta: { "vendor.example/key": [1, "two", { three: [null] }] },
-  };
+      outputSchema: { type: "object", properties: { orderId: { type: "string", format: "uuid" } } },
+      annotations: { readOnlyHint: false, destructiveHint: false },
+      _meta: { "vendor.example/key": [1, "two", { three: [null] }] },
+    };
 
-  test("come back from JSONB exactly as stored", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [nested, getProduct] });
+    test("come back from JSONB exactly as stored", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [nested, getProduct] });
 
-    const [listed] = await listActiveServices(database.db);
+      const [listed] = await listActiveServices(database.db);
 
-    expect(listed?.tools).toEqual([nested, getProduct]);
-  });
-
-  test("are stored as a JSON array, not as an encoded string", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [nested] });
-
-    const [row] = await database.db
-      .select({
-        kind: sql<string>`jsonb_typeof(${serviceTools.tools})`,
-        name: sql<string>`${serviceTools.tools}->0->>'name'`,
-      })
-      .from(serviceTools);
-
-    expect(row).toEqual({ kind: "array", name: "create_order" });
-  });
-});
-
-describe("resources, resource templates and prompts", () => {
-  const capabilities = {
-    resources: [{ uri: "docs://readme", name: "readme", mimeType: "text/markdown" }],
-    resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }],
-    prompts: [{ name: "greet", arguments: [{ name: "who", required: true }] }],
-  };
-
-  test("are stored beside the tools and listed with them in one query", async () => {
-    const inserted = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
-    queries.length = 0;
-
-    const [listed] = await listActiveServices(database.db);
-
-    expect(listed).toEqual(inserted);
-    expect(listed).toMatchObject({ tools: [getProduct], ...capabilities });
-    expect(queries).toHaveLength(1);
-  });
-
-  test("are empty lists when a write leaves them out", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
-
-    expect(await findActiveService(database.db, "shopping")).toMatchObject({ resources: [], resourceTemplates: [], prompts: [] });
-  });
-
-  test("are replaced together with the tools", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
-
-    const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers], prompts: [{ name: "other" }] });
-
-    expect(replaced).toMatchObject({ tools: [searchUsers], resources: [], resourceTemplates: [], prompts: [{ name: "other" }] });
-    expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
-  });
-});
-
-describe("listActiveServices", () => {
-  test("lists active services, oldest registration first, in one query", async () => {
-    for (const name of ["user", "shopping", "billing", "search"]) {
-      await insertService(database.db, { name, url: `http://${name}/mcp`, tools: [{ name: `${name}_tool` }] });
-    }
-    await softDeleteService(database.db, "billing");
-    await replaceServiceTools(database.db, "user", { tools: [searchUsers] });
-    queries.length = 0;
-
-    const listed = await listActiveServices(database.db);
-
-    expect(listed.map((service) => service.name)).toEqual(["user", "shopping", "search"]);
-    expect(listed[0]?.tools).toEqual([searchUsers]);
-    expect(queries).toHaveLength(1);
-  });
-
-  test("is empty on a fresh registry", async () => {
-    expect(await listActiveServices(database.db)).toEqual([]);
-  });
-});
-
-describe("replaceServiceTools", () => {
-  test("swaps the tool list and keeps the old one as history", async () => {
-    const inserted = await insertService(database.db, {
-      name: "shopping",
-      url: "http://a/mcp",
-      tools: [getProduct],
-      secretHeaders: "v1:old",
+      expect(listed?.tools).toEqual([nested, getProduct]);
     });
 
-    const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers] });
+    test("are stored as a JSON array, not as an encoded string", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [nested] });
 
-    expect(replaced).toMatchObject({ id: inserted.id, url: "http://a/mcp", tools: [searchUsers], secretHeaders: "v1:old" });
-    expect(replaced!.updatedAt.getTime()).toBeGreaterThanOrEqual(inserted.updatedAt.getTime());
-    expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
-    expect(await countRows(serviceTools)).toBe(2);
-    expect(await countRows(serviceTools, isNull(serviceTools.deletedAt))).toBe(1);
+      const [row] = await database.db
+        .select({
+          kind: sql<string>`jsonb_typeof(${serviceTools.tools})`,
+          name: sql<string>`${serviceTools.tools}->0->>'name'`,
+        })
+        .from(serviceTools);
+
+      expect(row).toEqual({ kind: "array", name: "create_order" });
+    });
   });
 
-  test("changes the url and secret headers when given", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [], secretHeaders: "v1:old" });
+  describe("resources, resource templates and prompts", () => {
+    const capabilities = {
+      resources: [{ uri: "docs://readme", name: "readme", mimeType: "text/markdown" }],
+      resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }],
+      prompts: [{ name: "greet", arguments: [{ name: "who", required: true }] }],
+    };
 
-    await replaceServiceTools(database.db, "shopping", { url: "http://b/mcp", tools: [], secretHeaders: null });
+    test("are stored beside the tools and listed with them in one query", async () => {
+      const inserted = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
+      queries.length = 0;
 
-    expect(await findActiveService(database.db, "shopping")).toMatchObject({ url: "http://b/mcp", secretHeaders: null });
+      const [listed] = await listActiveServices(database.db);
+
+      expect(listed).toEqual(inserted);
+      expect(listed).toMatchObject({ tools: [getProduct], ...capabilities });
+      expect(queries).toHaveLength(1);
+    });
+
+    test("are empty lists when a write leaves them out", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
+
+      expect(await findActiveService(database.db, "shopping")).toMatchObject({ resources: [], resourceTemplates: [], prompts: [] });
+    });
+
+    test("are replaced together with the tools", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
+
+      const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers], prompts: [{ name: "other" }] });
+
+      expect(replaced).toMatchObject({ tools: [searchUsers], resources: [], resourceTemplates: [], prompts: [{ name: "other" }] });
+      expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
+    });
   });
 
-  test("returns undefined for a name no active service holds", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [] });
-    await softDeleteService(database.db, "shopping");
-
-    expect(await replaceServiceTools(database.db, "shopping", { tools: [getProduct] })).toBeUndefined();
-    expect(await replaceServiceTools(database.db, "unknown", { tools: [getProduct] })).toBeUndefined();
-    expect(await countRows(serviceTools, isNull(serviceTools.deletedAt))).toBe(0);
-  });
-});
-
-describe("softDeleteService", () => {
-  test("hides the service and its tools but keeps the rows", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
-
-    expect(await softDeleteService(database.db, "shopping")).toBe(true);
-
-    expect(await findActiveService(database.db, "shopping")).toBeUndefined();
-    expect(await listActiveServices(database.db)).toEqual([]);
-    expect(await countRows(services, isNotNull(services.deletedAt))).toBe(1);
-    expect(await countRows(serviceTools, isNotNull(serviceTools.deletedAt))).toBe(1);
-  });
-
-  test("returns false when there is nothing to delete", async () => {
-    await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [] });
-    await softDeleteService(database.db, "shopping");
-
-    expect(await softDeleteService(database.db, "shopping")).toBe(false);
-    expect(await softDeleteService(database.db, "unknown")).toBe(false);
-  });
-});
-
-describe("concurrent writes", () => {
-  test("leave at most one active service per name and no orphaned tool rows", async () => {
-    const names = ["alpha", "beta", "gamma", "delta", "epsilon"];
-    const operations = Array.from({ length: 50 }, (_, index) => {
-      const name = names[index % names.length]!;
-      switch (index % 3) {
-        case 0:
-          return insertService(database.db, { name, url: `http://${name}/${index}`, tools: [{ name: `tool_${index}` }] });
-        case 1:
-          return softDeleteService(database.db, name);
-        default:
-          return replaceServiceTools(database.db, name, { tools: [{ name: `tool_${index}` }] });
+  describe("listActiveServices", () => {
+    test("lists active services, oldest registration first, in one query", async () => {
+      for (const name of ["user", "shopping", "billing", "search"]) {
+        await insertService(database.db, { name, url: `http://${name}/mcp`, tools: [{ name: `${name}_tool` }] });
       }
+      await softDeleteService(database.db, "billing");
+      await replaceServiceTools(database.db, "user", { tools: [searchUsers] });
+      queries.length = 0;
+
+      const listed = await listActiveServices(database.db);
+
+      expect(listed.map((service) => service.name)).toEqual(["user", "shopping", "search"]);
+      expect(listed[0]?.tools).toEqual([searchUsers]);
+      expect(queries).toHaveLength(1);
     });
 
-    const results = await Promise.allSettled(operations);
-
-    const unexpected = results.filter(
-      (result) => result.status === "rejected" && !(result.reason instanceof ServiceExistsError),
-    );
-    expect(unexpected).toEqual([]);
-    const duplicated = await database.db
-      .select({ name: services.name })
-      .from(services)
-      .where(isNull(services.deletedAt))
-      .groupBy(services.name)
-      .having(sql`count(*) > 1`);
-    expect(duplicated).toEqual([]);
-    const orphans = await database.db
-      .select({ id: serviceTools.id })
-      .from(serviceTools)
-      .innerJoin(services, eq(services.id, serviceTools.serviceId))
-      .where(and(isNull(serviceTools.deletedAt), isNotNull(services.deletedAt)));
-    expect(orphans).toEqual([]);
-    const activeTools = await database.db
-      .select({ serviceId: services.id, rows: count(serviceTools.id) })
-      .from(services)
-      .leftJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)))
-      .where(isNull(services.deletedAt))
-      .groupBy(services.id);
-    expect(activeTools.filter((service) => service.rows !== 1)).toEqual([]);
-    const listed = await listActiveServices(database.db);
-    expect(new Set(listed.map((service) => service.name)).size).toBe(listed.length);
+    test("is empty on a fresh registry", async () => {
+      expect(await listActiveServices(database.db)).toEqual([]);
+    });
   });
-});
 
-describe("onQuery", () => {
-  test("sees the SQL Drizzle sends", async () => {
-    await findActiveService(database.db, "shopping");
+  describe("replaceServiceTools", () => {
+    test("swaps the tool list and keeps the old one as history", async () => {
+      const inserted = await insertService(database.db, {
+        name: "shopping",
+        url: "http://a/mcp",
+        tools: [getProduct],
+        secretHeaders: "v1:old",
+      });
 
-    expect(queries).toHaveLength(1);
-    expect(queries[0]).toContain('from "services"');
+      const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers] });
+
+      expect(replaced).toMatchObject({ id: inserted.id, url: "http://a/mcp", tools: [searchUsers], secretHeaders: "v1:old" });
+      expect(replaced!.updatedAt.getTime()).toBeGreaterThanOrEqual(inserted.updatedAt.getTime());
+      expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
+      expect(await countRows(serviceTools)).toBe(2);
+      expect(await countRows(serviceTools, isNull(serviceTools.deletedAt))).toBe(1);
+    });
+
+    test("changes the url and secret headers when given", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [], secretHeaders: "v1:old" });
+
+      await replaceServiceTools(database.db, "shopping", { url: "http://b/mcp", tools: [], secretHeaders: null });
+
+      expect(await findActiveService(database.db, "shopping")).toMatchObject({ url: "http://b/mcp", secretHeaders: null });
+    });
+
+    test("returns undefined for a name no active service holds", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [] });
+      await softDeleteService(database.db, "shopping");
+
+      expect(await replaceServiceTools(database.db, "shopping", { tools: [getProduct] })).toBeUndefined();
+      expect(await replaceServiceTools(database.db, "unknown", { tools: [getProduct] })).toBeUndefined();
+      expect(await countRows(serviceTools, isNull(serviceTools.deletedAt))).toBe(0);
+    });
+  });
+
+  describe("softDeleteService", () => {
+    test("hides the service and its tools but keeps the rows", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
+
+      expect(await softDeleteService(database.db, "shopping")).toBe(true);
+
+      expect(await findActiveService(database.db, "shopping")).toBeUndefined();
+      expect(await listActiveServices(database.db)).toEqual([]);
+      expect(await countRows(services, isNotNull(services.deletedAt))).toBe(1);
+      expect(await countRows(serviceTools, isNotNull(serviceTools.deletedAt))).toBe(1);
+    });
+
+    test("returns false when there is nothing to delete", async () => {
+      await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [] });
+      await softDeleteService(database.db, "shopping");
+
+      expect(await softDeleteService(database.db, "shopping")).toBe(false);
+      expect(await softDeleteService(database.db, "unknown")).toBe(false);
+    });
+  });
+
+  describe("concurrent writes", () => {
+    test("leave at most one active service per name and no orphaned tool rows", async () => {
+      const names = ["alpha", "beta", "gamma", "delta", "epsilon"];
+      const operations = Array.from({ length: 50 }, (_, index) => {
+        const name = names[index % names.length]!;
+        switch (index % 3) {
+          case 0:
+            return insertService(database.db, { name, url: `http://${name}/${index}`, tools: [{ name: `tool_${index}` }] });
+          case 1:
+            return softDeleteService(database.db, name);
+          default:
+            return replaceServiceTools(database.db, name, { tools: [{ name: `tool_${index}` }] });
+        }
+      });
+
+      const results = await Promise.allSettled(operations);
+
+      const unexpected = results.filter(
+        (result) => result.status === "rejected" && !(result.reason instanceof ServiceExistsError),
+      );
+      expect(unexpected).toEqual([]);
+      const duplicated = await database.db
+        .select({ name: services.name })
+        .from(services)
+        .where(isNull(services.deletedAt))
+        .groupBy(services.name)
+        .having(sql`count(*) > 1`);
+      expect(duplicated).toEqual([]);
+      const orphans = await database.db
+        .select({ id: serviceTools.id })
+        .from(serviceTools)
+        .innerJoin(services, eq(services.id, serviceTools.serviceId))
+        .where(and(isNull(serviceTools.deletedAt), isNotNull(services.deletedAt)));
+      expect(orphans).toEqual([]);
+      const activeTools = await database.db
+        .select({ serviceId: services.id, rows: count(serviceTools.id) })
+        .from(services)
+        .leftJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)))
+        .where(isNull(services.deletedAt))
+        .groupBy(services.id);
+      expect(activeTools.filter((service) => service.rows !== 1)).toEqual([]);
+      const listed = await listActiveServices(database.db);
+      expect(new Set(listed.map((service) => service.name)).size).toBe(listed.length);
+    });
+  });
+
+  describe("onQuery", () => {
+    test("sees the SQL Drizzle sends", async () => {
+      await findActiveService(database.db, "shopping");
+
+      expect(queries).toHaveLength(1);
+      expect(queries[0]).toContain('from "services"');
+    });
   });
 });

@@ -16,8 +16,19 @@ export function testDatabaseUrl(): string | undefined {
   return process.env.DATABASE_URL || undefined;
 }
 
-export async function createTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<TestDatabase> {
-  const serverUrl = testDatabaseUrl();
+export type TestDatabaseKind = "pglite" | "postgres";
+
+/** The stores storage tests run on: always the embedded one, and the real server too when there is one. */
+export function testDatabaseKinds(): TestDatabaseKind[] {
+  return testDatabaseUrl() ? ["pglite", "postgres"] : ["pglite"];
+}
+
+/** A fresh database on `kind`: by default the real server when there is one, else PGlite. */
+export async function createTestDatabase(
+  options: { onQuery?: (sql: string) => void; kind?: TestDatabaseKind } = {},
+): Promise<TestDatabase> {
+  const serverUrl = options.kind === "pglite" ? undefined : testDatabaseUrl();
+  if (options.kind === "postgres" && !serverUrl) throw new Error("a Postgres test database needs DATABASE_URL");
   if (!serverUrl) return { ...(await createDatabase({ onQuery: options.onQuery })), url: undefined };
 
   const scratch = await createScratchDatabase(serverUrl);
