@@ -13,6 +13,7 @@ import { createMetricsRoutes } from "./observability/metrics-routes.ts";
 import type { RequestContext } from "./observability/request-context.ts";
 import { requestLogging } from "./observability/request-logging.ts";
 import type { RegistryService } from "./registry/registry-service.ts";
+import type { McpSessions } from "./sessions/mcp-sessions.ts";
 
 export interface AppDeps {
   apiKey: string;
@@ -30,6 +31,8 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   requestContext: RequestContext;
   onToolCall?: GatewayMcpDeps["onToolCall"];
+  /** Stateful MCP sessions; undefined when they are off. */
+  sessions?: McpSessions;
 }
 
 /** The gateway's HTTP surface; every dependency is passed in, so tests build it from real parts. */

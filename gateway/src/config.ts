@@ -61,6 +61,9 @@ const envSchema = z.object({
   SECRETS_KEY: optionalString,
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
+  MCP_SESSIONS: z.enum(["on", "off"]).default("on"),
+  MCP_SESSION_SECRET: optionalString,
+  MCP_SESSION_TTL_MS: z.coerce.number().int().min(1000).default(24 * 60 * 60 * 1000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -92,6 +95,11 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Most entries in one page of tools/list, resources/list, resources/templates/list and prompts/list. */
   mcpPageSize: number;
+  /**
+   * Stateful MCP sessions (MCP_SESSIONS). Ids are sealed with `secret`; without one the gateway derives
+   * it from API_KEY and MCP_BEARER_TOKEN, so replicas configured alike accept each other's ids.
+   */
+  mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
 }
 
 /** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
@@ -143,6 +151,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     secretsKey: e.SECRETS_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,
     mcpPageSize: e.MCP_PAGE_SIZE,
+    mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
   };
 }
 

@@ -7,7 +7,7 @@ import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { createCatalog, type Catalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
-import { createVersionStore, type VersionStore } from "./catalog/version-store.ts";
+import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createBackendPool, type BackendPool } from "./federation/backend-pool.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
@@ -21,6 +21,9 @@ import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
 import { createUrlPolicy } from "./security/url-policy.ts";
+import { createMcpSessions } from "./sessions/mcp-sessions.ts";
+import { createSessionBus, type SessionBus } from "./sessions/session-bus.ts";
+import { deriveSessionSecret } from "./sessions/session-ids.ts";
 
 export interface Gateway {
   app: Hono;
@@ -30,6 +33,8 @@ export interface Gateway {
   sync: RegistrySync;
   database: RegistryDatabase;
   versionStore: VersionStore;
+  /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
+  endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
   close(): Promise<void>;
 }
@@ -48,6 +53,7 @@ export type GatewaySettings = Pick<
   | "healthCheckTimeoutMs"
   | "circuitFailureThreshold"
   | "circuitOpenMs"
+  | "mcpSessions"
 > &
   Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
 
@@ -56,6 +62,8 @@ export interface GatewayParts {
   /** Use this database instead of opening one from the settings (tests share a per-file database). */
   database?: RegistryDatabase;
   versionStore?: VersionStore;
+  /** Use this bus between replicas instead of one from the settings (tests share an in-process bus). */
+  sessionBus?: SessionBus;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
 }
@@ -90,11 +98,18 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     timeoutMs: settings.healthCheckTimeoutMs,
     log: log.child({ component: "health-checks" }),
   });
+  const sessionBus =
+    parts.sessionBus ?? createSessionBus({ redisUrl: settings.versionStore?.redisUrl, keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX });
+  const { enabled: sessionsEnabled, secret: sessionSecret, ttlMs: sessionTtlMs } = settings.mcpSessions;
+  const sessions = sessionsEnabled
+    ? createMcpSessions({ secret: sessionSecret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken), ttlMs: sessionTtlMs, bus: sessionBus })
+    : undefined;
   const metrics = createGatewayMetrics({ registry: new Registry(), backends: () => pool.states(), processMetrics: parts.processMetrics });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
-    onReload: (next, _previous, durationMs) => {
+    onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
+      sessions?.listChanged.announce(next, previous);
       const reload = { version: next.version, services: next.services.length, tools: next.tools.length, durationMs };
       metrics.catalogReloaded(reload);
       log.debug("catalog reloaded", reload);
@@ -127,6 +142,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log,
     metrics,
     requestContext,
+    sessions,
     onToolCall: (call) => {
       metrics.toolCall(call);
       log.debug("tool call", call);
@@ -141,10 +157,15 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     sync,
     database,
     versionStore,
+    endStreams() {
+      sessions?.listChanged.close();
+    },
     async close() {
       sync.stop();
       healthChecker.stop();
+      sessions?.close();
       await pool.close();
+      if (!parts.sessionBus) await sessionBus.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();
     },

@@ -13,6 +13,7 @@ const bootstrap = bootstrapServices({ services: config.bootstrapServices, regist
 const server = serve(gateway.app.fetch, {
   port: config.port,
   log: (message) => log.info(message),
+  onDraining: () => gateway.endStreams(),
   onShutdown: async () => {
     bootstrap.stop();
     await gateway.close();

@@ -19,6 +19,13 @@ export interface ServeOptions {
    * than this server, as a test runner does: the handler would exit the whole process.
    */
   handleSignals?: boolean;
+  /**
+   * Called first on shutdown, to end responses that would otherwise never finish (event streams that
+   * only the client closes), so that draining can complete.
+   */
+  onDraining?: () => void;
+  /** Longest wait for in-flight requests before their connections are cut (default 25 s). */
+  drainTimeoutMs?: number;
   /** Called after the listener closed and in-flight requests finished. */
   onShutdown?: () => Promise<void> | void;
   log?: (message: string) => void;
@@ -47,8 +54,15 @@ function installGracefulShutdown(server: Server<undefined>, options: ServeOption
     if (stopping) return;
     stopping = true;
     options.log?.(`${signal} received, finishing in-flight requests`);
-    // stop(false) refuses new connections and resolves once open requests have completed.
-    await server.stop(false);
+    options.onDraining?.();
+    // stop(false) refuses new connections and resolves once open requests have completed; a request
+    // that outlives the deadline (a hung backend call) is cut, so an orchestrator's kill never has to.
+    const drained = server.stop(false).then(() => true);
+    const deadline = Bun.sleep(options.drainTimeoutMs ?? 25_000).then(() => false);
+    if (!(await Promise.race([drained, deadline]))) {
+      options.log?.("in-flight requests outlived the drain deadline; closing their connections");
+      await server.stop(true);
+    }
     await options.onShutdown?.();
     process.exit(0);
   };

@@ -1,10 +1,13 @@
 /**
- * The SDK's HTTP client reads a request's answer from the event stream the backend responds with, but
- * does not notice when that stream ends without the answer (the backend crashed or dropped the
- * connection mid-call): the call would sit until its timeout. `guardAnswer` makes such a stream end with
- * a JSON-RPC error for the request instead, which the SDK hands to the caller at once.
+ * The SDK's HTTP client (which discovery uses) reads a request's answer from the event stream the
+ * backend responds with, but does not notice when that stream ends without the answer (the backend
+ * crashed or dropped the connection mid-call): the request would sit until its timeout. `guardAnswer`
+ * makes such a stream end with a JSON-RPC error for the request instead, which the SDK hands to the
+ * caller at once. The pool's own calls notice it themselves (json-rpc-exchange.ts).
  */
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { createEventDataParser } from "./event-stream.ts";
+import { streamEndedReason } from "./transport-failure.ts";
 
 type RequestId = string | number;
 
@@ -34,7 +37,7 @@ export function guardAnswer(response: Response, id: RequestId, signal?: AbortSig
 
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let reason = "the service closed the connection before answering";
+      let reason = streamEndedReason();
       try {
         const { done, value } = await reader.read();
         if (!done) {
@@ -47,8 +50,7 @@ export function guardAnswer(response: Response, id: RequestId, signal?: AbortSig
           controller.error(error);
           return;
         }
-        const code = (error as { code?: unknown })?.code;
-        reason = `the connection to the service broke before it answered${typeof code === "string" ? ` (${code})` : ""}`;
+        reason = streamEndedReason(error);
       }
       if (!scanner.answered) controller.enqueue(encoder.encode(errorEvent(id, reason)));
       controller.close();
@@ -66,34 +68,21 @@ function errorEvent(id: RequestId, message: string): string {
 
 /** Follows an event stream just far enough to see whether the answer to `id` went by. */
 function createAnswerScanner(id: RequestId) {
-  const decoder = new TextDecoder();
-  let pending = "";
-  let data: string[] = [];
   let answered = false;
-
-  const dispatch = () => {
-    if (data.length === 0) return;
+  const parse = createEventDataParser((data) => {
     try {
-      const message = JSON.parse(data.join("\n")) as { id?: unknown; result?: unknown; error?: unknown };
+      const message = JSON.parse(data) as { id?: unknown; result?: unknown; error?: unknown };
       if (message.id === id && ("result" in message || "error" in message)) answered = true;
     } catch {
       // Not JSON-RPC; the SDK reports it. Only the answer matters here.
     }
-    data = [];
-  };
-
+  });
   return {
     get answered() {
       return answered;
     },
     push(chunk: Uint8Array) {
-      if (answered) return;
-      const lines = (pending + decoder.decode(chunk, { stream: true })).split(/\r\n|\r|\n/);
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line === "") dispatch();
-        else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
-      }
+      if (!answered) parse(chunk);
     },
   };
 }

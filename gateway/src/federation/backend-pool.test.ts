@@ -105,3 +105,62 @@ describe("call timeouts", () => {
     expect(PROGRESS_STEPS * PROGRESS_EVERY_MS).toBeGreaterThan(CALL_TIMEOUT_MS);
   });
 });
+
+describe("what the backend sends during a call", () => {
+  /** A service whose tools log while they work, or wait until their call is aborted. */
+  function chattyBackend(handler: { started(): void; aborted(): void } = { started: () => {}, aborted: () => {} }): FixtureBackend {
+    const fixture = startFixtureBackend(() => {
+      const server = new McpServer({ name: "fixture", version: "1.0.0" }, { capabilities: { logging: {} } });
+      server.registerTool("chatty", { description: "Logs and reports progress, then answers." }, async (extra) => {
+        await extra.sendNotification({ method: "notifications/message", params: { level: "info", data: "half way" } });
+        const progressToken = extra._meta?.progressToken;
+        if (progressToken !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: 1, total: 2 } });
+        await extra.sendNotification({ method: "notifications/progress", params: { progressToken: "someone-else", progress: 7 } });
+        return { content: [{ type: "text", text: "done" }] };
+      });
+      server.registerTool("waitForAbort", { description: "Answers only once the call is aborted." }, (extra) => {
+        handler.started();
+        return new Promise((resolve) => {
+          extra.signal.addEventListener("abort", () => {
+            handler.aborted();
+            resolve({ content: [] });
+          });
+        });
+      });
+      return server;
+    });
+    cleanups.push(() => fixture.stop());
+    return fixture;
+  }
+
+  test("notifications other than the call's own progress reach onnotification", async () => {
+    const pool = poolWith({ svc: chattyBackend().url });
+    const notifications: { method: string; params?: unknown }[] = [];
+    const progress: unknown[] = [];
+
+    const result = await call(pool, "chatty", { onnotification: (n) => notifications.push(n), onprogress: (p) => progress.push(p) });
+
+    expect(result.content).toEqual([{ type: "text", text: "done" }]);
+    expect(progress).toEqual([{ progress: 1, total: 2 }]);
+    expect(notifications).toEqual([
+      { method: "notifications/message", params: { level: "info", data: "half way" } },
+      { method: "notifications/progress", params: { progressToken: "someone-else", progress: 7 } },
+    ]);
+  });
+
+  test("aborting the caller's signal aborts the backend's handler", async () => {
+    let started = () => {};
+    let aborted = () => {};
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    const handlerAborted = new Promise<void>((resolve) => (aborted = resolve));
+    const pool = poolWith({ svc: chattyBackend({ started, aborted }).url });
+
+    const caller = new AbortController();
+    const abandoned = call(pool, "waitForAbort", { signal: caller.signal });
+    await handlerStarted;
+    caller.abort(new Error("caller went away"));
+
+    await expect(abandoned).rejects.toThrow("caller went away");
+    await handlerAborted;
+  });
+});

@@ -1,17 +1,18 @@
 /**
- * One reused SDK client per backend, following the catalog: clients of new services open lazily on
- * first use, clients of deleted or moved services close. Every call and health check goes through the
+ * One reused MCP session per backend, following the catalog: sessions of new services open lazily on
+ * first use, sessions of deleted or moved services close. Every call and health check goes through the
  * backend's circuit breaker, so a dead backend is answered for at once instead of being tried by every
  * caller, and the pool keeps each backend's last known state for /health, /services and metrics.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
+import { createBackendSession, type BackendSession } from "./backend-session.ts";
 import { createCircuitBreaker, type Attempt, type CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { connectBackend, type BackendTarget } from "./mcp-connection.ts";
-import { RawResultSchema } from "./raw-results.ts";
+import type { Notification, Progress } from "./json-rpc-exchange.ts";
+import { createIdleTolerantFetch, type BackendTarget } from "./mcp-connection.ts";
+import { describeFailure } from "./transport-failure.ts";
 
 export type BackendStatus = "unknown" | "up" | "down";
 
@@ -37,14 +38,21 @@ export class BackendUnavailableError extends Error {
 }
 
 export interface CallOptions {
+  /** Aborting it aborts the request to the backend, which sees the disconnect. */
   signal?: AbortSignal;
-  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Progress the backend reports on the call; each one also restarts the call timeout. Must not throw. */
+  onprogress?: (progress: Progress) => void;
+  /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
+  onnotification?: (notification: Notification) => void;
 }
 
 export interface BackendPool {
-  /** Makes the pool match the registry: opens nothing yet, closes clients of targets that left or changed. */
+  /** Makes the pool match the registry: opens nothing yet, closes sessions of targets that left or changed. */
   sync(targets: readonly BackendTarget[]): void;
-  /** Sends a JSON-RPC request to the backend and returns its result as sent. */
+  /**
+   * Sends a JSON-RPC request to the backend and returns its result as sent. An error the backend answers
+   * with is thrown as McpError; a backend that did not answer as BackendUnavailableError.
+   */
   request(service: string, method: string, params: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>>;
   /**
    * Health-checks the backend within `timeoutMs` and books the outcome like a call's. Skipped while
@@ -58,7 +66,7 @@ export interface BackendPool {
 
 export interface BackendPoolOptions {
   connectTimeoutMs: number;
-  /** Wraps the fetch of every backend client (see connectBackend). */
+  /** Wraps the fetch of every request to a backend (the gateway adds its request id this way). */
   decorateFetch?: (fetch: FetchLike) => FetchLike;
   callTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
@@ -66,11 +74,12 @@ export interface BackendPoolOptions {
 }
 
 /**
- * A client and the calls using it. A client that failed is retired: new calls get a fresh one, and it
- * closes once its own calls are over, so one failed call does not cut the others short.
+ * A session and the calls using it. A session that failed is retired: new calls get a fresh one (which
+ * initialises again, in case the backend was replaced), and it closes once its own calls are over, so
+ * one failed call does not cut the others short.
  */
 interface Connection {
-  client: Promise<Client>;
+  session: BackendSession;
   inFlight: number;
   retired: boolean;
 }
@@ -85,12 +94,10 @@ interface Entry {
   lastCheckAt?: string;
 }
 
-/** Codes the SDK (and our answer guard) use for transport failures, as opposed to errors the backend answered with. */
-const LOCAL_FAILURE_CODES = new Set<number>([ErrorCode.ConnectionClosed, ErrorCode.RequestTimeout]);
-
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, decorateFetch }: BackendPoolOptions): BackendPool {
+export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
-  /** Every client not closed yet, retired ones included, so that close() leaves none behind. */
+  const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
+  /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
   const connections = new Set<Connection>();
 
   const setStatus = (entry: Entry, status: BackendStatus, error?: string) => {
@@ -119,7 +126,7 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
 
   const closeConnection = (connection: Connection) => {
     connections.delete(connection);
-    void connection.client.then((c) => c.close()).catch(() => {});
+    connection.session.close();
   };
 
   const retire = (entry: Entry, connection: Connection) => {
@@ -129,23 +136,17 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
   };
 
   const openConnection = (entry: Entry): Connection => {
-    const connection: Connection = {
-      client: connectBackend(entry.target, connectTimeoutMs, callTimeoutMs, decorateFetch),
-      inFlight: 0,
-      retired: false,
-    };
+    const connection: Connection = { session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs }), inFlight: 0, retired: false };
     connections.add(connection);
-    // A failed connect must not be cached, or the backend could never come back.
-    connection.client.catch(() => retire(entry, connection));
     return connection;
   };
 
-  /** Runs `use` on the backend's client; a transport failure retires that client. */
-  const withClient = async <T>(entry: Entry, use: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+  /** Runs `use` on the backend's session; a transport failure retires that session. */
+  const withSession = async <T>(entry: Entry, use: (session: BackendSession) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     const connection = (entry.connection ??= openConnection(entry));
     connection.inFlight++;
     try {
-      return await use(await connection.client);
+      return await use(connection.session);
     } catch (error) {
       if (classify(error, signal) === "failed") retire(entry, connection);
       throw error;
@@ -211,17 +212,7 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
       if (!entry) throw new BackendUnavailableError(service, "it is not registered");
       const attempt = entry.breaker.tryAcquire();
       if (!attempt) throw new BackendUnavailableError(service, openCircuitReason(entry));
-      const call = withClient(
-        entry,
-        (client) =>
-          client.request({ method, params } as never, RawResultSchema, {
-            signal: options.signal,
-            onprogress: options.onprogress,
-            timeout: callTimeoutMs,
-            resetTimeoutOnProgress: true,
-          }),
-        options.signal,
-      );
+      const call = withSession(entry, (session) => session.request(method, params, { ...options, timeoutMs: callTimeoutMs }), options.signal);
       return settle(entry, attempt, call, options.signal);
     },
 
@@ -230,7 +221,7 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
       const attempt = entry?.breaker.tryAcquire();
       if (!entry || !attempt) return;
       entry.lastCheckAt = new Date().toISOString();
-      const ping = () => withClient(entry, async (client) => void (await client.ping({ timeout: timeoutMs })));
+      const ping = () => withSession(entry, async (session) => void (await session.request("ping", {}, { timeoutMs })));
       // The outcome is booked on the state; a failed check has no caller to tell.
       await settle(entry, attempt, probeHealth(entry.target, timeoutMs, ping)).catch(() => {});
     },
@@ -258,8 +249,7 @@ function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
  */
 function classify(error: unknown, signal: AbortSignal | undefined): "answered" | "abandoned" | "failed" {
   if (signal?.aborted) return "abandoned";
-  if (error instanceof McpError && !LOCAL_FAILURE_CODES.has(error.code)) return "answered";
-  return "failed";
+  return error instanceof McpError ? "answered" : "failed";
 }
 
 function openCircuitReason(entry: Entry): string {
@@ -270,18 +260,4 @@ function openCircuitReason(entry: Entry): string {
       ? "a trial request is checking whether it is back"
       : `the gateway tries it again in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`;
   return `it failed ${consecutiveFailures} times in a row${last}, so calls are not sent to it for now; ${next}`;
-}
-
-/** A short reason a model or operator can act on, without stack traces. */
-export function describeFailure(error: unknown): string {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-    const timeout = (error.data as { timeout?: unknown } | undefined)?.timeout;
-    return typeof timeout === "number" ? `timed out: no answer within ${timeout} ms` : "timed out waiting for an answer";
-  }
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return error.message.replace(/^MCP error -?\d+: /, "");
-  const code = (error as { code?: unknown })?.code;
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
-  if (code === "ECONNRESET") return "the connection was reset";
-  if (error instanceof Error) return error.message.replace(/\s+/g, " ").slice(0, 300);
-  return String(error);
 }

@@ -17,38 +17,37 @@ export const GATEWAY_CLIENT_INFO = { name: "mcp-federation-gateway", version: "1
 const FETCH_IDLE_GRACE_MS = 1000;
 
 /**
- * The fetch the SDK transport uses to reach a backend.
+ * Fetch for requests to a backend on which a request may stay quiet for up to `longestQuietMs`.
  *
  * Bun's fetch drops a connection that stays quiet for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT), which
- * would cut a legitimately quiet call when TOOL_CALL_TIMEOUT_MS is longer. Our SDK request timeout is
+ * would cut a legitimately quiet call when TOOL_CALL_TIMEOUT_MS is longer. Our own request timeout is
  * the deadline that counts (it names the service and resets on progress); Bun's idle timer is set just
- * behind it, so it only reclaims the socket of a request we already gave up on. Answers streamed as
- * events are guarded, so a backend dying mid-call fails the call at once.
+ * behind it, so it only reclaims the socket of a request we already gave up on.
  */
-function createBackendFetch(longestQuietMs: number): FetchLike {
+export function createIdleTolerantFetch(longestQuietMs: number): FetchLike {
   const timeout = longestQuietMs + FETCH_IDLE_GRACE_MS;
+  return (url, init) => fetch(url, { ...init, timeout });
+}
+
+/** The fetch the SDK transport uses: answers streamed as events are guarded, so a backend dying mid-call fails the call at once. */
+function createBackendFetch(longestQuietMs: number): FetchLike {
+  const idleTolerant = createIdleTolerantFetch(longestQuietMs);
   return async (url, init) => {
-    const response = await fetch(url, { ...init, timeout });
+    const response = await idleTolerant(url, init);
     const id = requestIdOf(init);
     return id === undefined ? response : guardAnswer(response, id, init?.signal);
   };
 }
 
 /**
- * Opens an initialised SDK client to a backend, giving up after `timeoutMs`. `longestQuietMs` is the
- * longest a request on this client may wait between two messages (the call timeout).
+ * Opens an initialised SDK client to a backend (for discovery, which lists what a backend offers once),
+ * giving up on any request that gets no answer within `timeoutMs`.
  */
-export async function connectBackend(
-  target: BackendTarget,
-  timeoutMs: number,
-  longestQuietMs = timeoutMs,
-  /** Wraps every HTTP request to the backend (the gateway adds its request id this way). */
-  decorateFetch: (fetch: FetchLike) => FetchLike = (f) => f,
-): Promise<Client> {
+export async function connectBackend(target: BackendTarget, timeoutMs: number): Promise<Client> {
   const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
   const transport = new StreamableHTTPClientTransport(mcpEndpoint(target.url), {
     requestInit: { headers: target.headers },
-    fetch: decorateFetch(createBackendFetch(Math.max(timeoutMs, longestQuietMs))),
+    fetch: createBackendFetch(timeoutMs),
     // Stateless backends never resume streams; retrying a dead one only delays the failure.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });

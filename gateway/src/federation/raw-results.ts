@@ -23,5 +23,3 @@ export const RawPromptListSchema = z.looseObject({
   prompts: z.array(z.looseObject({ name: z.string() })),
   nextCursor: z.string().optional(),
 });
-
-export const RawResultSchema = z.looseObject({});

@@ -10,6 +10,7 @@ import { listPage } from "./list-pages.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
+import type { CallScope } from "../sessions/in-flight-calls.ts";
 
 export interface GatewayMcpDeps extends ToolCallRouting {
   /**
@@ -19,14 +20,17 @@ export interface GatewayMcpDeps extends ToolCallRouting {
   jsonSchemaValidator: jsonSchemaValidator;
   /** Most entries in one page of a list (MCP_PAGE_SIZE). */
   pageSize: number;
+  /** Set for requests of a session, so that the client can cancel their calls from any replica. */
+  callScope?: CallScope;
 }
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
-export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, ...routing }: GatewayMcpDeps): Server {
+export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, callScope, ...routing }: GatewayMcpDeps): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
-    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+    // logging: backends' log messages about a call are relayed to the client on the call's stream.
+    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, logging: {} },
     instructions:
       "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.",
   });
@@ -37,14 +41,17 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, ...routi
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args, _meta } = request.params;
     const clientToken = _meta?.progressToken;
-    return routeToolCall(routing, name, args, {
-      signal: extra.signal,
-      // Progress from the backend reaches the client under the client's own token.
-      onprogress:
-        clientToken === undefined
-          ? undefined
-          : (progress) => void extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } }),
-    });
+    const call = (signal: AbortSignal) =>
+      routeToolCall(routing, name, args, {
+        signal,
+        // Progress from the backend reaches the client under the client's own token.
+        onprogress:
+          clientToken === undefined
+            ? undefined
+            : (progress) => void extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } }),
+        onlog: (log) => void extra.sendNotification(log).catch(() => {}),
+      });
+    return callScope ? callScope(extra.requestId, extra.signal, call) : call(extra.signal);
   });
 
   return server;

@@ -3,36 +3,46 @@
  * the per-request SDK server and transport: building those and their event stream cost several times
  * what the rest of a gateway hop does (`bun run bench` measures it). The answer is the message the SDK
  * path would send, byte for byte, as a JSON response, which the streamable HTTP transport allows for
- * any client that accepts JSON.
+ * any client that accepts JSON (or as an event stream, when the backend logs during a call).
  *
  * Whatever this path is not sure to answer the same way goes to the SDK as before, errors included:
  * batches, notifications, other methods, pagination cursors, progress tokens, task requests, unknown
  * tools, unsupported protocol versions, and clients that read only event streams.
  */
 import { acceptsEventStream } from "@mcp-federation/mcp-http";
-import { CallToolResultSchema, ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type LoggingMessageNotification,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
 import { listPage } from "./list-pages.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
+import type { CallScope } from "../sessions/in-flight-calls.ts";
 
 type RequestId = string | number;
-type Answer = (message: unknown, request: Request) => Promise<Response> | undefined;
+/** `scope` is set for requests of a session, so that the client can cancel their calls. */
+type Answer = (message: unknown, request: Request, scope?: CallScope) => Promise<Response> | undefined;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const LIST_HEADERS = { ...JSON_HEADERS, Vary: "Accept-Encoding" };
 const GZIP_LIST_HEADERS = { ...LIST_HEADERS, "Content-Encoding": "gzip" };
+const EVENT_STREAM_HEADERS = { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" };
+const encoder = new TextEncoder();
 
 export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number }): Answer {
   const toolList = createToolListAnswer(routing.catalog, routing.pageSize);
-  return (message, request) => {
+  return (message, request, scope) => {
     if (!isRequest(message) || !answersAsJson(request)) return undefined;
     if (message.method === "tools/list" && isEmpty(message.params)) return Promise.resolve(toolList(message.id, request));
     if (message.method !== "tools/call") return undefined;
     const call = plainCall(message.params);
     if (!call || !routing.catalog.snapshot().routes.has(call.name)) return undefined;
-    return answerToolCall(routing, message.id, call, request.signal);
+    return answerToolCall(routing, message.id, call, request, scope);
   };
 }
 
@@ -77,18 +87,52 @@ function acceptsGzip(request: Request): boolean {
   });
 }
 
-/** What the SDK's Server does around the gateway's tools/call handler, minus the transport. */
-async function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, signal: AbortSignal): Promise<Response> {
-  let message: object;
+/**
+ * What the SDK's Server does around the gateway's tools/call handler, minus the transport. The answer
+ * is JSON unless the backend logs during the call and the client reads event streams: then, as on the
+ * SDK path, the response becomes an event stream at the first log message and ends with the result.
+ */
+function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, request: Request, scope?: CallScope): Promise<Response> {
+  return new Promise((resolve) => {
+    let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const onlog = acceptsEventStream(request)
+      ? (log: LoggingMessageNotification) => {
+          stream ??= openEventStream(resolve);
+          sendEvent(stream, { ...log, jsonrpc: "2.0" });
+        }
+      : undefined;
+    const run = (signal: AbortSignal) => routeToolCall(routing, call.name, call.arguments, { signal, onlog });
+    void answerOf(id, scope ? scope(id, request.signal, run) : run(request.signal)).then((message) => {
+      if (!stream) return resolve(new Response(JSON.stringify(message), { headers: JSON_HEADERS }));
+      sendEvent(stream, message);
+      stream.close();
+    });
+  });
+}
+
+async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> {
   try {
-    const result = await routeToolCall(routing, call.name, call.arguments, { signal });
-    const checked = CallToolResultSchema.safeParse(result);
+    const checked = CallToolResultSchema.safeParse(await call);
     if (!checked.success) throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
-    message = { result: checked.data, jsonrpc: "2.0", id };
+    return { result: checked.data, jsonrpc: "2.0", id };
   } catch (error) {
-    message = { jsonrpc: "2.0", id, error: errorOf(error) };
+    return { jsonrpc: "2.0", id, error: errorOf(error) };
   }
-  return new Response(JSON.stringify(message), { headers: JSON_HEADERS });
+}
+
+function openEventStream(resolve: (response: Response) => void): ReadableStreamDefaultController<Uint8Array> {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  resolve(new Response(body, { headers: EVENT_STREAM_HEADERS }));
+  return controller;
+}
+
+function sendEvent(stream: ReadableStreamDefaultController<Uint8Array>, message: object): void {
+  try {
+    stream.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`));
+  } catch {
+    // The client went away; its request's signal aborts the call.
+  }
 }
 
 /** The JSON-RPC error the SDK's Protocol makes of a thrown error. */

@@ -4,20 +4,30 @@ import { Hono } from "hono";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
+import type { CallScope } from "../sessions/in-flight-calls.ts";
+import type { McpSessions } from "../sessions/mcp-sessions.ts";
+import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 
-export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator"> {
+export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "callScope"> {
   bearerToken: string;
   maxBodyBytes: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
+  /** Stateful sessions next to the stateless mode; undefined when MCP_SESSIONS=off. */
+  sessions?: McpSessions;
 }
 
-/** `/mcp`: the federated MCP endpoint, stateless so any replica can answer any request. */
+/** `/mcp`: the federated MCP endpoint; any replica can answer any request, of a session or not. */
 export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   const app = new Hono();
   app.use("/mcp", hostGuard(deps.allowedHosts), bearerAuth(deps.bearerToken));
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
-  const options = { maxBodyBytes: deps.maxBodyBytes, answer: createMcpFastPath(deps) };
-  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, () => createGatewayMcpServer(serverDeps), options));
+  const createServer = (callScope?: CallScope) => createGatewayMcpServer({ ...serverDeps, callScope });
+  const answer = createMcpFastPath(deps);
+  const { sessions, maxBodyBytes } = deps;
+  const endpoint = sessions
+    ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes })
+    : (request: Request) => handleStatelessMcp(request, () => createServer(), { maxBodyBytes, answer });
+  app.all("/mcp", (c) => endpoint(c.req.raw));
   return app;
 }

@@ -1,6 +1,17 @@
-import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  type CallToolResult,
+  type LoggingMessageNotification,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog.ts";
 import { BackendUnavailableError, type BackendPool, type CallOptions } from "../federation/backend-pool.ts";
+
+export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
+  /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
+  onlog?: (notification: LoggingMessageNotification) => void;
+}
 
 export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "error";
 
@@ -20,7 +31,7 @@ export async function routeToolCall(
   { catalog, pool, onToolCall }: ToolCallRouting,
   name: string,
   args: Record<string, unknown> | undefined,
-  options: CallOptions = {},
+  { onlog, ...options }: RouteOptions = {},
 ): Promise<CallToolResult> {
   const route = catalog.snapshot().routes.get(name);
   if (!route) {
@@ -30,7 +41,8 @@ export async function routeToolCall(
   const report = (outcome: ToolCallOutcome) =>
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
   try {
-    const result = await pool.request(route.service, "tools/call", { name: route.tool, ...(args === undefined ? {} : { arguments: args }) }, options);
+    const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
+    const result = await pool.request(route.service, "tools/call", { name: route.tool, ...(args === undefined ? {} : { arguments: args }) }, { ...options, onnotification });
     report(result.isError === true ? "tool_error" : "ok");
     return result as CallToolResult;
   } catch (error) {
@@ -44,4 +56,10 @@ export async function routeToolCall(
       content: [{ type: "text", text: `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.` }],
     };
   }
+}
+
+/** Passes on well-formed log messages only: the backend's other notifications concern the gateway's request, not the client's. */
+function relayLog(notification: unknown, onlog: (notification: LoggingMessageNotification) => void): void {
+  const log = LoggingMessageNotificationSchema.safeParse(notification);
+  if (log.success) onlog(log.data);
 }

@@ -9,6 +9,7 @@ import { createGateway, type Gateway, type GatewaySettings } from "../gateway.ts
 import { silentLogger, type Logger } from "../logger.ts";
 import type { RegistryDatabase } from "../registry/database.ts";
 import { createVersionStore, type VersionStore } from "../catalog/version-store.ts";
+import { createSessionBus, type SessionBus } from "../sessions/session-bus.ts";
 
 export const TEST_API_KEY = "test-api-key";
 export const TEST_BEARER = "mcp-token-123";
@@ -27,6 +28,7 @@ export const TEST_SETTINGS: GatewaySettings = {
   healthCheckTimeoutMs: 1_000,
   circuitFailureThreshold: 3,
   circuitOpenMs: 500,
+  mcpSessions: { enabled: true, ttlMs: 60 * 60 * 1000 },
 };
 
 export interface RunningGateway {
@@ -43,12 +45,14 @@ export interface RunningGateway {
 export async function startGateway(options: {
   database: RegistryDatabase;
   versionStore: VersionStore;
+  /** Shared by replicas in one test when there is no Redis (see createTestSessionBus). */
+  sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
-    { log: options.log ?? silentLogger, database: options.database, versionStore: options.versionStore },
+    { log: options.log ?? silentLogger, database: options.database, versionStore: options.versionStore, sessionBus: options.sessionBus },
   );
   const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
   const url = `http://127.0.0.1:${server.port}`;
@@ -93,3 +97,8 @@ export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`):
   return createVersionStore({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
 
+
+/** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
+export function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
+  return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
+}

@@ -1,0 +1,118 @@
+/**
+ * The gateway's MCP session with one backend: initialised once (on first use) to learn the protocol
+ * version to send and, from a stateful backend, its session id; then every request is one POST (see
+ * json-rpc-exchange.ts). A stateful backend that no longer knows the session (it restarted, or expired
+ * it) answers 404: the session is opened again, once, and the request repeated.
+ */
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { mcpEndpoint } from "./backend-endpoint.ts";
+import { exchange, notify, type ExchangeOptions, type RequestId } from "./json-rpc-exchange.ts";
+import { GATEWAY_CLIENT_INFO, type BackendTarget } from "./mcp-connection.ts";
+import { TransportFailure } from "./transport-failure.ts";
+
+export type RequestOptions = Pick<ExchangeOptions, "signal" | "onprogress" | "onnotification" | "timeoutMs">;
+
+export interface BackendSession {
+  /** Sends a request and returns its result as the backend sent it (see `exchange` for the errors). */
+  request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>>;
+  /** Ends the backend's session, if it keeps one; requests still running are not affected. */
+  close(): void;
+}
+
+export interface BackendSessionOptions {
+  target: BackendTarget;
+  fetch: FetchLike;
+  /** Longest the initialisation and other housekeeping messages may wait for an answer. */
+  connectTimeoutMs: number;
+}
+
+interface Handshake {
+  /** The headers of every POST after initialisation. */
+  headers: Record<string, string>;
+  sessionId?: string;
+}
+
+const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
+
+export function createBackendSession({ target, fetch, connectTimeoutMs }: BackendSessionOptions): BackendSession {
+  const url = mcpEndpoint(target.url);
+  let nextId = 0;
+  let handshake: Promise<Handshake> | undefined;
+
+  const initialize = async (): Promise<Handshake> => {
+    const headers = { ...target.headers, ...POST_HEADERS };
+    const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: GATEWAY_CLIENT_INFO };
+    const answer = await exchange({ id: nextId++, method: "initialize", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch((error: unknown) => {
+      // A backend that refuses to initialise cannot take calls: it failed, it did not answer a call.
+      throw error instanceof McpError ? new TransportFailure(`the service refused to initialise: ${error.message}`) : error;
+    });
+    const version = answer.result.protocolVersion;
+    if (typeof version !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      throw new TransportFailure(`the service speaks an unsupported MCP protocol version (${String(version)})`);
+    }
+    const sessionId = answer.headers.get("mcp-session-id") ?? undefined;
+    const next: Handshake = {
+      headers: { ...headers, "Mcp-Protocol-Version": version, ...(sessionId === undefined ? {} : { "Mcp-Session-Id": sessionId }) },
+      sessionId,
+    };
+    await notify({ method: "notifications/initialized" }, { fetch, url, headers: next.headers, timeoutMs: connectTimeoutMs });
+    return next;
+  };
+
+  /** Starts a handshake that every request waits for; a failed one is forgotten, so the next request tries again. */
+  const open = (): Promise<Handshake> => {
+    const started = initialize();
+    handshake = started;
+    started.catch(() => {
+      if (handshake === started) handshake = undefined;
+    });
+    return started;
+  };
+
+  const send = async ({ headers, sessionId }: Handshake, method: string, params: Record<string, unknown>, options: RequestOptions) => {
+    const id = nextId++;
+    const withToken = options.onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
+    try {
+      return (await exchange({ id, method, params: withToken }, { ...options, fetch, url, headers, progressToken: id })).result;
+    } catch (error) {
+      // A stateful backend keeps working on a request whose stream was cut, unless told otherwise.
+      if (sessionId !== undefined && wasCutOff(error)) cancel(headers, id, error);
+      throw error;
+    }
+  };
+
+  const cancel = (headers: Record<string, string>, requestId: RequestId, reason: unknown) => {
+    const params = { requestId, reason: reason instanceof Error ? reason.message : String(reason) };
+    notify({ method: "notifications/cancelled", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch(() => {});
+  };
+
+  return {
+    async request(method, params, options) {
+      const used = handshake ?? open();
+      const current = await used;
+      try {
+        return await send(current, method, params, options);
+      } catch (error) {
+        if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404) throw error;
+        if (handshake === used) open();
+        return send(await (handshake ?? open()), method, params, options);
+      }
+    },
+
+    close() {
+      void handshake
+        ?.then(({ headers, sessionId }) => {
+          if (sessionId === undefined) return;
+          return fetch(url, { method: "DELETE", headers, signal: AbortSignal.timeout(connectTimeoutMs), redirect: "manual" }).then((r) => r.body?.cancel());
+        })
+        .catch(() => {});
+    },
+  };
+}
+
+/** Whether the request may still be running on the backend: it neither answered it nor refused it with an HTTP error. */
+function wasCutOff(error: unknown): boolean {
+  if (error instanceof McpError) return false;
+  return !(error instanceof TransportFailure && error.status !== undefined);
+}

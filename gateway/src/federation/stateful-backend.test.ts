@@ -1,0 +1,148 @@
+/**
+ * A backend that keeps sessions (one SDK transport per `Mcp-Session-Id`), as third-party MCP servers
+ * often do: the pool must send the session id it was given, open a new session once when the backend
+ * forgot the old one, and tell the backend when a call it gave up on should stop.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { silentLogger } from "../logger.ts";
+import { eventually } from "../test-support/eventually.ts";
+import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** What the test controls of the fixture: tools see `handlerAborted` and `handlerStarted`. */
+interface Hooks {
+  handlerStarted: () => void;
+  handlerAborted: () => void;
+}
+
+function createServer(hooks: Hooks): McpServer {
+  const server = new McpServer({ name: "stateful-fixture", version: "1.0.0" });
+  server.registerTool("whoami", { description: "Names the session it runs in." }, (extra) => ({
+    content: [{ type: "text", text: extra.sessionId ?? "no session" }],
+  }));
+  server.registerTool("waitForAbort", { description: "Answers only once the call is aborted." }, (extra) => {
+    hooks.handlerStarted();
+    return new Promise((resolve) => {
+      extra.signal.addEventListener("abort", () => {
+        hooks.handlerAborted();
+        resolve({ content: [] });
+      });
+    });
+  });
+  return server;
+}
+
+function startStatefulBackend(hooks: Hooks) {
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const seen = { initializations: 0, closed: 0 };
+  /** When set, the backend has forgotten every session by the time a request arrives. */
+  const behaviour = { forgetsAlways: false };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const sessionId = request.headers.get("mcp-session-id");
+      if (sessionId !== null) {
+        if (behaviour.forgetsAlways) sessions.clear();
+        const transport = sessions.get(sessionId);
+        if (!transport) return Response.json({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }, { status: 404 });
+        return transport.handleRequest(request);
+      }
+      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        onsessioninitialized: (id) => {
+          seen.initializations++;
+          sessions.set(id, transport);
+        },
+        onsessionclosed: (id) => {
+          seen.closed++;
+          sessions.delete(id);
+        },
+      });
+      await createServer(hooks).connect(transport);
+      return transport.handleRequest(request);
+    },
+  });
+  cleanups.push(async () => {
+    await server.stop(true);
+    await Promise.all([...sessions.values()].map((t) => t.close()));
+  });
+  return { url: `http://127.0.0.1:${server.port}`, seen, behaviour, forgetSessions: () => sessions.clear() };
+}
+
+function poolFor(url: string): BackendPool {
+  const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs: 5000, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
+  pool.sync([{ name: "svc", url: `${url}/mcp`, headers: {} }]);
+  cleanups.push(() => pool.close());
+  return pool;
+}
+
+const noHooks: Hooks = { handlerStarted: () => {}, handlerAborted: () => {} };
+
+async function sessionOfCall(pool: BackendPool): Promise<string> {
+  const result = await pool.request("svc", "tools/call", { name: "whoami", arguments: {} });
+  return (result.content as { text: string }[])[0]?.text ?? "";
+}
+
+describe("a backend with sessions", () => {
+  test("is initialised once and gets its session id with every call; closing the pool ends the session", async () => {
+    const backend = startStatefulBackend(noHooks);
+    const pool = poolFor(backend.url);
+
+    const first = await sessionOfCall(pool);
+    expect(first).not.toBe("no session");
+    expect(await sessionOfCall(pool)).toBe(first);
+    expect(backend.seen.initializations).toBe(1);
+
+    await pool.close();
+    await eventually(() => backend.seen.closed === 1);
+  });
+
+  test("that forgot the session is initialised again, once, and the call goes through", async () => {
+    const backend = startStatefulBackend(noHooks);
+    const pool = poolFor(backend.url);
+    const first = await sessionOfCall(pool);
+
+    backend.forgetSessions();
+    const second = await sessionOfCall(pool);
+
+    expect(second).not.toBe(first);
+    expect(backend.seen.initializations).toBe(2);
+    expect(pool.state("svc")).toMatchObject({ status: "up", consecutiveFailures: 0 });
+  });
+
+  test("that keeps answering 404 fails the call after one new initialisation", async () => {
+    const backend = startStatefulBackend(noHooks);
+    const pool = poolFor(backend.url);
+    await sessionOfCall(pool);
+
+    backend.behaviour.forgetsAlways = true;
+    const failure = await sessionOfCall(pool).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BackendUnavailableError);
+    expect((failure as Error).message).toBe('Service "svc" is unavailable: the service answered HTTP 404: Session not found');
+    expect(backend.seen.initializations).toBe(2);
+  });
+
+  test("stops a call's handler when the caller aborts it", async () => {
+    let started = () => {};
+    let aborted = () => {};
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    const handlerAborted = new Promise<void>((resolve) => (aborted = resolve));
+    const pool = poolFor(startStatefulBackend({ handlerStarted: started, handlerAborted: aborted }).url);
+
+    const caller = new AbortController();
+    const call = pool.request("svc", "tools/call", { name: "waitForAbort", arguments: {} }, { signal: caller.signal });
+    await handlerStarted;
+    caller.abort(new Error("caller went away"));
+
+    await expect(call).rejects.toThrow("caller went away");
+    await handlerAborted;
+  });
+});

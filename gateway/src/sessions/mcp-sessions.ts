@@ -1,0 +1,39 @@
+/**
+ * Everything stateful sessions need on one replica, built from the session settings and the bus the
+ * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
+ */
+import { createInFlightCalls, type InFlightCalls } from "./in-flight-calls.ts";
+import { createListChangedStreams, type ListChangedStreams } from "./list-changed-streams.ts";
+import { createRevokedSessions, type RevokedSessions } from "./revoked-sessions.ts";
+import type { SessionBus } from "./session-bus.ts";
+import { createSessionIds, type Session, type SessionIds } from "./session-ids.ts";
+
+export interface McpSessions {
+  issue: SessionIds["issue"];
+  /** The session of an id, or undefined when the id is forged, expired or was ended with DELETE. */
+  open(id: string): Session | undefined;
+  end(session: Session): Promise<void>;
+  calls: InFlightCalls;
+  listChanged: ListChangedStreams;
+  close(): void;
+}
+
+export function createMcpSessions({ secret, ttlMs, bus }: { secret: string; ttlMs: number; bus: SessionBus }): McpSessions {
+  const ids = createSessionIds({ secret, ttlMs });
+  const revoked: RevokedSessions = createRevokedSessions({ bus });
+  const listChanged = createListChangedStreams();
+  return {
+    issue: ids.issue,
+    open(id) {
+      const session = ids.open(id);
+      return session && !revoked.has(session) ? session : undefined;
+    },
+    end: (session) => revoked.revoke(session),
+    calls: createInFlightCalls(bus),
+    listChanged,
+    close() {
+      revoked.close();
+      listChanged.close();
+    },
+  };
+}

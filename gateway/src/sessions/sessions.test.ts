@@ -1,0 +1,168 @@
+/**
+ * Stateful sessions behind a load balancer: one SDK client whose requests alternate between two
+ * replicas on one database, version store and session bus (Redis when REDIS_URL is set).
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { VersionStore } from "../catalog/version-store.ts";
+import { connectBalancedClient, type Replica } from "../test-support/balanced-client.ts";
+import { eventually } from "../test-support/eventually.ts";
+import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
+import {
+  createTestSessionBus,
+  createTestVersionStore,
+  firstText,
+  startGateway,
+  TEST_BEARER,
+  type RunningGateway,
+} from "../test-support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import type { SessionBus } from "./session-bus.ts";
+
+setDefaultTimeout(30_000);
+
+function fixtureServer(name: string): McpServer {
+  const server = new McpServer({ name, version: "1.0.0" });
+  server.registerTool(`${name}Echo`, { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text }] }));
+  return server;
+}
+
+let database: TestDatabase;
+let prefix: string;
+let stores: VersionStore[];
+let buses: SessionBus[];
+let a: RunningGateway;
+let b: RunningGateway;
+let alpha: FixtureBackend;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  prefix = `test:${crypto.randomUUID()}:`;
+  // With Redis each replica has its own connections; without, they must share the in-process ones.
+  const shared = !process.env.REDIS_URL;
+  stores = shared ? [createTestVersionStore(prefix)] : [createTestVersionStore(prefix), createTestVersionStore(prefix)];
+  buses = shared ? [createTestSessionBus(prefix)] : [createTestSessionBus(prefix), createTestSessionBus(prefix)];
+  a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
+  b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  alpha = startFixtureBackend(() => fixtureServer("alpha"));
+  expect((await a.admin("POST", "/register", { name: "alpha", url: alpha.url })).status).toBe(201);
+  await eventually(() => b.gateway.catalog.snapshot().routes.has("alphaEcho"));
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop(), alpha?.stop()]);
+  await Promise.all([...(stores ?? []), ...(buses ?? [])].map((s) => s.close()));
+  await database?.close();
+});
+
+const balancedClient = (streamTo: Replica = "b") => connectBalancedClient({ a: a.url, b: b.url }, streamTo);
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+describe("sessions across replicas", () => {
+  test("a session started on one replica lists and calls through both", async () => {
+    const { client, transport, seen } = await balancedClient();
+    try {
+      expect(transport.sessionId).toBeString();
+      for (let i = 0; i < 4; i++) {
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain("alphaEcho");
+        expect(firstText(await client.callTool({ name: "alphaEcho", arguments: { text: `hi ${i}` } }))).toBe(`hi ${i}`);
+      }
+      const withSession = seen.filter((s) => s.method === "POST" && s.session === transport.sessionId);
+      expect(new Set(withSession.map((s) => s.replica))).toEqual(new Set(["a", "b"]));
+      expect(withSession.every((s) => s.status === 200 || s.status === 202)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a tampered, foreign or ended session id gets 404 with a JSON-RPC error", async () => {
+    const { client, transport } = await balancedClient();
+    const id = transport.sessionId!;
+    const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    const tampered = `${id.slice(0, -3)}${id.at(-3) === "A" ? "B" : "A"}${id.slice(-2)}`;
+    for (const bad of [tampered, "v1.abc.def.ghi", "not-a-session"]) {
+      const res = await post(b.url, list, { "Mcp-Session-Id": bad });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32001);
+    }
+    expect((await post(b.url, list, { "Mcp-Session-Id": id })).status).toBe(200);
+
+    // DELETE through the client (one replica) ends the session on the other as well.
+    await transport.terminateSession();
+    await client.close();
+    // The other replica learns of it from the bus, a moment later.
+    for (const gw of [a, b]) while ((await post(gw.url, list, { "Mcp-Session-Id": id })).status !== 404) await Bun.sleep(10);
+  });
+
+  test("requests without a session stay stateless, and initialize hands out an id", async () => {
+    const list = await post(a.url, { jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(list.status).toBe(200);
+    expect(list.headers.get("mcp-session-id")).toBeNull();
+    const call = await post(b.url, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "alphaEcho", arguments: { text: "plain" } } });
+    expect(((await call.json()) as { result: object }).result).toMatchObject({ content: [{ text: "plain" }] });
+
+    const init = await post(a.url, {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
+    });
+    expect(init.status).toBe(200);
+    const id = init.headers.get("mcp-session-id");
+    expect(id).toBeString();
+    expect((await post(b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status).toBe(200);
+  });
+});
+
+describe("list changes", () => {
+  test("a registration through one replica reaches the event stream held on the other", async () => {
+    const { client, seen } = await balancedClient("b");
+    const changes: string[] = [];
+    client.setNotificationHandler(ToolListChangedNotificationSchema, (n) => void changes.push(n.method));
+    const beta = startFixtureBackend(() => fixtureServer("beta"));
+    try {
+      await eventually(() => seen.some((s) => s.method === "GET" && s.replica === "b" && s.status === 200));
+      expect((await a.admin("POST", "/register", { name: "beta", url: beta.url })).status).toBe(201);
+      await eventually(() => changes.length > 0);
+      expect(changes[0]).toBe("notifications/tools/list_changed");
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain("betaEcho");
+    } finally {
+      await client.close();
+      await a.admin("DELETE", "/delete/beta");
+      await beta.stop();
+    }
+  });
+
+  test("the event stream needs a valid session", async () => {
+    const res = await fetch(`${b.url}/mcp`, { headers: { Authorization: `Bearer ${TEST_BEARER}`, Accept: "text/event-stream", "Mcp-Session-Id": "forged" } });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("MCP_SESSIONS=off", () => {
+  test("initialize hands out no session id, and requests stay stateless", async () => {
+    const off = await startGateway({ database, versionStore: stores[0]!, settings: { mcpSessions: { enabled: false, ttlMs: 60_000 } } });
+    try {
+      const client = await off.client();
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain("alphaEcho");
+      const init = await post(off.url, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
+      });
+      expect(init.status).toBe(200);
+      expect(init.headers.get("mcp-session-id")).toBeNull();
+    } finally {
+      await off.stop();
+    }
+  });
+});
