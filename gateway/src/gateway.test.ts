@@ -1,32 +1,17 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "./test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "./test-support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "./test-support/gateway-harness.ts";
-import type { VersionStore } from "./catalog/version-store.ts";
+import { createTestVersionStore, TEST_BEARER, type TestStack, firstText, startGateway, startTestStack } from "./test-support/gateway-harness.ts";
 import { bootstrapServices } from "./registry/bootstrap.ts";
 import { silentLogger } from "./logger.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let user: BackendProcess;
-let gw: RunningGateway;
+let stack: TestStack;
 
 beforeAll(async () => {
-  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions });
+  stack = await startTestStack();
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([shopping?.stop(), user?.stop()]);
-  await versions?.close();
-  await database?.close();
-});
+afterAll(() => stack?.stop());
 
 async function json(response: Response): Promise<any> {
   return response.json();
@@ -34,29 +19,29 @@ async function json(response: Response): Promise<any> {
 
 describe("registration through the admin API", () => {
   test("registers both services and lists their tools", async () => {
-    const res = await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url });
+    const res = await stack.gw.admin("POST", "/register", { name: "shopping-service", url: stack.shopping.url });
     expect(res.status).toBe(201);
     const body = await json(res);
     expect(body.service.name).toBe("shopping-service");
     expect(body.service.tools.sort()).toEqual(["getProductById", "searchProducts"]);
     expect(body.service.secretHeaders).toBeUndefined();
 
-    expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+    expect((await stack.gw.admin("POST", "/register", { name: "user-service", url: stack.user.url })).status).toBe(201);
 
-    const list = await json(await gw.admin("GET", "/services"));
+    const list = await json(await stack.gw.admin("GET", "/services"));
     expect(list.services.map((s: { name: string }) => s.name)).toEqual(["shopping-service", "user-service"]);
-    const viaPost = await json(await gw.admin("POST", "/services"));
+    const viaPost = await json(await stack.gw.admin("POST", "/services"));
     expect(viaPost).toEqual(list);
   });
 
   test("the MCP bearer token may read the service list, as in the design", async () => {
-    const res = await fetch(`${gw.url}/services`, { method: "POST", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    const res = await fetch(`${stack.gw.url}/services`, { method: "POST", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
     expect(res.status).toBe(200);
     expect((await json(res)).services.length).toBe(2);
   });
 
   test("the federated tool list is the union, and calls reach both services", async () => {
-    const client = await gw.client();
+    const client = await stack.gw.client();
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["getProductById", "getUserById", "searchProducts", "searchUsers"]);
     const product = await client.callTool({ name: "getProductById", arguments: { id: "123" } });
@@ -70,7 +55,7 @@ describe("registration through the admin API", () => {
   });
 
   test("tool definitions pass through with their JSON Schema intact", async () => {
-    const client = await gw.client();
+    const client = await stack.gw.client();
     const { tools } = await client.listTools();
     const search = tools.find((t) => t.name === "searchProducts");
     expect(search?.inputSchema.properties).toHaveProperty("limit");
@@ -78,68 +63,68 @@ describe("registration through the admin API", () => {
   });
 
   test("an unknown tool is a JSON-RPC error", async () => {
-    const client = await gw.client();
+    const client = await stack.gw.client();
     await expect(client.callTool({ name: "noSuchTool", arguments: {} })).rejects.toThrow(/Unknown tool/);
   });
 
   test("registering the same name and URL again refreshes; another URL is a 409", async () => {
-    const again = await gw.admin("POST", "/register", { name: "user-service", url: user.url });
+    const again = await stack.gw.admin("POST", "/register", { name: "user-service", url: stack.user.url });
     expect(again.status).toBe(200);
     expect((await json(again)).created).toBe(false);
-    const conflict = await gw.admin("POST", "/register", { name: "user-service", url: shopping.url });
+    const conflict = await stack.gw.admin("POST", "/register", { name: "user-service", url: stack.shopping.url });
     expect(conflict.status).toBe(409);
     expect((await json(conflict)).error.code).toBe("conflict");
   });
 
   test("update re-pulls the tools; unknown names are 404", async () => {
-    const res = await gw.admin("PUT", "/update/user-service");
+    const res = await stack.gw.admin("PUT", "/update/user-service");
     expect(res.status).toBe(200);
     expect((await json(res)).service.tools.sort()).toEqual(["getUserById", "searchUsers"]);
-    expect((await gw.admin("PUT", "/update/ghost")).status).toBe(404);
-    expect((await gw.admin("DELETE", "/delete/ghost")).status).toBe(404);
+    expect((await stack.gw.admin("PUT", "/update/ghost")).status).toBe(404);
+    expect((await stack.gw.admin("DELETE", "/delete/ghost")).status).toBe(404);
   });
 
   test("delete removes the tools, and the name can be registered again", async () => {
-    expect((await gw.admin("DELETE", "/delete/user-service")).status).toBe(200);
-    const client = await gw.client();
+    expect((await stack.gw.admin("DELETE", "/delete/user-service")).status).toBe(200);
+    const client = await stack.gw.client();
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("getUserById");
     await expect(client.callTool({ name: "getUserById", arguments: { id: "456" } })).rejects.toThrow(/Unknown tool/);
 
-    expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+    expect((await stack.gw.admin("POST", "/register", { name: "user-service", url: stack.user.url })).status).toBe(201);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain("getUserById");
   });
 });
 
 describe("errors", () => {
   test("admin routes need the API key", async () => {
-    const none = await fetch(`${gw.url}/register`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
+    const none = await fetch(`${stack.gw.url}/register`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
     expect(none.status).toBe(401);
     expect((await json(none)).error.code).toBe("unauthorized");
-    const wrong = await fetch(`${gw.url}/delete/user-service`, { method: "DELETE", headers: { "X-API-Key": "nope" } });
+    const wrong = await fetch(`${stack.gw.url}/delete/user-service`, { method: "DELETE", headers: { "X-API-Key": "nope" } });
     expect(wrong.status).toBe(401);
-    const bearerForWrite = await fetch(`${gw.url}/delete/user-service`, { method: "DELETE", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    const bearerForWrite = await fetch(`${stack.gw.url}/delete/user-service`, { method: "DELETE", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
     expect(bearerForWrite.status).toBe(401);
   });
 
   test("a bad body is a 400 with the issues, and nothing is stored", async () => {
-    const res = await gw.admin("POST", "/register", { name: "Not Valid!", url: "ftp://example.com" });
+    const res = await stack.gw.admin("POST", "/register", { name: "Not Valid!", url: "ftp://example.com" });
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["name", "url"]);
-    const list = await json(await gw.admin("GET", "/services"));
+    const list = await json(await stack.gw.admin("GET", "/services"));
     expect(list.services.map((s: { name: string }) => s.name)).not.toContain("Not Valid!");
   });
 
   test("an unreachable service is a 502 with the reason, and nothing is stored", async () => {
-    const res = await gw.admin("POST", "/register", { name: "ghost", url: "http://127.0.0.1:1" });
+    const res = await stack.gw.admin("POST", "/register", { name: "ghost", url: "http://127.0.0.1:1" });
     expect(res.status).toBe(502);
     expect((await json(res)).error.message).toContain("ghost");
-    const list = await json(await gw.admin("GET", "/services"));
+    const list = await json(await stack.gw.admin("GET", "/services"));
     expect(list.services.map((s: { name: string }) => s.name)).not.toContain("ghost");
   });
 
   test("MCP needs the bearer token", async () => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
@@ -149,7 +134,7 @@ describe("errors", () => {
   });
 
   test("the design's plain curl request (no Accept, no initialize) gets JSON", async () => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } }),
@@ -163,35 +148,35 @@ describe("errors", () => {
 
 describe("name collisions", () => {
   test("a later service's clashing tool is exposed as <service>__<tool>, earlier names stay", async () => {
-    expect((await gw.admin("POST", "/register", { name: "shop-two", url: shopping.url })).status).toBe(201);
-    const client = await gw.client();
+    expect((await stack.gw.admin("POST", "/register", { name: "shop-two", url: stack.shopping.url })).status).toBe(201);
+    const client = await stack.gw.client();
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain("getProductById");
     expect(names).toContain("shop-two__getProductById");
     expect(names).toContain("shop-two__searchProducts");
     const routed = await client.callTool({ name: "shop-two__getProductById", arguments: { id: "123" } });
     expect((routed.structuredContent as { id: string }).id).toBe("123");
-    expect((await gw.admin("DELETE", "/delete/shop-two")).status).toBe(200);
+    expect((await stack.gw.admin("DELETE", "/delete/shop-two")).status).toBe(200);
   });
 });
 
 describe("a backend that is down", () => {
   test("keeps its tools listed and fails calls quickly with a result naming the service", async () => {
-    await shopping.stop();
+    await stack.shopping.stop();
     try {
-      const client = await gw.client();
+      const client = await stack.gw.client();
       expect((await client.listTools()).tools.map((t) => t.name)).toContain("getProductById");
       const result = await client.callTool({ name: "getProductById", arguments: { id: "123" } });
       expect(result.isError).toBe(true);
       expect(firstText(result)).toContain("shopping-service");
       const other = await client.callTool({ name: "getUserById", arguments: { id: "456" } });
       expect(other.isError).toBeFalsy();
-      const health = await json(await fetch(`${gw.url}/health`));
+      const health = await json(await fetch(`${stack.gw.url}/health`));
       expect(health.backends.find((b: { name: string }) => b.name === "shopping-service").status).toBe("down");
     } finally {
-      await shopping.start();
+      await stack.shopping.start();
     }
-    const client = await gw.client();
+    const client = await stack.gw.client();
     const back = await client.callTool({ name: "getProductById", arguments: { id: "123" } });
     expect(back.isError).toBeFalsy();
   });
@@ -200,12 +185,12 @@ describe("a backend that is down", () => {
 describe("bootstrap and restart", () => {
   test("GATEWAY_SERVICES registers services, and a restarted gateway keeps registrations", async () => {
     const boot = bootstrapServices({
-      services: [{ name: "booted-user", url: user.url }],
-      registry: gw.gateway.registry,
+      services: [{ name: "booted-user", url: stack.user.url }],
+      registry: stack.gw.gateway.registry,
       log: silentLogger,
     });
     await boot.done;
-    const second = await startGateway({ database, versionStore: createTestVersionStore() });
+    const second = await startGateway({ database: stack.database, versionStore: createTestVersionStore() });
     try {
       const names = (await (await second.client()).listTools()).tools.map((t) => t.name);
       expect(names).toContain("booted-user__getUserById");
@@ -216,25 +201,25 @@ describe("bootstrap and restart", () => {
   });
 
   test("bootstrap retries a service that is not up yet", async () => {
-    await user.stop();
+    await stack.user.stop();
     const boot = bootstrapServices({
-      services: [{ name: "late-user", url: user.url }],
-      registry: gw.gateway.registry,
+      services: [{ name: "late-user", url: stack.user.url }],
+      registry: stack.gw.gateway.registry,
       log: silentLogger,
       initialDelayMs: 20,
       maxDelayMs: 100,
     });
     await Bun.sleep(150);
-    await user.start();
+    await stack.user.start();
     await boot.done;
-    const list = await json(await gw.admin("GET", "/services"));
+    const list = await json(await stack.gw.admin("GET", "/services"));
     expect(list.services.map((s: { name: string }) => s.name)).toContain("late-user");
   });
 });
 
 describe("health", () => {
   test("reports the database, version store and catalog", async () => {
-    const health = await json(await fetch(`${gw.url}/health`));
+    const health = await json(await fetch(`${stack.gw.url}/health`));
     expect(health.status).toBe("ok");
     expect(health.database).toBe("up");
     expect(health.catalog.tools).toBeGreaterThan(0);

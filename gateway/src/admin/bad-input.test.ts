@@ -3,42 +3,31 @@
  * them changes the registry or its version.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_API_KEY, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import type { VersionStore } from "../catalog/version-store.ts";
+import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let gw: RunningGateway;
 let registryBefore: string;
 let versionBefore: number;
 
+let stack: TestStack;
+
 beforeAll(async () => {
-  [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions });
-  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+  stack = await startTestStack({ register: ["shopping"] });
   registryBefore = await registryState();
-  versionBefore = await versions.current();
+  versionBefore = await stack.versions.current();
 });
 
 afterAll(async () => {
   // Nothing any case sent may have changed the registry.
   expect(await registryState()).toBe(registryBefore);
-  expect(await versions.current()).toBe(versionBefore);
-  await gw?.stop();
-  await shopping?.stop();
-  await versions?.close();
-  await database?.close();
+  expect(await stack.versions.current()).toBe(versionBefore);
+  await stack?.stop();
 });
 
 async function registryState(): Promise<string> {
-  const body = (await (await gw.admin("GET", "/services")).json()) as { services: { name: string; url: string; updatedAt: string }[] };
+  const body = (await (await stack.gw.admin("GET", "/services")).json()) as { services: { name: string; url: string; updatedAt: string }[] };
   return JSON.stringify(body.services.map(({ name, url, updatedAt }) => ({ name, url, updatedAt })));
 }
 
@@ -110,7 +99,7 @@ const cases: Case[] = [
 
 describe("admin API", () => {
   test.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
-    const res = await fetch(`${gw.url}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
+    const res = await fetch(`${stack.gw.url}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
     expect(res.status).toBe(c.status);
     expect(res.headers.get("content-type")).toContain("application/json");
     const body = (await res.json()) as { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
@@ -121,10 +110,10 @@ describe("admin API", () => {
 
   test("header names are case-insensitive: the right key in odd casing works", async () => {
     for (const name of ["x-api-key", "X-API-KEY", "x-Api-kEy"]) {
-      const res = await fetch(`${gw.url}/services`, { headers: { [name]: TEST_API_KEY } });
+      const res = await fetch(`${stack.gw.url}/services`, { headers: { [name]: TEST_API_KEY } });
       expect(res.status).toBe(200);
     }
-    const lowerScheme = await fetch(`${gw.url}/services`, { headers: { authorization: `bearer ${TEST_BEARER}` } });
+    const lowerScheme = await fetch(`${stack.gw.url}/services`, { headers: { authorization: `bearer ${TEST_BEARER}` } });
     expect(lowerScheme.status).toBe(200);
   });
 });

@@ -6,10 +6,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
 
 // Each Inspector run starts two Node.js processes: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
@@ -18,32 +15,16 @@ const INSPECTOR_PACKAGE = fileURLToPath(import.meta.resolve("@modelcontextprotoc
 const INSPECTOR_BIN = `${dirname(INSPECTOR_PACKAGE)}/build/cli.js`;
 const node = Bun.which("node");
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let user: BackendProcess;
-let gw: RunningGateway;
+let stack: TestStack;
 
 beforeAll(async () => {
-  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions });
-  for (const [name, backend] of [["shopping-service", shopping], ["user-service", user]] as const) {
-    const response = await gw.admin("POST", "/register", { name, url: backend.url });
-    if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);
-  }
+  stack = await startTestStack({ register: ["shopping", "user"] });
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([shopping?.stop(), user?.stop()]);
-  await versions?.close();
-  await database?.close();
-});
+afterAll(() => stack?.stop());
 
 /** Runs `mcp-inspector-cli --cli <gateway>/mcp --transport http <args>`; its stdout is the JSON answer. */
 async function inspector(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([node!, INSPECTOR_BIN, "--cli", `${gw.url}/mcp`, "--transport", "http", ...args], {
+  const child = Bun.spawn([node!, INSPECTOR_BIN, "--cli", `${stack.gw.url}/mcp`, "--transport", "http", ...args], {
     // It finds its own package.json through `../package.json` of the working directory.
     cwd: dirname(INSPECTOR_BIN),
     stdout: "pipe",

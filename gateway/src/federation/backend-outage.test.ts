@@ -5,10 +5,7 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { firstText, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
@@ -24,32 +21,16 @@ const WANTED_REFUSALS = 40;
 /** Message part of a call the open circuit refused without trying the backend. */
 const REFUSED = "calls are not sent to it";
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let user: BackendProcess;
-let gw: RunningGateway;
+let stack: TestStack;
 
 beforeAll(async () => {
-  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({
-    database,
-    versionStore: versions,
+  stack = await startTestStack({
+    register: ["shopping", "user"],
     // A call timeout far beyond the test's, so that any failure that waited for it would show.
     settings: { toolCallTimeoutMs: 60_000, healthCheckIntervalMs: 50, circuitFailureThreshold: 3, circuitOpenMs: 300 },
   });
-  for (const [name, url] of [[SHOPPING, shopping.url], ["user-service", user.url]]) {
-    expect((await gw.admin("POST", "/register", { name, url })).status).toBe(201);
-  }
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([shopping?.stop(), user?.stop()]);
-  await versions?.close();
-  await database?.close();
-});
+afterAll(() => stack?.stop());
 
 type Phase = "before" | "down" | "open" | "restarted";
 
@@ -78,7 +59,7 @@ test("killing shopping under load: user callers never notice, shopping callers f
       outcomes.push({ service, phase: started, ok: result.isError !== true, text: firstText(result) });
     }
   };
-  const clients = await Promise.all(Array.from({ length: WORKERS }, () => gw.client()));
+  const clients = await Promise.all(Array.from({ length: WORKERS }, () => stack.gw.client()));
   let workersDone = false;
   const workers = Promise.all(clients.map(worker)).finally(() => (workersDone = true));
 
@@ -89,17 +70,17 @@ test("killing shopping under load: user callers never notice, shopping callers f
       await Bun.sleep(5);
     }
   };
-  const shoppingState = () => gw.gateway.pool.state(SHOPPING);
+  const shoppingState = () => stack.gw.gateway.pool.state(SHOPPING);
 
   await until("shopping answered", () => count((o) => o.service === "shopping" && o.ok) >= WANTED_SUCCESSES);
   phase = "down";
-  await shopping.stop();
+  await stack.shopping.stop();
 
   await until("the circuit opened", () => shoppingState()?.circuit === "open");
   phase = "open";
   const failuresAtOpen = shoppingState()?.consecutiveFailures ?? 0;
-  const health = (await (await fetch(`${gw.url}/health`)).json()) as { backends: { name: string; circuit: string; lastError?: string }[] };
-  const listed = (await (await gw.admin("GET", "/services")).json()) as { services: { name: string; health: { circuit: string; lastError?: string } }[] };
+  const health = (await (await fetch(`${stack.gw.url}/health`)).json()) as { backends: { name: string; circuit: string; lastError?: string }[] };
+  const listed = (await (await stack.gw.admin("GET", "/services")).json()) as { services: { name: string; health: { circuit: string; lastError?: string } }[] };
 
   await until("the open circuit refused calls", () => count((o) => o.phase === "open" && o.text.includes(REFUSED)) >= WANTED_REFUSALS);
   // Everything that failed before this line has been booked on the breaker already.
@@ -107,7 +88,7 @@ test("killing shopping under load: user callers never notice, shopping callers f
   const triedWhileOpen = count((o) => o.service === "shopping" && o.phase === "open" && !o.ok && !o.text.includes(REFUSED));
 
   phase = "restarted";
-  await shopping.start();
+  await stack.shopping.start();
   await until("shopping answered again", () => count((o) => o.service === "shopping" && o.phase === "restarted" && o.ok) >= WANTED_SUCCESSES);
   stopping = true;
   await workers;

@@ -3,31 +3,17 @@
  * and leaves the gateway serving.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import type { VersionStore } from "../catalog/version-store.ts";
+import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let gw: RunningGateway;
+let stack: TestStack;
 
 beforeAll(async () => {
-  [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions, settings: { maxBodyBytes: 64 * 1024 } });
-  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+  stack = await startTestStack({ register: ["shopping"], settings: { maxBodyBytes: 64 * 1024 } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await shopping?.stop();
-  await versions?.close();
-  await database?.close();
-});
+afterAll(() => stack?.stop());
 
 interface Case {
   name: string;
@@ -57,7 +43,7 @@ const cases: Case[] = [
 
 describe("bad MCP messages", () => {
   test.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, ...c.headers },
       body: c.body,
@@ -70,7 +56,7 @@ describe("bad MCP messages", () => {
   });
 
   test("a batch is answered message by message", async () => {
-    const res = await fetch(`${gw.url}/mcp`, {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
       body: rpc([
@@ -86,7 +72,7 @@ describe("bad MCP messages", () => {
   });
 
   test("the gateway still serves after all of the above", async () => {
-    const { tools } = await (await gw.client()).listTools();
+    const { tools } = await (await stack.gw.client()).listTools();
     expect(tools.map((t) => t.name)).toContain("getProductById");
   });
 });

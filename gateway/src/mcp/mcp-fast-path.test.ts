@@ -4,39 +4,24 @@
  * answer is compared with.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let user: BackendProcess;
-let gw: RunningGateway;
+let stack: TestStack;
 
 beforeAll(async () => {
-  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
-  versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions });
-  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
+  stack = await startTestStack({ register: ["shopping"] });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([shopping?.stop(), user?.stop()]);
-  await versions?.close();
-  await database?.close();
-});
+afterAll(() => stack?.stop());
 
 const SDK_ACCEPT = "application/json, text/event-stream";
 const STREAM_ONLY = "text/event-stream";
 
 /** POSTs one message; returns the response's content type and the JSON-RPC message it carried, as text. */
 async function exchange(message: object, accept: string): Promise<{ type: string; text: string }> {
-  const response = await fetch(`${gw.url}/mcp`, {
+  const response = await fetch(`${stack.gw.url}/mcp`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: accept, Authorization: `Bearer ${TEST_BEARER}` },
     body: JSON.stringify(message),
@@ -68,7 +53,7 @@ describe("the fast path", () => {
 
   test("compresses the list for clients that accept gzip, and only for them", async () => {
     const list = async (acceptEncoding: string) => {
-      const response = await fetch(`${gw.url}/mcp`, {
+      const response = await fetch(`${stack.gw.url}/mcp`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, "Accept-Encoding": acceptEncoding },
         body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }),
@@ -108,7 +93,7 @@ describe("the fast path", () => {
   test("lists a newly registered service's tools at once", async () => {
     const before = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: 1, method: "tools/list" });
     expect(before.result.tools.map((t: { name: string }) => t.name)).not.toContain("getUserById");
-    expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
+    expect((await stack.gw.admin("POST", "/register", { name: "user-service", url: stack.user.url })).status).toBe(201);
     const after = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: 2, method: "tools/list" });
     expect(after.result.tools.map((t: { name: string }) => t.name)).toContain("getUserById");
   });

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { VersionStore } from "../catalog/version-store.ts";
 import { createLogger } from "../logger.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_API_KEY, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
 import { sampleValue } from "./metrics-samples.ts";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { startFixtureBackend } from "../test-support/fixture-backend.ts";
@@ -11,29 +8,18 @@ import { startFixtureBackend } from "../test-support/fixture-backend.ts";
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-let database: TestDatabase;
-let versions: VersionStore;
-let shopping: BackendProcess;
-let gw: RunningGateway;
 const lines: string[] = [];
 
-beforeAll(async () => {
-  [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
-  versions = createTestVersionStore();
-  const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
-  gw = await startGateway({ database, versionStore: versions, log });
-  expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
-});
+let stack: TestStack;
 
-afterAll(async () => {
-  await gw?.stop();
-  await shopping?.stop();
-  await versions?.close();
-  await database?.close();
+beforeAll(async () => {
+  const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
+  stack = await startTestStack({ register: ["shopping"], log });
 });
+afterAll(() => stack?.stop());
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`${gw.url}/metrics`);
+  const res = await fetch(`${stack.gw.url}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/plain");
   return res.text();
@@ -45,7 +31,7 @@ function logEntries(): Record<string, unknown>[] {
 }
 
 function mcpCall(body: object, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${gw.url}/mcp`, {
+  return fetch(`${stack.gw.url}/mcp`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, ...headers },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...body }),
@@ -54,7 +40,7 @@ function mcpCall(body: object, headers: Record<string, string> = {}): Promise<Re
 
 describe("GET /metrics", () => {
   test("counts routed tool calls by service, tool and outcome", async () => {
-    const client = await gw.client();
+    const client = await stack.gw.client();
     expect((await client.callTool({ name: "getProductById", arguments: { id: "123" } })).isError).toBeFalsy();
     expect((await client.callTool({ name: "getProductById", arguments: { id: "101" } })).isError).toBeFalsy();
     expect((await client.callTool({ name: "getProductById", arguments: { id: "no-such-product" } })).isError).toBe(true);
@@ -73,9 +59,9 @@ describe("GET /metrics", () => {
   });
 
   test("counts HTTP requests by route pattern and status, never by raw path", async () => {
-    expect((await gw.admin("PUT", "/update/shopping-service")).status).toBe(200);
-    expect((await gw.admin("PUT", "/update/no-such-service")).status).toBe(404);
-    expect((await fetch(`${gw.url}/some/random/path`)).status).toBe(404);
+    expect((await stack.gw.admin("PUT", "/update/shopping-service")).status).toBe(200);
+    expect((await stack.gw.admin("PUT", "/update/no-such-service")).status).toBe(404);
+    expect((await fetch(`${stack.gw.url}/some/random/path`)).status).toBe(404);
 
     const text = await scrape();
     const requests = (labels: Record<string, string>) => sampleValue(text, "mcp_gateway_http_requests_total", labels);
@@ -90,7 +76,7 @@ describe("GET /metrics", () => {
 
   test("the catalog version gauge is the version the catalog serves", async () => {
     const text = await scrape();
-    const snapshot = gw.gateway.catalog.snapshot();
+    const snapshot = stack.gw.gateway.catalog.snapshot();
     expect(snapshot.version).toBeGreaterThan(0);
     expect(sampleValue(text, "mcp_gateway_catalog_version")).toBe(snapshot.version);
     expect(sampleValue(text, "mcp_gateway_catalog_tools")).toBe(snapshot.tools.length);
@@ -106,14 +92,14 @@ describe("GET /metrics", () => {
 
 describe("request ids", () => {
   test("an acceptable X-Request-Id is echoed", async () => {
-    const res = await fetch(`${gw.url}/health`, { headers: { "X-Request-Id": "client-trace_42.a" } });
+    const res = await fetch(`${stack.gw.url}/health`, { headers: { "X-Request-Id": "client-trace_42.a" } });
     expect(res.headers.get("x-request-id")).toBe("client-trace_42.a");
   });
 
   test("one is generated when missing or unacceptable", async () => {
-    const missing = (await fetch(`${gw.url}/health`)).headers.get("x-request-id");
-    const unacceptable = await fetch(`${gw.url}/health`, { headers: { "X-Request-Id": "has spaces; and=more" } });
-    const tooLong = await fetch(`${gw.url}/health`, { headers: { "X-Request-Id": "a".repeat(129) } });
+    const missing = (await fetch(`${stack.gw.url}/health`)).headers.get("x-request-id");
+    const unacceptable = await fetch(`${stack.gw.url}/health`, { headers: { "X-Request-Id": "has spaces; and=more" } });
+    const tooLong = await fetch(`${stack.gw.url}/health`, { headers: { "X-Request-Id": "a".repeat(129) } });
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
     expect(missing).toMatch(uuid);
     expect(unacceptable.headers.get("x-request-id")).toMatch(uuid);
@@ -122,10 +108,10 @@ describe("request ids", () => {
   });
 
   test("errors and unmatched routes carry one too", async () => {
-    const unauthorized = await fetch(`${gw.url}/register`, { method: "POST", headers: { "X-Request-Id": "denied-1" } });
+    const unauthorized = await fetch(`${stack.gw.url}/register`, { method: "POST", headers: { "X-Request-Id": "denied-1" } });
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get("x-request-id")).toBe("denied-1");
-    const missing = await fetch(`${gw.url}/nowhere`, { headers: { "X-Request-Id": "lost-1" } });
+    const missing = await fetch(`${stack.gw.url}/nowhere`, { headers: { "X-Request-Id": "lost-1" } });
     expect(missing.headers.get("x-request-id")).toBe("lost-1");
   });
 });
@@ -147,13 +133,13 @@ describe("request ids at the backends", () => {
       },
     );
     try {
-      expect((await gw.admin("POST", "/register", { name: "traced", url: fixture.url })).status).toBe(201);
+      expect((await stack.gw.admin("POST", "/register", { name: "traced", url: fixture.url })).status).toBe(201);
       seen.length = 0;
       const res = await mcpCall({ method: "tools/call", params: { name: "traceMe", arguments: {} } }, { "X-Request-Id": "trace-abc-123" });
       expect(res.status).toBe(200);
       expect(seen).toContain("trace-abc-123");
     } finally {
-      expect((await gw.admin("DELETE", "/delete/traced")).status).toBe(200);
+      expect((await stack.gw.admin("DELETE", "/delete/traced")).status).toBe(200);
       await fixture.stop();
     }
   });
@@ -161,7 +147,7 @@ describe("request ids at the backends", () => {
 
 describe("access log", () => {
   test("one line per request with method, route, status, duration and request id", async () => {
-    await fetch(`${gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "list-services-1" } });
+    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "list-services-1" } });
     const access = logEntries().filter((e) => e.msg === "request" && e.requestId === "list-services-1");
     expect(access).toHaveLength(1);
     expect(access[0]).toMatchObject({ level: "info", method: "GET", route: "/services", path: "/services", status: 200 });
@@ -169,8 +155,8 @@ describe("access log", () => {
   });
 
   test("health checks and scrapes are logged at debug", async () => {
-    await fetch(`${gw.url}/health`, { headers: { "X-Request-Id": "probe-1" } });
-    await fetch(`${gw.url}/metrics`, { headers: { "X-Request-Id": "scrape-1" } });
+    await fetch(`${stack.gw.url}/health`, { headers: { "X-Request-Id": "probe-1" } });
+    await fetch(`${stack.gw.url}/metrics`, { headers: { "X-Request-Id": "scrape-1" } });
     const levels = logEntries()
       .filter((e) => e.msg === "request" && (e.requestId === "probe-1" || e.requestId === "scrape-1"))
       .map((e) => e.level);
@@ -187,8 +173,8 @@ describe("access log", () => {
   });
 
   test("never contains the API key or the bearer token", async () => {
-    await fetch(`${gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "secret-check-1" } });
-    await fetch(`${gw.url}/services`, { headers: { "X-API-Key": "a-wrong-key", "X-Request-Id": "secret-check-2" } });
+    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "secret-check-1" } });
+    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": "a-wrong-key", "X-Request-Id": "secret-check-2" } });
     await mcpCall({ method: "tools/list" }, { "X-Request-Id": "secret-check-3" });
     await mcpCall({ method: "tools/list" }, { Authorization: "Bearer a-wrong-token", "X-Request-Id": "secret-check-4" });
     const ids = new Set(logEntries().map((e) => e.requestId));

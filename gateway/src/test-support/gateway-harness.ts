@@ -7,6 +7,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Server } from "bun";
 import { createGateway, type Gateway, type GatewaySettings } from "../gateway.ts";
 import { silentLogger, type Logger } from "../logger.ts";
+import { startBackend, type BackendProcess } from "./backend-process.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 import type { RegistryDatabase } from "../registry/database.ts";
 import { createVersionStore, type VersionStore } from "../catalog/version-store.ts";
 import { createSessionBus, type SessionBus } from "../sessions/session-bus.ts";
@@ -101,4 +103,46 @@ export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`):
 /** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
 export function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
   return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
+}
+
+export type BackendName = "shopping" | "user";
+
+/** A test database, a version store, both real backends and a gateway on them, for one test file. */
+export interface TestStack {
+  database: TestDatabase;
+  versions: VersionStore;
+  shopping: BackendProcess;
+  user: BackendProcess;
+  gw: RunningGateway;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a test stack; the backends named in `register` are registered as `<name>-service` (as
+ * `bun run dev` does), so the demo tools answer under their bare names.
+ */
+export async function startTestStack(
+  options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger } = {},
+): Promise<TestStack> {
+  const [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
+  const versions = createTestVersionStore();
+  const gw = await startGateway({ database, versionStore: versions, settings: options.settings, log: options.log });
+  const backends = { shopping, user };
+  for (const name of options.register ?? []) {
+    const response = await gw.admin("POST", "/register", { name: `${name}-service`, url: backends[name].url });
+    if (response.status !== 201) throw new Error(`registering ${name}-service: ${response.status} ${await response.text()}`);
+  }
+  return {
+    database,
+    versions,
+    shopping,
+    user,
+    gw,
+    async stop() {
+      await gw.stop();
+      await Promise.all([shopping.stop(), user.stop()]);
+      await versions.close();
+      await database.close();
+    },
+  };
 }
