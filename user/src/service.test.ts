@@ -1,34 +1,19 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createServiceApp, serve } from "@mcp-federation/mcp-http";
-import { describeServiceHttpContract } from "@mcp-federation/mcp-http/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Server } from "bun";
+import { describeServiceHttpContract, startServiceForTest, type ServiceUnderTest } from "@mcp-federation/mcp-http/testing";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createUserServer } from "./mcp-server.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 setDefaultTimeout(30_000);
 
-const TOKEN = "user-test-token";
-
-let server: Server<undefined>;
+let service: ServiceUnderTest;
 let client: Client;
-let baseUrl: string;
 
 beforeAll(async () => {
-  const app = createServiceApp({ serviceName: "user-service", bearerToken: TOKEN, createServer: createUserServer });
-  server = serve(app.fetch, { port: 0, hostname: "127.0.0.1", handleSignals: false });
-  baseUrl = `http://127.0.0.1:${server.port}`;
-  client = new Client({ name: "user-test", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL("/mcp", baseUrl), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
-  );
+  service = await startServiceForTest("user-service", createUserServer);
+  client = service.client;
 });
-
-afterAll(async () => {
-  await client.close();
-  await server.stop(true);
-});
+afterAll(() => service?.stop());
 
 function textOf(result: Record<string, unknown>): string {
   const [first] = result.content as { type: string; text: string }[];

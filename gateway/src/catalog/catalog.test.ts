@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
+import { serviceRecord } from "../test-support/service-records.ts";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
 import { createCatalog } from "./catalog.ts";
 import { buildSnapshot } from "./catalog-snapshot.ts";
@@ -63,18 +64,7 @@ describe("reloads", () => {
 });
 
 describe("tool names", () => {
-  const service = (name: string, tools: string[]): ServiceRecord => ({
-    id: name,
-    name,
-    url: `http://${name}.test`,
-    tools: tools.map((t) => ({ name: t, inputSchema: { type: "object" } })),
-    resources: [],
-    resourceTemplates: [],
-    prompts: [],
-    secretHeaders: null,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-  });
+  const service = serviceRecord;
 
   test("the first service keeps a bare name; later ones get <service>__<tool>", () => {
     const snapshot = buildSnapshot([service("a", ["get", "only-a"]), service("b", ["get", "only-b"])], 1);
@@ -100,17 +90,8 @@ describe("tool names", () => {
 
 describe("prompts and resources", () => {
   const service = (name: string, lists: Partial<Pick<ServiceRecord, "resources" | "resourceTemplates" | "prompts">>): ServiceRecord => ({
-    id: name,
-    name,
-    url: `http://${name}.test`,
-    tools: [],
-    resources: [],
-    resourceTemplates: [],
-    prompts: [],
+    ...serviceRecord(name, []),
     ...lists,
-    secretHeaders: null,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
   });
 
   test("prompts are named like tools: the first service keeps the bare name, later ones get <service>__<prompt>", () => {

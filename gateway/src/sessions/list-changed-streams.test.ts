@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { buildSnapshot } from "../catalog/catalog-snapshot.ts";
-import type { ServiceRecord } from "../registry/queries.ts";
+import { serviceRecord } from "../test-support/service-records.ts";
 import { createListChangedStreams } from "./list-changed-streams.ts";
 
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string): Promise<string> {
@@ -14,18 +14,7 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle
   return text;
 }
 
-const service = (tools: string[]): ServiceRecord => ({
-  id: "s",
-  name: "s",
-  url: "http://s.test",
-  tools: tools.map((name) => ({ name, inputSchema: { type: "object" } })),
-  resources: [],
-  resourceTemplates: [],
-  prompts: [],
-  secretHeaders: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
+const service = (tools: string[]) => serviceRecord("s", tools);
 
 test("quiet streams get keep-alive comments, changed lists a notification, and close() ends them", async () => {
   const streams = createListChangedStreams(10);

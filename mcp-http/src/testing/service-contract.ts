@@ -1,9 +1,11 @@
 /**
- * The HTTP contract every backend service keeps, as one parametrised suite: `/health`, bearer auth, the
- * design's curl-shaped requests answered as plain JSON, and event streams for clients that ask for them.
- * Each service's test file runs it against its own MCP server.
+ * Test support for the backend services. The HTTP contract every service keeps is one parametrised
+ * suite (`/health`, bearer auth, the design's curl-shaped requests answered as plain JSON, event streams
+ * for clients that ask for them), which each service's test file runs against its own MCP server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server as McpLowLevelServer } from "@modelcontextprotocol/sdk/server/index.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
@@ -85,4 +87,27 @@ export function describeServiceHttpContract({ serviceName, createServer, sampleC
       expect(await response.text()).toContain(`"${sampleCall.tool}"`);
     });
   });
+}
+
+export interface ServiceUnderTest {
+  /** An SDK client connected to the service's /mcp with a valid token. */
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Serves a backend on a free port and connects an SDK client to it, for a service's own tests. */
+export async function startServiceForTest(serviceName: string, createServer: ServiceContract["createServer"]): Promise<ServiceUnderTest> {
+  const app = createServiceApp({ serviceName, bearerToken: TOKEN, createServer });
+  const server = serve(app.fetch, { port: 0, hostname: "127.0.0.1", handleSignals: false });
+  const client = new Client({ name: `${serviceName}-test`, version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+  );
+  return {
+    client,
+    async stop() {
+      await client.close();
+      await server.stop(true);
+    },
+  };
 }

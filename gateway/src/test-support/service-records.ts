@@ -1,0 +1,17 @@
+import type { ServiceRecord } from "../registry/queries.ts";
+
+/** A registry row as the catalog sees it, with tools of the given names, for tests that need no database. */
+export function serviceRecord(name: string, tools: string[]): ServiceRecord {
+  return {
+    id: name,
+    name,
+    url: `http://${name}.test`,
+    tools: tools.map((t) => ({ name: t, inputSchema: { type: "object" } })),
+    resources: [],
+    resourceTemplates: [],
+    prompts: [],
+    secretHeaders: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  };
+}
