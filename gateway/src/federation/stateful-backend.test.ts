@@ -1,13 +1,12 @@
 /**
- * A backend that keeps sessions (one SDK transport per `Mcp-Session-Id`), as third-party MCP servers
- * often do: the pool must send the session id it was given, open a new session once when the backend
+ * A backend that keeps sessions (see stateful-fixture-backend.ts): the pool must send the session id it was given, open a new session once when the backend
  * forgot the old one, and tell the backend when a call it gave up on should stop.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { silentLogger } from "../logger.ts";
 import { eventually } from "../test-support/eventually.ts";
+import { startStatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
 import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -39,46 +38,14 @@ function createServer(hooks: Hooks): McpServer {
 }
 
 function startStatefulBackend(hooks: Hooks) {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const seen = { initializations: 0, closed: 0 };
-  /** When set, the backend has forgotten every session by the time a request arrives. */
-  const behaviour = { forgetsAlways: false };
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const sessionId = request.headers.get("mcp-session-id");
-      if (sessionId !== null) {
-        if (behaviour.forgetsAlways) sessions.clear();
-        const transport = sessions.get(sessionId);
-        if (!transport) return Response.json({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }, { status: 404 });
-        return transport.handleRequest(request);
-      }
-      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => {
-          seen.initializations++;
-          sessions.set(id, transport);
-        },
-        onsessionclosed: (id) => {
-          seen.closed++;
-          sessions.delete(id);
-        },
-      });
-      await createServer(hooks).connect(transport);
-      return transport.handleRequest(request);
-    },
-  });
-  cleanups.push(async () => {
-    await server.stop(true);
-    await Promise.all([...sessions.values()].map((t) => t.close()));
-  });
-  return { url: `http://127.0.0.1:${server.port}`, seen, behaviour, forgetSessions: () => sessions.clear() };
+  const backend = startStatefulFixtureBackend(() => createServer(hooks));
+  cleanups.push(() => backend.stop());
+  return backend;
 }
 
 function poolFor(url: string): BackendPool {
   const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs: 5000, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
-  pool.sync([{ name: "svc", url: `${url}/mcp`, headers: {} }]);
+  pool.sync([{ name: "svc", url, headers: {} }]);
   cleanups.push(() => pool.close());
   return pool;
 }
