@@ -1,6 +1,7 @@
 /**
- * A backend that keeps sessions (see stateful-fixture-backend.ts): the pool must send the session id it was given, open a new session once when the backend
- * forgot the old one, and tell the backend when a call it gave up on should stop.
+ * A backend that keeps sessions (see stateful-fixture-backend.ts): the pool must send the session id it
+ * was given, open a new session once when the backend forgot the old one, and tell the backend when a
+ * call it gave up on should stop.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -25,6 +26,11 @@ function createServer(hooks: Hooks): McpServer {
   server.registerTool("whoami", { description: "Names the session it runs in." }, (extra) => ({
     content: [{ type: "text", text: extra.sessionId ?? "no session" }],
   }));
+  server.registerTool("askName", { description: "Greets the name the client gives when asked." }, async (extra) => {
+    const question = { message: "Name?", requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } } } };
+    const answer = await server.server.elicitInput(question, { relatedRequestId: extra.requestId });
+    return { content: [{ type: "text", text: `hello ${String(answer.content?.name)}` }] };
+  });
   server.registerTool("waitForAbort", { description: "Answers only once the call is aborted." }, (extra) => {
     hooks.handlerStarted();
     return new Promise((resolve) => {
@@ -95,6 +101,23 @@ describe("a backend with sessions", () => {
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect((failure as Error).message).toBe('Service "svc" is unavailable: the service answered HTTP 404: Session not found');
     expect(backend.seen.initializations).toBe(2);
+  });
+
+  test("gets the caller's answers to what it asks during a call, and an error when the caller cannot answer", async () => {
+    const pool = poolFor(startStatefulBackend(noHooks).url);
+    const asked: string[] = [];
+    const onrequest = async (request: { method: string }) => {
+      asked.push(request.method);
+      return { action: "accept", content: { name: "Ada" } };
+    };
+
+    const answered = await pool.request("svc", "tools/call", { name: "askName", arguments: {} }, { onrequest });
+    const refused = await pool.request("svc", "tools/call", { name: "askName", arguments: {} });
+
+    expect(answered.content).toEqual([{ type: "text", text: "hello Ada" }]);
+    expect(asked).toEqual(["elicitation/create"]);
+    expect(refused.isError).toBe(true);
+    expect((refused.content as { text: string }[])[0]?.text).toContain('The gateway does not pass "elicitation/create" requests on to its client here');
   });
 
   test("stops a call's handler when the caller aborts it", async () => {

@@ -93,10 +93,9 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
   return {
     askerFor: (session, canStream) => async (request, write, signal) => {
       const capability = CAPABILITY_OF[request.method];
+      if (!capability) throw refusal(request, "the gateway passes on only sampling and elicitation requests");
       if (!canStream) throw refusal(request, "the client did not accept an event stream as the response to its call");
-      if (!capability || session.clientCapabilities[capability] === undefined) {
-        throw refusal(request, `the client did not declare the "${capability ?? request.method}" capability`);
-      }
+      if (session.clientCapabilities[capability] === undefined) throw refusal(request, `the client did not declare the "${capability}" capability`);
       return ask(session.key, request, write, signal);
     },
     async deliver(sessionKey, answer) {
