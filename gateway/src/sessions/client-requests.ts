@@ -82,12 +82,14 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
           else resolve(answer.result ?? {});
         },
       });
-      Promise.resolve(write({ jsonrpc: "2.0", id, method: request.method, ...(request.params === undefined ? {} : { params: request.params }) })).catch(
-        (error: unknown) => {
+      const message: JSONRPCRequest = { jsonrpc: "2.0", id, method: request.method, ...(request.params === undefined ? {} : { params: request.params }) };
+      // A write that fails, at once or later, must not leave the request waiting.
+      Promise.resolve()
+        .then(() => write(message))
+        .catch((error: unknown) => {
           done();
           reject(error);
-        },
-      );
+        });
     });
 
   return {
