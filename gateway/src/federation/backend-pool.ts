@@ -10,7 +10,7 @@ import type { Logger } from "../logger.ts";
 import { createBackendSession, type BackendSession } from "./backend-session.ts";
 import { createCircuitBreaker, type Attempt, type CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
-import type { Notification, Progress } from "./json-rpc-exchange.ts";
+import type { BackendRequest, Notification, Progress } from "./json-rpc-exchange.ts";
 import { createIdleTolerantFetch, type BackendTarget } from "./mcp-connection.ts";
 import { describeFailure } from "./transport-failure.ts";
 
@@ -44,6 +44,11 @@ export interface CallOptions {
   onprogress?: (progress: Progress) => void;
   /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
   onnotification?: (notification: Notification) => void;
+  /**
+   * Answers what the backend asks the caller's client during the call (sampling, elicitation), with a
+   * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
+   */
+  onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
 }
 
 export interface BackendPool {

@@ -11,7 +11,7 @@ import { exchange, notify, type ExchangeOptions, type RequestId } from "./json-r
 import { GATEWAY_CLIENT_INFO, type BackendTarget } from "./mcp-connection.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
-export type RequestOptions = Pick<ExchangeOptions, "signal" | "onprogress" | "onnotification" | "timeoutMs">;
+export type RequestOptions = Pick<ExchangeOptions, "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs">;
 
 export interface BackendSession {
   /** Sends a request and returns its result as the backend sent it (see `exchange` for the errors). */
@@ -33,6 +33,12 @@ interface Handshake {
   sessionId?: string;
 }
 
+/**
+ * What the gateway's clients may be asked through it: it passes these requests on to the client of the
+ * call that sent them, and answers for a client that cannot take them with an error.
+ */
+const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} } };
+
 const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
 
 export function createBackendSession({ target, fetch, connectTimeoutMs }: BackendSessionOptions): BackendSession {
@@ -42,7 +48,7 @@ export function createBackendSession({ target, fetch, connectTimeoutMs }: Backen
 
   const initialize = async (): Promise<Handshake> => {
     const headers = { ...target.headers, ...POST_HEADERS };
-    const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: GATEWAY_CLIENT_INFO };
+    const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: GATEWAY_CLIENT_CAPABILITIES, clientInfo: GATEWAY_CLIENT_INFO };
     const answer = await exchange({ id: nextId++, method: "initialize", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch((error: unknown) => {
       // A backend that refuses to initialise cannot take calls: it failed, it did not answer a call.
       throw error instanceof McpError ? new TransportFailure(`the service refused to initialise: ${error.message}`) : error;

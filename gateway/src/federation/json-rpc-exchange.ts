@@ -1,11 +1,11 @@
 /**
  * One JSON-RPC request to a backend's MCP endpoint over plain fetch, as the streamable HTTP transport
  * defines it: the answer comes as a single JSON body, or as an event stream that may carry the
- * backend's notifications before it. This is the gateway's forwarding path; the SDK client costs about
+ * backend's notifications and requests to the client before it. This is the gateway's forwarding path; the SDK client costs about
  * twice the CPU per call for the same exchange (`bun run bench`).
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createEventDataParser } from "./event-stream.ts";
 import { describeFailure, streamEndedReason, TransportFailure } from "./transport-failure.ts";
 
@@ -14,6 +14,12 @@ export type RequestId = string | number;
 export interface Notification {
   method: string;
   params?: unknown;
+}
+
+/** A request the backend sends the gateway's client while it works on the gateway's request (sampling, elicitation). */
+export interface BackendRequest {
+  method: string;
+  params?: Record<string, unknown>;
 }
 
 export interface Progress {
@@ -35,6 +41,13 @@ export interface ExchangeOptions {
   onprogress?: (progress: Progress) => void;
   /** Every other notification sent on the answer's stream. Must not throw. */
   onnotification?: (notification: Notification) => void;
+  /**
+   * Answers a request the backend sends on the answer's stream; its result or error is posted back to
+   * the backend (which works only with a backend that keeps sessions, as only such a backend can match
+   * the answer to its request). `signal` aborts when the exchange ends. Without it, every such request
+   * is refused.
+   */
+  onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
 }
 
 export interface Answer {
@@ -68,6 +81,7 @@ export async function exchange(request: { id: RequestId; method: string; params?
   const onAbort = () => stop(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   const timer = setTimeout(() => stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)), timeoutMs);
+  let finished = false;
   try {
     const response = await options.fetch(options.url, {
       method: "POST",
@@ -77,28 +91,40 @@ export async function exchange(request: { id: RequestId; method: string; params?
       // Credentials are meant for this endpoint only.
       redirect: "manual",
     });
-    const message = await readAnswer(response, request.id, (notification) => {
-      if (!isProgressFor(notification, options.progressToken)) return options.onnotification?.(notification);
-      timer.refresh();
-      const { progressToken: _, ...progress } = notification.params as Progress & { progressToken: unknown };
-      options.onprogress?.(progress);
+    const message = await readAnswer(response, request.id, {
+      onnotification(notification) {
+        if (!isProgressFor(notification, options.progressToken)) return options.onnotification?.(notification);
+        timer.refresh();
+        const { progressToken: _, ...progress } = notification.params as Progress & { progressToken: unknown };
+        options.onprogress?.(progress);
+      },
+      // The client's answer may take a person's time: it restarts the wait for the backend, as progress does.
+      onrequest: (id, backendRequest) => void answerBackend(id, backendRequest, options, controller.signal).then(() => finished || timer.refresh()),
     });
     return { result: resultOf(message), headers: response.headers };
   } catch (error) {
     throw stoppedBy ?? (error instanceof McpError || error instanceof TransportFailure ? error : new TransportFailure(describeFailure(error)));
   } finally {
+    finished = true;
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
 }
 
+type PostOptions = Pick<ExchangeOptions, "fetch" | "url" | "headers" | "timeoutMs">;
+
 /** Posts a notification, which the backend accepts without answering. */
-export async function notify(notification: Notification, options: Pick<ExchangeOptions, "fetch" | "url" | "headers" | "timeoutMs">): Promise<void> {
+export function notify(notification: Notification, options: PostOptions): Promise<void> {
+  return post(notification, options);
+}
+
+/** Posts a message the backend accepts without answering (a notification, or the answer to its request). */
+async function post(message: object, options: PostOptions): Promise<void> {
   const response = await options
     .fetch(options.url, {
       method: "POST",
       headers: options.headers,
-      body: JSON.stringify({ jsonrpc: "2.0", ...notification }),
+      body: JSON.stringify({ jsonrpc: "2.0", ...message }),
       signal: AbortSignal.timeout(options.timeoutMs),
       redirect: "manual",
     })
@@ -109,10 +135,39 @@ export async function notify(notification: Notification, options: Pick<ExchangeO
   await response.body?.cancel();
 }
 
-async function readAnswer(response: Response, id: RequestId, onnotification: (notification: Notification) => void): Promise<Message> {
+/**
+ * Asks `onrequest` and posts its outcome to the backend, unless the exchange ended meanwhile. Best
+ * effort: a lost answer leaves the backend to its own timeout.
+ */
+async function answerBackend(id: RequestId, request: BackendRequest, options: ExchangeOptions, signal: AbortSignal): Promise<void> {
+  const ask = options.onrequest ?? refuse;
+  const outcome = await ask(request, signal).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error: rpcErrorOf(error) }),
+  );
+  if (signal.aborted) return;
+  await post({ id, ...outcome }, options).catch(() => {});
+}
+
+async function refuse(request: BackendRequest): Promise<never> {
+  throw new McpError(ErrorCode.MethodNotFound, `The gateway does not pass "${request.method}" requests on to its client here`);
+}
+
+/** The JSON-RPC error of a failed answer: an McpError's own, an internal error otherwise. */
+function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {
+  if (error instanceof McpError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
+}
+
+interface StreamHandlers {
+  onnotification: (notification: Notification) => void;
+  onrequest: (id: RequestId, request: BackendRequest) => void;
+}
+
+async function readAnswer(response: Response, id: RequestId, handlers: StreamHandlers): Promise<Message> {
   if (!response.ok) throw await httpFailure(response);
   const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") && response.body) return readEventStream(response.body, id, onnotification);
+  if (type.startsWith("text/event-stream") && response.body) return readEventStream(response.body, id, handlers);
   if (type.startsWith("application/json")) {
     const body = (await response.json()) as Message | Message[];
     const answer = (Array.isArray(body) ? body : [body]).find((message) => isAnswerTo(message, id));
@@ -127,14 +182,16 @@ async function readAnswer(response: Response, id: RequestId, onnotification: (no
  * Follows the stream until the answer to `id` and hands it over at once; the rest of the stream (its
  * end, normally) is read in the background, so the connection can be reused.
  */
-async function readEventStream(body: ReadableStream<Uint8Array>, id: RequestId, onnotification: (notification: Notification) => void): Promise<Message> {
+async function readEventStream(body: ReadableStream<Uint8Array>, id: RequestId, handlers: StreamHandlers): Promise<Message> {
   const reader = body.getReader();
   let answer: Message | undefined;
   const parse = createEventDataParser((data) => {
     const message = parseMessage(data);
     if (!message || answer) return;
     if (isAnswerTo(message, id)) answer = message;
-    else if (typeof message.method === "string" && message.id === undefined) onnotification({ method: message.method, params: message.params });
+    else if (typeof message.method !== "string") return;
+    else if (message.id === undefined) handlers.onnotification({ method: message.method, params: message.params });
+    else if (isRequestId(message.id)) handlers.onrequest(message.id, { method: message.method, params: paramsOf(message.params) });
   });
   for (;;) {
     const chunk = await reader.read().catch((error: unknown) => {
@@ -169,6 +226,14 @@ function parseMessage(data: string): Message | undefined {
 
 function isAnswerTo(message: Message, id: RequestId): boolean {
   return message.id === id && ("result" in message || "error" in message);
+}
+
+function isRequestId(id: unknown): id is RequestId {
+  return typeof id === "string" || typeof id === "number";
+}
+
+function paramsOf(params: unknown): Record<string, unknown> | undefined {
+  return typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined;
 }
 
 function isProgressFor(notification: Notification, token: RequestId | undefined): boolean {

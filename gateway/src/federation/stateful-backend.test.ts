@@ -1,13 +1,13 @@
 /**
- * A backend that keeps sessions (one SDK transport per `Mcp-Session-Id`), as third-party MCP servers
- * often do: the pool must send the session id it was given, open a new session once when the backend
- * forgot the old one, and tell the backend when a call it gave up on should stop.
+ * A backend that keeps sessions (see stateful-fixture-backend.ts): the pool must send the session id it
+ * was given, open a new session once when the backend forgot the old one, and tell the backend when a
+ * call it gave up on should stop.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { silentLogger } from "../logger.ts";
 import { eventually } from "../test-support/eventually.ts";
+import { startStatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
 import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,6 +26,11 @@ function createServer(hooks: Hooks): McpServer {
   server.registerTool("whoami", { description: "Names the session it runs in." }, (extra) => ({
     content: [{ type: "text", text: extra.sessionId ?? "no session" }],
   }));
+  server.registerTool("askName", { description: "Greets the name the client gives when asked." }, async (extra) => {
+    const question = { message: "Name?", requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } } } };
+    const answer = await server.server.elicitInput(question, { relatedRequestId: extra.requestId });
+    return { content: [{ type: "text", text: `hello ${String(answer.content?.name)}` }] };
+  });
   server.registerTool("waitForAbort", { description: "Answers only once the call is aborted." }, (extra) => {
     hooks.handlerStarted();
     return new Promise((resolve) => {
@@ -39,46 +44,14 @@ function createServer(hooks: Hooks): McpServer {
 }
 
 function startStatefulBackend(hooks: Hooks) {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const seen = { initializations: 0, closed: 0 };
-  /** When set, the backend has forgotten every session by the time a request arrives. */
-  const behaviour = { forgetsAlways: false };
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const sessionId = request.headers.get("mcp-session-id");
-      if (sessionId !== null) {
-        if (behaviour.forgetsAlways) sessions.clear();
-        const transport = sessions.get(sessionId);
-        if (!transport) return Response.json({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }, { status: 404 });
-        return transport.handleRequest(request);
-      }
-      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => {
-          seen.initializations++;
-          sessions.set(id, transport);
-        },
-        onsessionclosed: (id) => {
-          seen.closed++;
-          sessions.delete(id);
-        },
-      });
-      await createServer(hooks).connect(transport);
-      return transport.handleRequest(request);
-    },
-  });
-  cleanups.push(async () => {
-    await server.stop(true);
-    await Promise.all([...sessions.values()].map((t) => t.close()));
-  });
-  return { url: `http://127.0.0.1:${server.port}`, seen, behaviour, forgetSessions: () => sessions.clear() };
+  const backend = startStatefulFixtureBackend(() => createServer(hooks));
+  cleanups.push(() => backend.stop());
+  return backend;
 }
 
 function poolFor(url: string): BackendPool {
   const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs: 5000, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
-  pool.sync([{ name: "svc", url: `${url}/mcp`, headers: {} }]);
+  pool.sync([{ name: "svc", url, headers: {} }]);
   cleanups.push(() => pool.close());
   return pool;
 }
@@ -128,6 +101,23 @@ describe("a backend with sessions", () => {
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect((failure as Error).message).toBe('Service "svc" is unavailable: the service answered HTTP 404: Session not found');
     expect(backend.seen.initializations).toBe(2);
+  });
+
+  test("gets the caller's answers to what it asks during a call, and an error when the caller cannot answer", async () => {
+    const pool = poolFor(startStatefulBackend(noHooks).url);
+    const asked: string[] = [];
+    const onrequest = async (request: { method: string }) => {
+      asked.push(request.method);
+      return { action: "accept", content: { name: "Ada" } };
+    };
+
+    const answered = await pool.request("svc", "tools/call", { name: "askName", arguments: {} }, { onrequest });
+    const refused = await pool.request("svc", "tools/call", { name: "askName", arguments: {} });
+
+    expect(answered.content).toEqual([{ type: "text", text: "hello Ada" }]);
+    expect(asked).toEqual(["elicitation/create"]);
+    expect(refused.isError).toBe(true);
+    expect((refused.content as { text: string }[])[0]?.text).toContain('The gateway does not pass "elicitation/create" requests on to its client here');
   });
 
   test("stops a call's handler when the caller aborts it", async () => {

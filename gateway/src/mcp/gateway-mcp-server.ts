@@ -10,7 +10,8 @@ import { listPage } from "./list-pages.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
-import type { CallScope } from "../sessions/in-flight-calls.ts";
+import { forwardToClient } from "../sessions/client-requests.ts";
+import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 
 export interface GatewayMcpDeps extends ToolCallRouting {
   /**
@@ -20,13 +21,13 @@ export interface GatewayMcpDeps extends ToolCallRouting {
   jsonSchemaValidator: jsonSchemaValidator;
   /** Most entries in one page of a list (MCP_PAGE_SIZE). */
   pageSize: number;
-  /** Set for requests of a session, so that the client can cancel their calls from any replica. */
-  callScope?: CallScope;
+  /** Set for requests of a session: the client can cancel their calls from any replica, and be asked by backends. */
+  session?: SessionCallContext;
 }
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
-export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, callScope, ...routing }: GatewayMcpDeps): Server {
+export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session, ...routing }: GatewayMcpDeps): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
     // logging: backends' log messages about a call are relayed to the client on the call's stream.
@@ -50,8 +51,11 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, callScop
             ? undefined
             : (progress) => void extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } }),
         onlog: (log) => void extra.sendNotification(log).catch(() => {}),
+        // Written straight to the transport, not with extra.sendRequest: the answer may reach another
+        // replica, so the request needs an id unique to the session (see client-requests.ts).
+        onrequest: forwardToClient(session?.askClient, (message) => server.transport?.send(message, { relatedRequestId: extra.requestId })),
       });
-    return callScope ? callScope(extra.requestId, extra.signal, call) : call(extra.signal);
+    return session ? session.scope(extra.requestId, extra.signal, call) : call(extra.signal);
   });
 
   return server;

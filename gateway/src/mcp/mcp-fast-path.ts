@@ -3,7 +3,8 @@
  * the per-request SDK server and transport: building those and their event stream cost several times
  * what the rest of a gateway hop does (`bun run bench` measures it). The answer is the message the SDK
  * path would send, byte for byte, as a JSON response, which the streamable HTTP transport allows for
- * any client that accepts JSON (or as an event stream, when the backend logs during a call).
+ * any client that accepts JSON (or as an event stream, when the backend logs or asks the client
+ * something during a call).
  *
  * Whatever this path is not sure to answer the same way goes to the SDK as before, errors included:
  * batches, notifications, other methods, pagination cursors, progress tokens, task requests, unknown
@@ -22,11 +23,12 @@ import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
 import { listPage } from "./list-pages.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
-import type { CallScope } from "../sessions/in-flight-calls.ts";
+import { forwardToClient } from "../sessions/client-requests.ts";
+import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 
 type RequestId = string | number;
-/** `scope` is set for requests of a session, so that the client can cancel their calls. */
-type Answer = (message: unknown, request: Request, scope?: CallScope) => Promise<Response> | undefined;
+/** `session` is set for requests of a session: the client can cancel their calls, and be asked by backends. */
+type Answer = (message: unknown, request: Request, session?: SessionCallContext) => Promise<Response> | undefined;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const LIST_HEADERS = { ...JSON_HEADERS, Vary: "Accept-Encoding" };
@@ -36,13 +38,13 @@ const encoder = new TextEncoder();
 
 export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number }): Answer {
   const toolList = createToolListAnswer(routing.catalog, routing.pageSize);
-  return (message, request, scope) => {
+  return (message, request, session) => {
     if (!isRequest(message) || !answersAsJson(request)) return undefined;
     if (message.method === "tools/list" && isEmpty(message.params)) return Promise.resolve(toolList(message.id, request));
     if (message.method !== "tools/call") return undefined;
     const call = plainCall(message.params);
     if (!call || !routing.catalog.snapshot().routes.has(call.name)) return undefined;
-    return answerToolCall(routing, message.id, call, request, scope);
+    return answerToolCall(routing, message.id, call, request, session);
   };
 }
 
@@ -89,20 +91,22 @@ function acceptsGzip(request: Request): boolean {
 
 /**
  * What the SDK's Server does around the gateway's tools/call handler, minus the transport. The answer
- * is JSON unless the backend logs during the call and the client reads event streams: then, as on the
- * SDK path, the response becomes an event stream at the first log message and ends with the result.
+ * is JSON unless the backend logs or asks the client something during the call and the client reads
+ * event streams: then, as on the SDK path, the response becomes an event stream at the first such
+ * message and ends with the result.
  */
-function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, request: Request, scope?: CallScope): Promise<Response> {
+function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, request: Request, session?: SessionCallContext): Promise<Response> {
   return new Promise((resolve) => {
     let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
-    const onlog = acceptsEventStream(request)
-      ? (log: LoggingMessageNotification) => {
-          stream ??= openEventStream(resolve);
-          sendEvent(stream, { ...log, jsonrpc: "2.0" });
-        }
-      : undefined;
-    const run = (signal: AbortSignal) => routeToolCall(routing, call.name, call.arguments, { signal, onlog });
-    void answerOf(id, scope ? scope(id, request.signal, run) : run(request.signal)).then((message) => {
+    const streamed = (message: object) => {
+      stream ??= openEventStream(resolve);
+      sendEvent(stream, message);
+    };
+    const onlog = acceptsEventStream(request) ? (log: LoggingMessageNotification) => streamed({ ...log, jsonrpc: "2.0" }) : undefined;
+    // A request to the client makes the response an event stream too (askClient refuses clients that cannot read one).
+    const onrequest = forwardToClient(session?.askClient, streamed);
+    const run = (signal: AbortSignal) => routeToolCall(routing, call.name, call.arguments, { signal, onlog, onrequest });
+    void answerOf(id, session ? session.scope(id, request.signal, run) : run(request.signal)).then((message) => {
       if (!stream) return resolve(new Response(JSON.stringify(message), { headers: JSON_HEADERS }));
       sendEvent(stream, message);
       stream.close();

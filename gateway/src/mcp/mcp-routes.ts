@@ -4,11 +4,10 @@ import { Hono } from "hono";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
-import type { CallScope } from "../sessions/in-flight-calls.ts";
-import type { McpSessions } from "../sessions/mcp-sessions.ts";
+import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 
-export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "callScope"> {
+export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
   bearerToken: string;
   maxBodyBytes: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
@@ -22,7 +21,7 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   const app = new Hono();
   app.use("/mcp", hostGuard(deps.allowedHosts), bearerAuth(deps.bearerToken));
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
-  const createServer = (callScope?: CallScope) => createGatewayMcpServer({ ...serverDeps, callScope });
+  const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, session });
   const answer = createMcpFastPath(deps);
   const { sessions, maxBodyBytes } = deps;
   const endpoint = sessions

@@ -2,11 +2,18 @@
  * Everything stateful sessions need on one replica, built from the session settings and the bus the
  * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
  */
-import { createInFlightCalls, type InFlightCalls } from "./in-flight-calls.ts";
+import { createClientRequests, type AskClient, type ClientRequests } from "./client-requests.ts";
+import { createInFlightCalls, type CallScope, type InFlightCalls } from "./in-flight-calls.ts";
 import { createListChangedStreams, type ListChangedStreams } from "./list-changed-streams.ts";
 import { createRevokedSessions, type RevokedSessions } from "./revoked-sessions.ts";
 import type { SessionBus } from "./session-bus.ts";
 import { createSessionIds, type Session, type SessionIds } from "./session-ids.ts";
+
+/** What the calls of one request of a session get: cancellation from any replica, and a way to ask the client. */
+export interface SessionCallContext {
+  scope: CallScope;
+  askClient: AskClient;
+}
 
 export interface McpSessions {
   issue: SessionIds["issue"];
@@ -14,6 +21,7 @@ export interface McpSessions {
   open(id: string): Session | undefined;
   end(session: Session): Promise<void>;
   calls: InFlightCalls;
+  clientRequests: ClientRequests;
   listChanged: ListChangedStreams;
   close(): void;
 }
@@ -22,6 +30,7 @@ export function createMcpSessions({ secret, ttlMs, bus }: { secret: string; ttlM
   const ids = createSessionIds({ secret, ttlMs });
   const revoked: RevokedSessions = createRevokedSessions({ bus });
   const listChanged = createListChangedStreams();
+  const clientRequests = createClientRequests(bus);
   return {
     issue: ids.issue,
     open(id) {
@@ -30,8 +39,10 @@ export function createMcpSessions({ secret, ttlMs, bus }: { secret: string; ttlM
     },
     end: (session) => revoked.revoke(session),
     calls: createInFlightCalls(bus),
+    clientRequests,
     listChanged,
     close() {
+      clientRequests.close();
       revoked.close();
       listChanged.close();
     },

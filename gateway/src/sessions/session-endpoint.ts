@@ -2,8 +2,9 @@
  * `/mcp` with sessions. Requests without `Mcp-Session-Id` are served exactly as in stateless mode,
  * except that an `initialize` is answered with a new session id. Requests with one must carry a valid
  * id (else 404, which tells the client to initialise again) and then get what a session adds: the GET
- * event stream of list changes, DELETE to end the session, and cancellation of calls across replicas.
- * Apart from that a session request is served statelessly too, by whichever replica receives it.
+ * event stream of list changes, DELETE to end the session, cancellation of calls across replicas, and
+ * requests from backends to the client, whose answers (POSTs of JSON-RPC responses) are taken here and
+ * handed to the replica running the call. Apart from that a session request is served statelessly too, by whichever replica receives it.
  */
 import { acceptsEventStream, handleStatelessMcp } from "@mcp-federation/mcp-http";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -14,18 +15,18 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequestParams,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { CallScope } from "./in-flight-calls.ts";
-import type { McpSessions } from "./mcp-sessions.ts";
+import type { ClientAnswer } from "./client-requests.ts";
+import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";
 import type { Session } from "./session-ids.ts";
 
 export const SESSION_HEADER = "mcp-session-id";
 
 export interface SessionEndpointDeps {
   sessions: McpSessions;
-  /** Builds the per-request MCP server; `scope` is set for requests of a session. */
-  createServer: (scope?: CallScope) => Server;
-  /** The fast path (see mcp-fast-path.ts), given the session's call scope. */
-  answer: (message: unknown, request: Request, scope?: CallScope) => Promise<Response> | undefined;
+  /** Builds the per-request MCP server; `context` is set for requests of a session. */
+  createServer: (context?: SessionCallContext) => Server;
+  /** The fast path (see mcp-fast-path.ts), given the session's call context. */
+  answer: (message: unknown, request: Request, context?: SessionCallContext) => Promise<Response> | undefined;
   maxBodyBytes: number;
 }
 
@@ -49,24 +50,42 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
 }
 
 async function serve({ sessions, createServer, answer, maxBodyBytes }: SessionEndpointDeps, request: Request, session: Session | undefined): Promise<Response> {
-  const scope = session && sessions.calls.scope(session.key);
+  const context = session && {
+    scope: sessions.calls.scope(session.key),
+    askClient: sessions.clientRequests.askerFor(session, acceptsEventStream(request)),
+  };
   let initialize: InitializeRequestParams | undefined;
-  const response = await handleStatelessMcp(request, () => createServer(scope), {
+  const response = await handleStatelessMcp(request, () => createServer(context), {
     maxBodyBytes,
     answer(message, req) {
+      const answers = session && clientAnswers(message);
+      if (session && answers) return deliver(sessions, session.key, answers);
       // Looked at by method first: parsing every message against these schemas would slow the hot path.
       const method = (message as { method?: unknown } | null)?.method;
       if (method === "initialize") initialize = InitializeRequestSchema.safeParse(message).data?.params;
       const cancelled = session && method === "notifications/cancelled" ? CancelledNotificationSchema.safeParse(message).data?.params.requestId : undefined;
       // Best effort, as cancellation is in MCP: a lost message leaves the call to finish on its own.
       if (session && cancelled !== undefined) sessions.calls.cancel(session.key, cancelled).catch(() => {});
-      return answer(message, req, scope);
+      return answer(message, req, context);
     },
   });
   if (!initialize || response.status !== 200) return response;
   const headers = new Headers(response.headers);
   headers.set(SESSION_HEADER, sessions.issue({ protocolVersion: negotiated(initialize.protocolVersion), clientCapabilities: initialize.capabilities }));
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The messages of a body made only of JSON-RPC responses: a client's answers to requests it was sent. */
+function clientAnswers(body: unknown): ClientAnswer[] | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  const isAnswer = (m: unknown) => typeof m === "object" && m !== null && !("method" in m) && ("result" in m || "error" in m);
+  return messages.every(isAnswer) ? (messages as ClientAnswer[]) : undefined;
+}
+
+/** Answered 202, as the transport answers responses. Best effort: a lost answer leaves the backend to its timeout. */
+async function deliver(sessions: McpSessions, sessionKey: string, answers: ClientAnswer[]): Promise<Response> {
+  await Promise.all(answers.map((answer) => sessions.clientRequests.deliver(sessionKey, answer).catch(() => {})));
+  return new Response(null, { status: 202 });
 }
 
 /** The version the SDK server answers an initialize with. */

@@ -4,6 +4,7 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { TEST_BEARER } from "./gateway-harness.ts";
 
 export type Replica = "a" | "b";
@@ -21,6 +22,7 @@ export interface SeenRequest {
 export async function connectBalancedClient(
   urls: Record<Replica, string>,
   streamTo: Replica,
+  capabilities: ClientCapabilities = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
   let turn = 0;
@@ -37,7 +39,7 @@ export async function connectBalancedClient(
     fetch: balanced,
     requestInit: { headers: { Authorization: `Bearer ${TEST_BEARER}` } },
   });
-  const client = new Client({ name: "balanced", version: "1.0.0" });
+  const client = new Client({ name: "balanced", version: "1.0.0" }, { capabilities });
   await client.connect(transport);
   return { client, transport, seen };
 }

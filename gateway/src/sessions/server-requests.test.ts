@@ -1,0 +1,127 @@
+/**
+ * Requests from a backend to the client during a call (elicitation, sampling): they reach the client on
+ * its call's stream, and its answer, posted to whichever replica, gets back to the backend; a client
+ * that cannot be asked gets a tool error, never a hung call.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CreateMessageRequestSchema, ElicitRequestSchema, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { VersionStore } from "../catalog/version-store.ts";
+import { connectBalancedClient, type SeenRequest } from "../test-support/balanced-client.ts";
+import { eventually } from "../test-support/eventually.ts";
+import { startStatefulFixtureBackend, type StatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
+import { createTestSessionBus, createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import type { SessionBus } from "./session-bus.ts";
+
+setDefaultTimeout(30_000);
+
+/** Its requests name the call they belong to (`relatedRequestId`), so they go out on the call's stream. */
+function fixtureServer(): McpServer {
+  const server = new McpServer({ name: "asking-fixture", version: "1.0.0" });
+  server.registerTool("askName", { description: "Asks the user for a name and greets it." }, async (extra) => {
+    const question = {
+      message: "What is your name?",
+      requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } }, required: ["name"] },
+    };
+    const answer = await server.server.elicitInput(question, { relatedRequestId: extra.requestId });
+    return { content: [{ type: "text", text: answer.action === "accept" ? `hello ${String(answer.content?.name)}` : answer.action }] };
+  });
+  server.registerTool("askModel", { description: "Asks the client's model for a word." }, async (extra) => {
+    const question = { messages: [{ role: "user" as const, content: { type: "text" as const, text: "A word?" } }], maxTokens: 5 };
+    const answer = await server.server.createMessage(question, { relatedRequestId: extra.requestId });
+    return { content: [{ type: "text", text: answer.content.type === "text" ? answer.content.text : "?" }] };
+  });
+  return server;
+}
+
+let database: TestDatabase;
+let stores: VersionStore[];
+let buses: SessionBus[];
+let a: RunningGateway;
+let b: RunningGateway;
+let backend: StatefulFixtureBackend;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const prefix = `test:${crypto.randomUUID()}:`;
+  // With Redis each replica has its own connections; without, they must share the in-process ones.
+  const shared = !process.env.REDIS_URL;
+  stores = shared ? [createTestVersionStore(prefix)] : [createTestVersionStore(prefix), createTestVersionStore(prefix)];
+  buses = shared ? [createTestSessionBus(prefix)] : [createTestSessionBus(prefix), createTestSessionBus(prefix)];
+  a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
+  b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  backend = startStatefulFixtureBackend(fixtureServer);
+  expect((await a.admin("POST", "/register", { name: "asking", url: backend.url })).status).toBe(201);
+  await eventually(() => b.gateway.catalog.snapshot().routes.has("askName"));
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
+  await Promise.all([...(stores ?? []), ...(buses ?? [])].map((s) => s.close()));
+  await database?.close();
+});
+
+/** A client that answers elicitations with the name "Ada" and sampling with the word "blue", when it declares those capabilities. */
+async function askedClient(replicas: "both" | "one", capabilities: ClientCapabilities): Promise<{ client: Client; seen: SeenRequest[] }> {
+  const urls = replicas === "both" ? { a: a.url, b: b.url } : { a: a.url, b: a.url };
+  const { client, seen } = await connectBalancedClient(urls, "a", capabilities);
+  if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
+  if (capabilities.sampling) {
+    client.setRequestHandler(CreateMessageRequestSchema, () => ({ role: "assistant", content: { type: "text", text: "blue" }, model: "test-model" }));
+  }
+  return { client, seen };
+}
+
+const paths = [
+  ["the fast path", {}],
+  ["the SDK path (with a progress token)", { onprogress: () => {} }],
+] as const;
+
+describe("requests from a backend to the client", () => {
+  test.each(paths)("an elicitation reaches the client and its answer, posted to the other replica, the backend (%s)", async (_path, options) => {
+    const { client, seen } = await askedClient("both", { elicitation: {} });
+    try {
+      const result = await client.callTool({ name: "askName" }, undefined, options);
+      expect(result.isError).toBeFalsy();
+      expect(firstText(result)).toBe("hello Ada");
+      const callOn = seen.find((s) => s.rpc === "tools/call")?.replica;
+      const answerOn = seen.find((s) => s.method === "POST" && s.rpc === undefined)?.replica;
+      expect(answerOn).toBeDefined();
+      expect(answerOn).not.toBe(callOn);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each(paths)("a sampling request works the same on a single replica (%s)", async (_path, options) => {
+    const { client } = await askedClient("one", { sampling: {} });
+    try {
+      expect(firstText(await client.callTool({ name: "askModel" }, undefined, options))).toBe("blue");
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each(paths)("a client without the capability gets a tool error naming it (%s)", async (_path, options) => {
+    const { client } = await askedClient("both", { sampling: {} });
+    try {
+      const result = await client.callTool({ name: "askName" }, undefined, options);
+      expect(result.isError).toBe(true);
+      expect(firstText(result)).toContain('the client did not declare the "elicitation" capability');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a client without a session gets a tool error", async () => {
+    const response = await fetch(`${a.url}/mcp`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${TEST_BEARER}` },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "askName" } }),
+    });
+    const body = (await response.json()) as { result: { isError?: boolean; content: { text: string }[] } };
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0]?.text).toContain("the client holds no session");
+  });
+});
