@@ -7,13 +7,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { VersionStore } from "../catalog/version-store.ts";
 import { connectBalancedClient } from "../test-support/balanced-client.ts";
 import { eventually } from "../test-support/eventually.ts";
 import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { createTestSessionBus, createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import type { SessionBus } from "./session-bus.ts";
+import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../test-support/gateway-harness.ts";
 
 setDefaultTimeout(30_000);
 
@@ -36,29 +33,21 @@ function fixtureServer(): McpServer {
   return server;
 }
 
-let database: TestDatabase;
-let stores: VersionStore[];
-let buses: SessionBus[];
+let pair: ReplicaPair;
 let a: RunningGateway;
 let b: RunningGateway;
 let backend: FixtureBackend;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const prefix = `test:${crypto.randomUUID()}:`;
-  const shared = !process.env.REDIS_URL;
-  stores = shared ? [createTestVersionStore(prefix)] : [createTestVersionStore(prefix), createTestVersionStore(prefix)];
-  buses = shared ? [createTestSessionBus(prefix)] : [createTestSessionBus(prefix), createTestSessionBus(prefix)];
-  a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
-  b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  pair = await startReplicaPair();
+  ({ a, b } = pair);
   backend = startFixtureBackend(fixtureServer);
   expect((await a.admin("POST", "/register", { name: "streaming", url: backend.url })).status).toBe(201);
   await eventually(() => b.gateway.catalog.snapshot().routes.has("waitForAbort"));
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
-  await Promise.all([...(stores ?? []), ...(buses ?? [])].map((s) => s.close()));
-  await database?.close();
+  await pair?.stop();
+  await backend?.stop();
 });
 
 describe("a call's stream", () => {

@@ -7,13 +7,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import type { VersionStore } from "../catalog/version-store.ts";
 import { connectBalancedClient, type SeenRequest } from "../test-support/balanced-client.ts";
 import { eventually } from "../test-support/eventually.ts";
 import { startStatefulFixtureBackend, type StatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
-import { createTestSessionBus, createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import type { SessionBus } from "./session-bus.ts";
+import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../test-support/gateway-harness.ts";
 
 setDefaultTimeout(30_000);
 
@@ -36,30 +33,21 @@ function fixtureServer(): McpServer {
   return server;
 }
 
-let database: TestDatabase;
-let stores: VersionStore[];
-let buses: SessionBus[];
+let pair: ReplicaPair;
 let a: RunningGateway;
 let b: RunningGateway;
 let backend: StatefulFixtureBackend;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const prefix = `test:${crypto.randomUUID()}:`;
-  // With Redis each replica has its own connections; without, they must share the in-process ones.
-  const shared = !process.env.REDIS_URL;
-  stores = shared ? [createTestVersionStore(prefix)] : [createTestVersionStore(prefix), createTestVersionStore(prefix)];
-  buses = shared ? [createTestSessionBus(prefix)] : [createTestSessionBus(prefix), createTestSessionBus(prefix)];
-  a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
-  b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  pair = await startReplicaPair();
+  ({ a, b } = pair);
   backend = startStatefulFixtureBackend(fixtureServer);
   expect((await a.admin("POST", "/register", { name: "asking", url: backend.url })).status).toBe(201);
   await eventually(() => b.gateway.catalog.snapshot().routes.has("askName"));
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
-  await Promise.all([...(stores ?? []), ...(buses ?? [])].map((s) => s.close()));
-  await database?.close();
+  await pair?.stop();
+  await backend?.stop();
 });
 
 /** A client that answers elicitations with the name "Ada" and sampling with the word "blue", when it declares those capabilities. */

@@ -6,20 +6,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { VersionStore } from "../catalog/version-store.ts";
 import { connectBalancedClient, type Replica } from "../test-support/balanced-client.ts";
 import { eventually } from "../test-support/eventually.ts";
 import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import {
-  createTestSessionBus,
-  createTestVersionStore,
-  firstText,
-  startGateway,
-  TEST_BEARER,
-  type RunningGateway,
-} from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import type { SessionBus } from "./session-bus.ts";
+import { firstText, startGateway, startReplicaPair, TEST_BEARER, type ReplicaPair, type RunningGateway } from "../test-support/gateway-harness.ts";
 
 setDefaultTimeout(30_000);
 
@@ -29,31 +19,21 @@ function fixtureServer(name: string): McpServer {
   return server;
 }
 
-let database: TestDatabase;
-let prefix: string;
-let stores: VersionStore[];
-let buses: SessionBus[];
+let pair: ReplicaPair;
 let a: RunningGateway;
 let b: RunningGateway;
 let alpha: FixtureBackend;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  prefix = `test:${crypto.randomUUID()}:`;
-  // With Redis each replica has its own connections; without, they must share the in-process ones.
-  const shared = !process.env.REDIS_URL;
-  stores = shared ? [createTestVersionStore(prefix)] : [createTestVersionStore(prefix), createTestVersionStore(prefix)];
-  buses = shared ? [createTestSessionBus(prefix)] : [createTestSessionBus(prefix), createTestSessionBus(prefix)];
-  a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
-  b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  pair = await startReplicaPair();
+  ({ a, b } = pair);
   alpha = startFixtureBackend(() => fixtureServer("alpha"));
   expect((await a.admin("POST", "/register", { name: "alpha", url: alpha.url })).status).toBe(201);
   await eventually(() => b.gateway.catalog.snapshot().routes.has("alphaEcho"));
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop(), alpha?.stop()]);
-  await Promise.all([...(stores ?? []), ...(buses ?? [])].map((s) => s.close()));
-  await database?.close();
+  await pair?.stop();
+  await alpha?.stop();
 });
 
 const balancedClient = (streamTo: Replica = "b") => connectBalancedClient({ a: a.url, b: b.url }, streamTo);
@@ -149,7 +129,7 @@ describe("list changes", () => {
 
 describe("MCP_SESSIONS=off", () => {
   test("initialize hands out no session id, and requests stay stateless", async () => {
-    const off = await startGateway({ database, versionStore: stores[0]!, settings: { mcpSessions: { enabled: false, ttlMs: 60_000 } } });
+    const off = await startGateway({ database: pair.database, versionStore: pair.versionStore, settings: { mcpSessions: { enabled: false, ttlMs: 60_000 } } });
     try {
       const client = await off.client();
       expect((await client.listTools()).tools.map((t) => t.name)).toContain("alphaEcho");

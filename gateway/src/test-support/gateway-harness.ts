@@ -146,3 +146,35 @@ export async function startTestStack(
     },
   };
 }
+
+/** Two gateway replicas on one test database, one version store and one session bus. */
+export interface ReplicaPair {
+  database: TestDatabase;
+  a: RunningGateway;
+  b: RunningGateway;
+  /** Replica a's version store. */
+  versionStore: VersionStore;
+  stop(): Promise<void>;
+}
+
+export async function startReplicaPair(): Promise<ReplicaPair> {
+  const database = await createTestDatabase();
+  const prefix = `test:${crypto.randomUUID()}:`;
+  // With Redis each replica has its own connections; without, they must share the in-process ones.
+  const count = process.env.REDIS_URL ? 2 : 1;
+  const stores = Array.from({ length: count }, () => createTestVersionStore(prefix));
+  const buses = Array.from({ length: count }, () => createTestSessionBus(prefix));
+  const a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0] });
+  const b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1) });
+  return {
+    database,
+    a,
+    b,
+    versionStore: stores[0]!,
+    async stop() {
+      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all([...stores, ...buses].map((s) => s.close()));
+      await database.close();
+    },
+  };
+}
