@@ -90,6 +90,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     callTimeoutMs: settings.toolCallTimeoutMs,
     decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
+    // Called only once requests flow, after `refetchLists` below exists.
+    onListChanged: (service) => refetchLists(service),
     log: log.child({ component: "backends" }),
   });
   const healthChecker = createHealthChecker({
@@ -124,6 +126,28 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     announce: () => sync.announce(),
     log,
   });
+  // A backend announced new tools, resources or prompts: pull them again. Announcements that arrive
+  // while a pull runs cause one more pull after it, since it may have read the lists too early.
+  const refetches = new Map<string, { again: boolean }>();
+  const refetchLists = (service: string) => {
+    const running = refetches.get(service);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    refetches.set(service, state);
+    registry
+      .update(service, {})
+      .then(
+        () => log.info("backend announced a list change; pulled it again", { service }),
+        (error) => log.warn("backend announced a list change; pulling it again failed", { service, error }),
+      )
+      .finally(() => {
+        refetches.delete(service);
+        if (state.again) refetchLists(service);
+      });
+  };
   await sync.start();
   // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
   if (settings.healthCheckIntervalMs > 0) healthChecker.start();

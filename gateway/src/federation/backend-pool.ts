@@ -75,6 +75,11 @@ export interface BackendPoolOptions {
   decorateFetch?: (fetch: FetchLike) => FetchLike;
   callTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
+  /**
+   * Told when a backend announces during a call that its tools, resources or prompts changed, so that
+   * the registry can pull them again. Such notifications concern the gateway, not the caller.
+   */
+  onListChanged?: (service: string) => void;
   log: Logger;
 }
 
@@ -99,7 +104,7 @@ interface Entry {
   lastCheckAt?: string;
 }
 
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
+export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, onListChanged, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
   const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
@@ -217,7 +222,11 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
       if (!entry) throw new BackendUnavailableError(service, "it is not registered");
       const attempt = entry.breaker.tryAcquire();
       if (!attempt) throw new BackendUnavailableError(service, openCircuitReason(entry));
-      const call = withSession(entry, (session) => session.request(method, params, { ...options, timeoutMs: callTimeoutMs }), options.signal);
+      const onnotification = (notification: Notification) => {
+        if (LIST_CHANGED.has(notification.method)) onListChanged?.(service);
+        else options.onnotification?.(notification);
+      };
+      const call = withSession(entry, (session) => session.request(method, params, { ...options, onnotification, timeoutMs: callTimeoutMs }), options.signal);
       return settle(entry, attempt, call, options.signal);
     },
 
@@ -243,6 +252,8 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
     },
   };
 }
+
+const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/resources/list_changed", "notifications/prompts/list_changed"]);
 
 function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
   return a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);
