@@ -73,6 +73,23 @@ describe.concurrent("a tool call quieter than the idle timeout", () => {
     const exchange = postRpc(`${reaped.url}mcp`, sleepCall(1, QUIET_MS), EVENT_STREAM).then((response) => response.text());
     await expect(exchange).rejects.toThrow();
   }, SLOW_TEST);
+
+  test("cuts a request that outlives the drain deadline, then exits 0", async () => {
+    const fixture = new URL("./fixtures/slow-server.ts", import.meta.url).pathname;
+    const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit", env: { ...process.env, DRAIN_TIMEOUT_MS: "300" } });
+    try {
+      const waitFor = createLineReader(child.stdout);
+      const [, port] = await waitFor(/^listening on port (\d+)$/);
+      const inFlight = postRpc(`http://127.0.0.1:${port}/mcp`, sleepCall(8, 60_000));
+      await waitFor(/^call started$/);
+      child.kill("SIGTERM");
+      await waitFor(/outlived the drain deadline/);
+      await expect(inFlight).rejects.toThrow();
+      expect(await child.exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, SLOW_TEST);
 });
 
 /** Reads a child's stdout line by line; `waitFor` skips lines until one matches. */
