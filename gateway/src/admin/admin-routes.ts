@@ -80,6 +80,9 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
     name: record.name,
     url: record.url,
     tools: record.tools.map((t) => t.name),
+    resources: record.resources.map((r) => r.uri),
+    resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),
+    prompts: record.prompts.map((p) => p.name),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     health: {

@@ -10,13 +10,24 @@ import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 
 const timestamp = z.string().meta({ format: "date-time" });
 
+const backendHealth = {
+  status: z.enum(["unknown", "up", "down"]),
+  circuit: z.enum(["closed", "open", "half-open"]).describe("open: calls fail at once without reaching the backend"),
+  consecutiveFailures: z.number().int(),
+  lastError: z.string().optional(),
+  lastCheckAt: timestamp.optional(),
+};
+
 const service = z.object({
   name: z.string(),
   url: z.string(),
   tools: z.array(z.string()).describe("Names of the service's tools as the service itself names them."),
+  resources: z.array(z.string()).describe("URIs of the service's resources."),
+  resourceTemplates: z.array(z.string()).describe("URI templates of the service's resource templates."),
+  prompts: z.array(z.string()).describe("Names of the service's prompts as the service itself names them."),
   createdAt: timestamp,
   updatedAt: timestamp,
-  health: z.object({ status: z.enum(["unknown", "up", "down"]), lastError: z.string().optional() }),
+  health: z.object(backendHealth),
 });
 
 const errorResponse = z.object({
@@ -33,7 +44,7 @@ const health = z.object({
   database: z.enum(["up", "down"]),
   versionStore: z.object({ kind: z.string(), status: z.enum(["up", "down"]) }),
   catalog: z.object({ version: z.number(), services: z.number(), tools: z.number() }),
-  backends: z.array(z.object({ name: z.string(), url: z.string(), status: z.enum(["unknown", "up", "down"]) })),
+  backends: z.array(z.object({ name: z.string(), url: z.string(), ...backendHealth })),
 });
 
 const jsonRpcRequest = z.object({

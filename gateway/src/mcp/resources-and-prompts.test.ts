@@ -89,6 +89,22 @@ async function rejection(request: Promise<unknown>): Promise<McpError> {
   return error;
 }
 
+describe("the admin API", () => {
+  test("lists each service's resources, resource templates and prompts beside its tools", async () => {
+    const body = (await (await gw.admin("GET", "/services")).json()) as {
+      services: { name: string; tools: string[]; resources: string[]; resourceTemplates: string[]; prompts: string[] }[];
+    };
+    const fixture = body.services.find((s) => s.name === "fixture-a");
+    expect(fixture).toMatchObject({
+      tools: ["fixtureEcho", "fixtureCount"],
+      resources: ["fixture://readme", "fixture://settings"],
+      resourceTemplates: ["fixture://users/{id}/profile"],
+    });
+    expect(fixture?.prompts.sort()).toEqual(["greet", "summarize"]);
+    expect(body.services.find((s) => s.name === "shopping-service")).toMatchObject({ resources: [], prompts: [] });
+  });
+});
+
 describe("resources", () => {
   test("are listed once per URI, the first registered service's definition kept as it sent it", async () => {
     const { resources, nextCursor } = await client.listResources();
