@@ -85,6 +85,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     }
   };
 
+  const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? []);
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
@@ -92,6 +93,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
+    refuse: (url) => urlPolicy.check(url),
     log: log.child({ component: "backends" }),
   });
   const healthChecker = createHealthChecker({
@@ -122,7 +124,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     db: database.db,
     discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
     credentials,
-    urlPolicy: createUrlPolicy(settings.backendAllowlist ?? []),
+    urlPolicy,
     announce: () => sync.announce(),
     log,
   });

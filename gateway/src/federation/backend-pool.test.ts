@@ -164,3 +164,27 @@ describe("what the backend sends during a call", () => {
     await handlerAborted;
   });
 });
+
+describe("the URL policy at connect time", () => {
+  test("a backend whose address is refused now is not contacted, and the call names the reason", async () => {
+    const fixture = backend();
+    let refused: string | undefined;
+    const pool = createBackendPool({
+      connectTimeoutMs: 1000,
+      callTimeoutMs: CALL_TIMEOUT_MS,
+      circuit: { failureThreshold: 5, openMs: OPEN_MS },
+      refuse: async () => refused,
+      log: silentLogger,
+    });
+    cleanups.push(() => pool.close());
+    pool.sync([{ name: "svc", url: fixture.url, headers: { Authorization: `Bearer ${TEST_BEARER}` } }]);
+
+    refused = "it resolves to 169.254.169.254, a link-local or metadata address";
+    await expect(pool.request("svc", "ping", {})).rejects.toThrow("169.254.169.254");
+    expect(fixture.paths).toEqual([]);
+
+    refused = undefined;
+    await expect(pool.request("svc", "ping", {})).resolves.toEqual({});
+    expect(fixture.paths.length).toBeGreaterThan(0);
+  });
+});

@@ -80,6 +80,8 @@ export interface BackendPoolOptions {
    * the registry can pull them again. Such notifications concern the gateway, not the caller.
    */
   onListChanged?: (service: string) => void;
+  /** Why a backend URL must not be connected to now, if so (see BackendSessionOptions.refuse). */
+  refuse?: (url: string) => Promise<string | undefined>;
   log: Logger;
 }
 
@@ -104,7 +106,7 @@ interface Entry {
   lastCheckAt?: string;
 }
 
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, onListChanged, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
+export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, onListChanged, refuse, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
   const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
@@ -146,7 +148,7 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
   };
 
   const openConnection = (entry: Entry): Connection => {
-    const connection: Connection = { session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs }), inFlight: 0, retired: false };
+    const connection: Connection = { session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs, refuse }), inFlight: 0, retired: false };
     connections.add(connection);
     return connection;
   };

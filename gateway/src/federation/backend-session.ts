@@ -25,6 +25,11 @@ export interface BackendSessionOptions {
   fetch: FetchLike;
   /** Longest the initialisation and other housekeeping messages may wait for an answer. */
   connectTimeoutMs: number;
+  /**
+   * Checked before every initialisation: why the gateway must not connect to this URL now, if so. A
+   * backend's host name may resolve to another address than at registration (DNS rebinding).
+   */
+  refuse?: (url: string) => Promise<string | undefined>;
 }
 
 interface Handshake {
@@ -41,12 +46,14 @@ const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} } };
 
 const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
 
-export function createBackendSession({ target, fetch, connectTimeoutMs }: BackendSessionOptions): BackendSession {
+export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }: BackendSessionOptions): BackendSession {
   const url = mcpEndpoint(target.url);
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
 
   const initialize = async (): Promise<Handshake> => {
+    const refused = await refuse?.(target.url);
+    if (refused) throw new TransportFailure(`the gateway does not connect to it: ${refused}`);
     const headers = { ...target.headers, ...POST_HEADERS };
     const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: GATEWAY_CLIENT_CAPABILITIES, clientInfo: GATEWAY_CLIENT_INFO };
     const answer = await exchange({ id: nextId++, method: "initialize", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch((error: unknown) => {
