@@ -80,7 +80,10 @@ export async function exchange(request: { id: RequestId; method: string; params?
   };
   const onAbort = () => stop(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(() => stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)), timeoutMs);
+  // While the client is being asked something (a person may be answering an elicitation), the backend
+  // is waiting on us, not we on it: the timeout does not run out then, and starts afresh after the answer.
+  let askingClient = 0;
+  const timer = setTimeout(() => askingClient > 0 || stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)), timeoutMs);
   let finished = false;
   try {
     const response = await options.fetch(options.url, {
@@ -98,8 +101,13 @@ export async function exchange(request: { id: RequestId; method: string; params?
         const { progressToken: _, ...progress } = notification.params as Progress & { progressToken: unknown };
         options.onprogress?.(progress);
       },
-      // The client's answer may take a person's time: it restarts the wait for the backend, as progress does.
-      onrequest: (id, backendRequest) => void answerBackend(id, backendRequest, options, controller.signal).then(() => finished || timer.refresh()),
+      onrequest: (id, backendRequest) => {
+        askingClient++;
+        void answerBackend(id, backendRequest, options, controller.signal).then(() => {
+          askingClient--;
+          if (!finished) timer.refresh();
+        });
+      },
     });
     return { result: resultOf(message), headers: response.headers };
   } catch (error) {

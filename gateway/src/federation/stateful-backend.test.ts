@@ -49,8 +49,8 @@ function startStatefulBackend(hooks: Hooks) {
   return backend;
 }
 
-function poolFor(url: string): BackendPool {
-  const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs: 5000, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
+function poolFor(url: string, callTimeoutMs = 5000): BackendPool {
+  const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
   pool.sync([{ name: "svc", url, headers: {} }]);
   cleanups.push(() => pool.close());
   return pool;
@@ -118,6 +118,19 @@ describe("a backend with sessions", () => {
     expect(asked).toEqual(["elicitation/create"]);
     expect(refused.isError).toBe(true);
     expect((refused.content as { text: string }[])[0]?.text).toContain('The gateway does not pass "elicitation/create" requests on to its client here');
+  });
+
+  test("the call timeout does not run out while the caller is still answering the backend's question", async () => {
+    const pool = poolFor(startStatefulBackend(noHooks).url, 200);
+    // Answers only after several call timeouts, as a person filling in a form would.
+    const onrequest = async () => {
+      await Bun.sleep(700);
+      return { action: "accept", content: { name: "Grace" } };
+    };
+
+    const answered = await pool.request("svc", "tools/call", { name: "askName", arguments: {} }, { onrequest });
+
+    expect(answered.content).toEqual([{ type: "text", text: "hello Grace" }]);
   });
 
   test("stops a call's handler when the caller aborts it", async () => {
