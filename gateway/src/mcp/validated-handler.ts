@@ -19,12 +19,26 @@ export function setValidatedHandler<S extends z.ZodObject<{ method: z.ZodLiteral
   handler: (request: z.infer<S>, extra: HandlerExtra) => unknown,
 ): void {
   const method = schema.shape.method.value;
-  const methodOnly = z.looseObject({ method: z.literal(method) });
-  server.setRequestHandler(methodOnly as never, ((request: unknown, extra: HandlerExtra) => {
+  server.setRequestHandler(methodOnlySchema(method) as never, ((request: unknown, extra: HandlerExtra) => {
     const parsed = schema.safeParse(request);
     if (!parsed.success) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
     }
     return handler(parsed.data, extra);
   }) as never);
+}
+
+/**
+ * One method-only schema per method for the life of the process: a server is built per request, and
+ * building a zod schema compiles code, which would otherwise be paid on every request.
+ */
+const methodOnlySchemas = new Map<string, z.ZodType>();
+
+function methodOnlySchema(method: string): z.ZodType {
+  let schema = methodOnlySchemas.get(method);
+  if (!schema) {
+    schema = z.looseObject({ method: z.literal(method) });
+    methodOnlySchemas.set(method, schema);
+  }
+  return schema;
 }
