@@ -11,7 +11,7 @@ import { createMemoryVersionStore } from "../src/catalog/version-store-memory.ts
 import { versionKeys } from "../src/catalog/version-store-redis.ts";
 import { createVersionStore, type VersionStore } from "../src/catalog/version-store.ts";
 import { createDatabase, type RegistryDatabase } from "../src/registry/database.ts";
-import { createScratchDatabase } from "../src/test-support/test-database.ts";
+import { createScratchDatabase } from "../test/support/test-database.ts";
 
 export interface BenchDatabase {
   kind: "postgres" | "pglite";

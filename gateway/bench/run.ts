@@ -5,9 +5,9 @@
  * store otherwise. All traffic stays on 127.0.0.1.
  */
 import { availableParallelism } from "node:os";
-import { createScratchDatabase, testDatabaseUrl } from "../src/test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "../src/test-support/backend-process.ts";
-import { testRedisUrl } from "../src/test-support/redis-server.ts";
+import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
+import { startBackend, type BackendProcess } from "../test/support/backend-process.ts";
+import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createDatabase } from "../src/registry/database.ts";
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from "./bench-options.ts";
 import { PAGED_SEEDED_REGISTRY_CONFIG, registerService, SEEDED_REGISTRY_CONFIG, startBenchGateway } from "./bench-gateway.ts";

@@ -3,7 +3,7 @@
  * on a registry that is already migrated and filled.
  */
 import { resolve } from "node:path";
-import { freePort } from "../src/test-support/backend-process.ts";
+import { freePort } from "../test/support/backend-process.ts";
 import { postToolsList, SEEDED_REGISTRY_ENV, toolNamesOf } from "./bench-gateway.ts";
 import { percentile } from "./stats.ts";
 

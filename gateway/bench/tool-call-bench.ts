@@ -3,7 +3,7 @@
  * backend directly and through the gateway, in interleaved rounds at each concurrency level.
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { connectClient } from "../src/test-support/gateway-harness.ts";
+import { connectClient } from "../test/support/gateway-harness.ts";
 import { BENCH_CONFIG } from "./bench-gateway.ts";
 import { interleavedRounds, measureRound, medianOfRounds, medianRatio, type LatencySummary } from "./stats.ts";
 

@@ -1,9 +1,8 @@
-import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { ConfigError, parseConfig } from "./config.ts";
 
 // One test starts the gateway process: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 describe("parseConfig", () => {
   test("an empty environment gives the documented defaults and the embedded stores", () => {

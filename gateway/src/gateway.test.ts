@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestVersionStore, TEST_BEARER, type TestStack, firstText, startGateway, startTestStack } from "./test-support/gateway-harness.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestVersionStore, TEST_BEARER, type TestStack, firstText, startGateway, startTestStack } from "../test/support/gateway-harness.ts";
 import { bootstrapServices } from "./registry/bootstrap.ts";
 import { silentLogger } from "./logger.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let stack: TestStack;
 

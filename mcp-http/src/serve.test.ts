@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import { FIXTURE_TOKEN, createSlowServer } from "./fixtures/slow-server.ts";
+import { FIXTURE_TOKEN, createSlowServer } from "../test/slow-server.ts";
 import { serve } from "./serve.ts";
 import { createServiceApp } from "./service-app.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 /**
  * Bun rounds idle timeouts up to whole 4-second ticks, so an idle limit of 1 s drops a quiet connection
@@ -75,7 +74,7 @@ describe.concurrent("a tool call quieter than the idle timeout", () => {
   }, SLOW_TEST);
 
   test("cuts a request that outlives the drain deadline, then exits 0", async () => {
-    const fixture = new URL("./fixtures/slow-server.ts", import.meta.url).pathname;
+    const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
     const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit", env: { ...process.env, DRAIN_TIMEOUT_MS: "300" } });
     try {
       const waitFor = createLineReader(child.stdout);
@@ -115,7 +114,7 @@ function createLineReader(stream: ReadableStream<Uint8Array>) {
 
 describe("graceful shutdown on SIGTERM", () => {
   test("finishes the in-flight request, refuses new connections and exits 0", async () => {
-    const fixture = new URL("./fixtures/slow-server.ts", import.meta.url).pathname;
+    const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
     const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit" });
     try {
       const waitFor = createLineReader(child.stdout);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { describeServiceHttpContract, startServiceForTest, type ServiceUnderTest } from "@mcp-federation/mcp-http/testing";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createUserServer } from "./mcp-server.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let service: ServiceUnderTest;
 let client: Client;

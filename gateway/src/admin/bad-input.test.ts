@@ -2,11 +2,10 @@
  * Bad input, table-driven: every case gets a clear 4xx answer in the API's error shape, and none of
  * them changes the registry or its version.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let registryBefore: string;
 let versionBefore: number;

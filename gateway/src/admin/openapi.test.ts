@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv2020 from "ajv/dist/2020";
 import { z } from "zod";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 import { createOpenApiDocument } from "./openapi.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 /** What z.toJSONSchema says of a live schema, without the dialect the document declares once. */
 function expectedSchema(schema: z.ZodType) {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
-import { serviceRecord } from "../test-support/service-records.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { serviceRecord } from "../../test/support/service-records.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { createCatalog } from "./catalog.ts";
 import { buildSnapshot } from "./catalog-snapshot.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let database: TestDatabase;
 

@@ -2,15 +2,14 @@
  * Several gateways on one registry database and one version store behave as one, and the MCP hot path
  * never reads the database.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { isRedisServerInstalled, startRedisServer } from "../test-support/redis-server.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { createTestVersionStore, startGateway, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import { isRedisServerInstalled, startRedisServer } from "../../test/support/redis-server.ts";
 import { createVersionStore, type VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let shopping: BackendProcess;
 let user: BackendProcess;

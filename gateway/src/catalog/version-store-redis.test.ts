@@ -1,12 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../test-support/redis-server.ts";
+import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../../test/support/redis-server.ts";
 import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
 import { createVersionStore, type VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 // A private server, so that stopping it and using the default key prefix disturbs nobody.
 describe.skipIf(!isRedisServerInstalled())("Redis version store on a private server", () => {

@@ -3,17 +3,16 @@
  * on a private redis-server instead of sending it over HTTP. The store's script and the SDK's handling
  * of results still run for real; only the transport is replaced.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { Redis as UpstashRedis, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 import { Redis } from "ioredis";
-import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../test-support/redis-server.ts";
+import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../../test/support/redis-server.ts";
 import { createRedisVersionStore } from "./version-store-redis.ts";
 import { createUpstashVersionStore } from "./version-store-upstash.ts";
 import type { VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 describe.skipIf(!isRedisServerInstalled())("Upstash version store", () => {
   let server: RedisTestServer;

@@ -1,13 +1,12 @@
-import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { testRedisUrl } from "../test-support/redis-server.ts";
+import { testRedisUrl } from "../../test/support/redis-server.ts";
 import { createMemoryVersionStore } from "./version-store-memory.ts";
 import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
 import { createVersionStore, type VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 /** Two handles on one registry version, as two gateway replicas hold. */
 interface Replicas {

@@ -2,14 +2,13 @@
  * A backend that announces, during a call, that its tools changed is pulled again: the new tool
  * appears in the gateway's list without anyone calling the admin API.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { eventually } from "../test-support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 /** Tool names the fixture has grown; every per-request server of the stateless fixture reads them. */
 const grown: string[] = [];

@@ -3,12 +3,11 @@
  * while shopping is killed and started again. Nobody calling user may notice; callers of shopping get
  * a clear, immediate answer while it is down; once it is back, calls succeed again with no help.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { firstText, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
+import { firstText, startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const SHOPPING = "shopping-service";
 const WORKERS = 8;

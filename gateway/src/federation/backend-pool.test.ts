@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { silentLogger } from "../logger.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { TEST_BEARER } from "../test-support/gateway-harness.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
 
 const CALL_TIMEOUT_MS = 300;

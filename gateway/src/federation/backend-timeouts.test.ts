@@ -2,17 +2,16 @@
  * Timeouts through the whole gateway: a backend that accepts a call and never answers, one that streams
  * progress for longer than the call timeout, and one that dies in the middle of a call.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startFixtureBackend } from "../test-support/fixture-backend.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { createTestVersionStore, firstText, startGateway, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const CALL_TIMEOUT_MS = 400;
 const PROGRESS_STEPS = 20;

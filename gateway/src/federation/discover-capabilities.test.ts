@@ -3,16 +3,15 @@
  * backend advertises is asked for (an SDK server without a capability answers its lists with "method
  * not found", which would fail the discovery).
  */
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListResourcesRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { ResourceDefinition } from "../registry/queries.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { TEST_BEARER } from "../test-support/gateway-harness.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { discoverCapabilities } from "./discover-capabilities.ts";
 
 // These tests start servers: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const started: FixtureBackend[] = [];
 afterAll(async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { silentLogger } from "../logger.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend, type FixtureOptions } from "../test-support/fixture-backend.ts";
-import { TEST_BEARER } from "../test-support/gateway-harness.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend, type FixtureBackend, type FixtureOptions } from "../../test/support/fixture-backend.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { createBackendPool, type BackendPool } from "./backend-pool.ts";
 import { createHealthChecker } from "./health-checker.ts";
 

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { silentLogger } from "../logger.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startStatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startStatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
 import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -2,11 +2,10 @@
  * Bad MCP messages, table-driven: each gets the JSON-RPC error the specification names, over HTTP,
  * and leaves the gateway serving.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TEST_BEARER, type TestStack, startTestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let stack: TestStack;
 

@@ -3,11 +3,10 @@
  * sends. A client that reads only event streams still gets the SDK's answer, which is what each fast
  * answer is compared with.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TEST_BEARER, type TestStack, startTestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 let stack: TestStack;
 

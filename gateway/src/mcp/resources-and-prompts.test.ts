@@ -3,20 +3,19 @@
  * shopping service (tools only) beside two instances of a fixture service that has static resources, a
  * resource template and prompts with arguments.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { connectClient, createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { connectClient, createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 /** A service whose answers carry `label`, so a test can tell which instance answered. */
 function createFixtureServer(label: string): McpServer {

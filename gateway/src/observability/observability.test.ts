@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "../logger.ts";
-import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../test-support/gateway-harness.ts";
-import { sampleValue } from "./metrics-samples.ts";
+import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
+import { sampleValue } from "../../test/support/metrics-samples.ts";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { startFixtureBackend } from "../test-support/fixture-backend.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const lines: string[] = [];
 

@@ -1,16 +1,15 @@
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
-import { createScratchDatabase, createTestDatabase, testDatabaseKinds, testDatabaseUrl } from "../test-support/test-database.ts";
+import { createScratchDatabase, createTestDatabase, testDatabaseKinds, testDatabaseUrl } from "../../test/support/test-database.ts";
 import { createDatabase, databaseUrlFromParts, type RegistryDatabase } from "./database.ts";
 import { findActiveService, insertService, listActiveServices } from "./queries.ts";
 import { services } from "./schema.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 // Where Drizzle's migrator records what it applied.
 const appliedMigrations = pgSchema("drizzle").table("__drizzle_migrations", { id: serial("id") });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { and, count, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from "../test-support/test-database.ts";
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from "../../test/support/test-database.ts";
 import {
   ServiceExistsError,
   findActiveService,
@@ -13,7 +13,6 @@ import {
 import { serviceTools, services } from "./schema.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const getProduct: ToolDefinition = {
   name: "get_product",

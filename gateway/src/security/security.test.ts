@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../test-support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 describe("url policy", () => {
   const open = createUrlPolicy([], async (host) => (host === "sneaky.test" ? ["169.254.169.254"] : ["10.1.2.3"]));

@@ -3,16 +3,15 @@
  * that disconnects aborts the call at the backend, and `notifications/cancelled` aborts it from another
  * replica than the one running it.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { connectBalancedClient } from "../test-support/balanced-client.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../test-support/gateway-harness.ts";
+import { connectBalancedClient } from "../../test/support/balanced-client.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../../test/support/gateway-harness.ts";
 
-setDefaultTimeout(30_000);
 
 /** Calls of `waitForAbort` by label: started, and aborted at the backend. */
 const started = new Set<string>();

@@ -3,16 +3,15 @@
  * its call's stream, and its answer, posted to whichever replica, gets back to the backend; a client
  * that cannot be asked gets a tool error, never a hung call.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import { connectBalancedClient, type SeenRequest } from "../test-support/balanced-client.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startStatefulFixtureBackend, type StatefulFixtureBackend } from "../test-support/stateful-fixture-backend.ts";
-import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../test-support/gateway-harness.ts";
+import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startStatefulFixtureBackend, type StatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
+import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../../test/support/gateway-harness.ts";
 
-setDefaultTimeout(30_000);
 
 /** Its requests name the call they belong to (`relatedRequestId`), so they go out on the call's stream. */
 function fixtureServer(): McpServer {

@@ -2,16 +2,15 @@
  * Stateful sessions behind a load balancer: one SDK client whose requests alternate between two
  * replicas on one database, version store and session bus (Redis when REDIS_URL is set).
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { connectBalancedClient, type Replica } from "../test-support/balanced-client.ts";
-import { eventually } from "../test-support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../test-support/fixture-backend.ts";
-import { firstText, startGateway, startReplicaPair, TEST_BEARER, type ReplicaPair, type RunningGateway } from "../test-support/gateway-harness.ts";
+import { connectBalancedClient, type Replica } from "../../test/support/balanced-client.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { firstText, startGateway, startReplicaPair, TEST_BEARER, type ReplicaPair, type RunningGateway } from "../../test/support/gateway-harness.ts";
 
-setDefaultTimeout(30_000);
 
 function fixtureServer(name: string): McpServer {
   const server = new McpServer({ name, version: "1.0.0" });

@@ -9,8 +9,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Server as McpLowLevelServer } from "@modelcontextprotocol/sdk/server/index.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
-import { serve } from "../serve.ts";
-import { createServiceApp } from "../service-app.ts";
+import { serve } from "../src/serve.ts";
+import { createServiceApp } from "../src/service-app.ts";
 
 export interface ServiceContract {
   serviceName: string;

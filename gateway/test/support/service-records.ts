@@ -1,4 +1,4 @@
-import type { ServiceRecord } from "../registry/queries.ts";
+import type { ServiceRecord } from "../../src/registry/queries.ts";
 
 /** A registry row as the catalog sees it, with tools of the given names, for tests that need no database. */
 export function serviceRecord(name: string, tools: string[]): ServiceRecord {

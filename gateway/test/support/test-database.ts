@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
-import { createDatabase, type RegistryDatabase } from "../registry/database.ts";
+import { createDatabase, type RegistryDatabase } from "../../src/registry/database.ts";
 
 export interface TestDatabase extends RegistryDatabase {
   /** URL of this test's Postgres database, for a gateway started as a subprocess; undefined on PGlite. */

@@ -4,17 +4,16 @@
  * registers them), and must answer what the comment above it says. The original design's examples
  * must all be there, and the configuration table must list exactly the variables the gateway reads.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../test-support/backend-process.ts";
-import { createTestVersionStore, startGateway, type RunningGateway } from "../test-support/gateway-harness.ts";
-import { createTestDatabase, type TestDatabase } from "../test-support/test-database.ts";
+import type { VersionStore } from "../../src/catalog/version-store.ts";
+import { startBackend, type BackendProcess } from "../support/backend-process.ts";
+import { createTestVersionStore, startGateway, type RunningGateway } from "../support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { curlExamples, type CurlExample } from "./readme-examples.ts";
 
 // Starting the services and the gateway is slow on a busy machine: a ceiling for hangs, not a speed check.
-setDefaultTimeout(30_000);
 
 const ROOT = join(import.meta.dir, "../../..");
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

@@ -3,16 +3,15 @@
  * promise: compose.yml against the Compose Specification schema, the start order and health checks, the
  * gateway's environment (parsed by the gateway's own config), and the Dockerfiles' build steps.
  */
-import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
-import { ConfigError, parseConfig } from "../config.ts";
+import { ConfigError, parseConfig } from "../../src/config.ts";
 import { createComposeValidator } from "./compose-schema.ts";
 import { copySources, type DockerInstruction, execForm, parseDockerfile } from "./dockerfile.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const ROOT = join(import.meta.dir, "../../..");
 

@@ -3,13 +3,12 @@
  * (`mcp-inspector-cli --cli`, a dev dependency), run the way a user runs it, against a gateway on a free
  * port federating the real shopping and user services. The Inspector is a Node.js program.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TEST_BEARER, type TestStack, startTestStack } from "../test-support/gateway-harness.ts";
+import { TEST_BEARER, type TestStack, startTestStack } from "../support/gateway-harness.ts";
 
 // Each Inspector run starts two Node.js processes: a ceiling for hangs on a busy machine, not a speed check.
-setDefaultTimeout(30_000);
 
 const INSPECTOR_PACKAGE = fileURLToPath(import.meta.resolve("@modelcontextprotocol/inspector-cli/package.json"));
 const INSPECTOR_BIN = `${dirname(INSPECTOR_PACKAGE)}/build/cli.js`;
