@@ -24,7 +24,11 @@ export const SEEDED_REGISTRY_CONFIG: GatewayConfig = parseConfig(SEEDED_REGISTRY
 export const PAGED_SEEDED_REGISTRY_CONFIG: GatewayConfig = parseConfig(SEEDED_REGISTRY_DEFAULTS);
 
 /** Warnings and errors reach stderr, where they cannot garble the results table. */
-export const benchLog = createLogger({ level: "warn", json: false, write: (line) => process.stderr.write(line + "\n") });
+export const benchLog = createLogger({
+  level: "warn",
+  json: false,
+  write: (line) => process.stderr.write(line + "\n"),
+});
 
 export interface BenchGateway {
   url: string;
@@ -64,11 +68,23 @@ const SDK_ACCEPT = "application/json, text/event-stream";
  * A bare JSON-RPC tools/list over HTTP, as a client that already initialised sends it. Without
  * `acceptEncoding`, fetch asks for compressed answers by itself.
  */
-export function postToolsList(mcpUrl: string, id: number, options: { acceptEncoding?: string; cursor?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = { "Content-Type": "application/json", Accept: SDK_ACCEPT, Authorization: `Bearer ${BENCH_CONFIG.bearerToken}` };
+export function postToolsList(
+  mcpUrl: string,
+  id: number,
+  options: { acceptEncoding?: string; cursor?: string } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Accept: SDK_ACCEPT,
+    Authorization: `Bearer ${BENCH_CONFIG.bearerToken}`,
+  };
   if (options.acceptEncoding) headers["Accept-Encoding"] = options.acceptEncoding;
   const params = options.cursor === undefined ? {} : { params: { cursor: options.cursor } };
-  return fetch(mcpUrl, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list", ...params }) });
+  return fetch(mcpUrl, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list", ...params }),
+  });
 }
 
 /** Registers a service through the admin API, as an operator would. */
@@ -78,7 +94,8 @@ export async function registerService(gatewayUrl: string, name: string, url: str
     headers: { "Content-Type": "application/json", "X-API-Key": BENCH_CONFIG.apiKey },
     body: JSON.stringify({ name, url }),
   });
-  if (response.status !== 201) throw new Error(`registering ${name} answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`registering ${name} answered ${response.status}: ${await response.text()}`);
 }
 
 /** A tools/list answer's page, whether it came as JSON or as one server-sent event. */

@@ -27,11 +27,26 @@ test(
   async () => {
     scratch = await mkdtemp(join(tmpdir(), "mcp-bench-test-"));
     const out = join(scratch, "results.json");
-    const child = Bun.spawn([process.execPath, "run", "bench", "--quick", "--out", out], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    const child = Bun.spawn([process.execPath, "run", "bench", "--quick", "--out", out], {
+      cwd: REPO_ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, exitCode] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
     expect({ exitCode, stderr: exitCode === 0 ? "" : stderr }).toEqual({ exitCode: 0, stderr: "" });
 
-    for (const heading of ["1. tools/call", "2. tools/list", "3. propagation", "4. gateway process memory", "5. start-up", "targets"]) {
+    for (const heading of [
+      "1. tools/call",
+      "2. tools/list",
+      "3. propagation",
+      "4. gateway process memory",
+      "5. start-up",
+      "targets",
+    ]) {
       expect(stdout).toContain(heading);
     }
 
@@ -50,7 +65,8 @@ test(
     expect(results.propagation.trials).toBe(3);
     expectFigures(results.propagation);
 
-    const databases: BenchResults["memory"][number]["database"][] = results.meta.database === "postgres" ? ["pglite", "postgres"] : ["pglite"];
+    const databases: BenchResults["memory"][number]["database"][] =
+      results.meta.database === "postgres" ? ["pglite", "postgres"] : ["pglite"];
     expect(results.memory.map((m) => m.database)).toEqual(databases);
     expect(results.startup.map((s) => s.database)).toEqual(databases);
     for (const m of results.memory) {

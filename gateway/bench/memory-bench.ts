@@ -45,9 +45,13 @@ export async function benchMemory(
 }
 
 async function runProbe(target: ProbeTarget, reloads: number): Promise<ProbeFigures> {
-  const child = Bun.spawn([process.execPath, PROBE, JSON.stringify(target), String(reloads)], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, PROBE, JSON.stringify(target), String(reloads)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const [output, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
   const lastLine = output.trim().split("\n").at(-1) ?? "";
-  if (exitCode !== 0 || !lastLine.startsWith("{")) throw new Error(`memory probe exited with ${exitCode}: ${output.slice(-500)}`);
+  if (exitCode !== 0 || !lastLine.startsWith("{"))
+    throw new Error(`memory probe exited with ${exitCode}: ${output.slice(-500)}`);
   return JSON.parse(lastLine) as ProbeFigures;
 }

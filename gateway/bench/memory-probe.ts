@@ -38,7 +38,11 @@ function memory(): NodeJS.MemoryUsage {
 
 async function probe(target: ProbeTarget, reloads: number): Promise<ProbeFigures> {
   const config = SEEDED_REGISTRY_CONFIG;
-  const database = { ...config.database, url: target.databaseUrl, pgliteDir: target.pgliteDir ?? config.database.pgliteDir };
+  const database = {
+    ...config.database,
+    url: target.databaseUrl,
+    pgliteDir: target.pgliteDir ?? config.database.pgliteDir,
+  };
   const gateway = await createGateway({ ...config, database }, { log: benchLog });
   try {
     const list = async () => {

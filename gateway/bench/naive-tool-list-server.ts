@@ -14,7 +14,12 @@ export function startNaiveToolListServer(db: Database): Server<undefined> {
     hostname: "127.0.0.1",
     async fetch(request) {
       const message = (await request.json()) as { id?: unknown; method?: unknown };
-      if (message.method !== "tools/list") return Response.json({ jsonrpc: "2.0", id: message.id ?? null, error: { code: -32601, message: "Method not found" } });
+      if (message.method !== "tools/list")
+        return Response.json({
+          jsonrpc: "2.0",
+          id: message.id ?? null,
+          error: { code: -32601, message: "Method not found" },
+        });
       const { tools } = buildSnapshot(await listActiveServices(db), 0);
       return Response.json({ jsonrpc: "2.0", id: message.id, result: { tools } });
     },

@@ -37,7 +37,9 @@ export async function benchPropagation(options: PropagationBenchOptions): Promis
   const registrations: number[] = [];
   for (let trial = 0; trial < options.trials; trial++) {
     const name = `prop-${trial}`;
-    const { registerMs, lagMs } = await registerAndWait(options, name, (names) => names.includes(`${name}__getProductById`));
+    const { registerMs, lagMs } = await registerAndWait(options, name, (names) =>
+      names.includes(`${name}__getProductById`),
+    );
     registrations.push(registerMs);
     lags.push(lagMs);
   }
@@ -61,7 +63,8 @@ async function registerAndWait(
   for (let poll = 0; ; poll++) {
     const body = await (await postToolsList(gatewayB, poll)).text();
     if (visible(toolNamesOf(body))) return { registerMs: registered - started, lagMs: performance.now() - registered };
-    if (performance.now() - registered > GIVE_UP_MS) throw new Error(`gateway B did not list ${name} within ${GIVE_UP_MS} ms`);
+    if (performance.now() - registered > GIVE_UP_MS)
+      throw new Error(`gateway B did not list ${name} within ${GIVE_UP_MS} ms`);
     await Bun.sleep(POLL_GAP_MS);
   }
 }

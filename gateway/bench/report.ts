@@ -35,10 +35,20 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
   const checks: TargetCheck[] = [];
   for (const { concurrency, ratio } of results.toolCalls) {
     const floor = concurrency === 1 ? 0.7 : 0.6;
-    checks.push({ name: `tools/call gateway/direct c=${concurrency}`, target: `>= ${floor}`, value: ratio, met: ratio >= floor });
+    checks.push({
+      name: `tools/call gateway/direct c=${concurrency}`,
+      target: `>= ${floor}`,
+      value: ratio,
+      met: ratio >= floor,
+    });
   }
   const { speedup, speedupIdentity } = results.toolList;
-  checks.push({ name: `tools/list ${results.toolList.tools} tools vs per-request DB`, target: ">= 20x", value: speedup, met: speedup >= 20 });
+  checks.push({
+    name: `tools/list ${results.toolList.tools} tools vs per-request DB`,
+    target: ">= 20x",
+    value: speedup,
+    met: speedup >= 20,
+  });
   checks.push({
     name: `tools/list ${results.toolList.tools} tools vs per-request DB, uncompressed`,
     target: ">= 20x",
@@ -54,8 +64,18 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
     ...(versionStore === "redis" ? {} : { note: "in-process version store, not Redis" }),
   });
   for (const m of results.memory) {
-    checks.push({ name: `RSS with ${m.tools} tools (${m.database})`, target: "< 200 MB", value: m.rssMb, met: m.rssMb < 200 });
-    checks.push({ name: `catalog reload p50 (${m.database})`, target: "< 500 ms", value: m.reloadP50Ms, met: m.reloadP50Ms < 500 });
+    checks.push({
+      name: `RSS with ${m.tools} tools (${m.database})`,
+      target: "< 200 MB",
+      value: m.rssMb,
+      met: m.rssMb < 200,
+    });
+    checks.push({
+      name: `catalog reload p50 (${m.database})`,
+      target: "< 500 ms",
+      value: m.reloadP50Ms,
+      met: m.reloadP50Ms < 500,
+    });
   }
   return checks;
 }
@@ -70,38 +90,92 @@ export function formatReport(r: BenchResults): string {
   out.push(
     ...table(
       ["c", "direct ops/s", "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", "ratio"],
-      r.toolCalls.map((t) => [t.concurrency, t.direct.opsPerSecond, t.direct.p50Ms, t.direct.p99Ms, t.gateway.opsPerSecond, t.gateway.p50Ms, t.gateway.p99Ms, t.ratio]),
+      r.toolCalls.map((t) => [
+        t.concurrency,
+        t.direct.opsPerSecond,
+        t.direct.p50Ms,
+        t.direct.p99Ms,
+        t.gateway.opsPerSecond,
+        t.gateway.p50Ms,
+        t.gateway.p99Ms,
+        t.ratio,
+      ]),
     ),
   );
 
   const l = r.toolList;
-  section(out, `2. tools/list with ${l.tools} tools (${fmt(l.answerBytes / 1e6)} MB as one answer), one client; median of rounds`);
+  section(
+    out,
+    `2. tools/list with ${l.tools} tools (${fmt(l.answerBytes / 1e6)} MB as one answer), one client; median of rounds`,
+  );
   out.push(
     ...table(
       ["server", "ops/s", "p50 ms", "p99 ms", "vs baseline"],
       [
         ["gateway, gzip as fetch asks", l.gateway.opsPerSecond, l.gateway.p50Ms, l.gateway.p99Ms, `${fmt(l.speedup)}x`],
-        ["gateway, Accept-Encoding: identity", l.gatewayIdentity.opsPerSecond, l.gatewayIdentity.p50Ms, l.gatewayIdentity.p99Ms, `${fmt(l.speedupIdentity)}x`],
-        [`gateway, default pages: all ${l.pages}`, l.gatewayPaged.opsPerSecond, l.gatewayPaged.p50Ms, l.gatewayPaged.p99Ms, `${fmt(l.speedupPaged)}x`],
+        [
+          "gateway, Accept-Encoding: identity",
+          l.gatewayIdentity.opsPerSecond,
+          l.gatewayIdentity.p50Ms,
+          l.gatewayIdentity.p99Ms,
+          `${fmt(l.speedupIdentity)}x`,
+        ],
+        [
+          `gateway, default pages: all ${l.pages}`,
+          l.gatewayPaged.opsPerSecond,
+          l.gatewayPaged.p50Ms,
+          l.gatewayPaged.p99Ms,
+          `${fmt(l.speedupPaged)}x`,
+        ],
         ["baseline (DB read per request)", l.baseline.opsPerSecond, l.baseline.p50Ms, l.baseline.p99Ms, ""],
       ],
     ),
   );
 
   const p = r.propagation;
-  section(out, `3. propagation A -> B over ${p.trials} registrations (${p.versionStore === "redis" ? "Redis pub/sub" : "shared in-process version store"})`);
-  out.push(...table(["p50 ms", "p99 ms", "max ms", "register on A p50 ms"], [[p.p50Ms, p.p99Ms, p.maxMs, p.registerP50Ms]]));
+  section(
+    out,
+    `3. propagation A -> B over ${p.trials} registrations (${p.versionStore === "redis" ? "Redis pub/sub" : "shared in-process version store"})`,
+  );
+  out.push(
+    ...table(["p50 ms", "p99 ms", "max ms", "register on A p50 ms"], [[p.p50Ms, p.p99Ms, p.maxMs, p.registerP50Ms]]),
+  );
 
   section(out, "4. gateway process memory (after GC) and catalog reload");
   out.push(
     ...table(
-      ["database", "tools", "RSS MB", "heapUsed MB", "empty RSS MB", "RSS after reloads", "reload p50 ms", "reload max ms", "1st list ms"],
-      r.memory.map((x) => [x.database, x.tools, x.rssMb, x.heapUsedMb, x.emptyRssMb, x.rssAfterReloadsMb, x.reloadP50Ms, x.reloadMaxMs, x.firstListP50Ms]),
+      [
+        "database",
+        "tools",
+        "RSS MB",
+        "heapUsed MB",
+        "empty RSS MB",
+        "RSS after reloads",
+        "reload p50 ms",
+        "reload max ms",
+        "1st list ms",
+      ],
+      r.memory.map((x) => [
+        x.database,
+        x.tools,
+        x.rssMb,
+        x.heapUsedMb,
+        x.emptyRssMb,
+        x.rssAfterReloadsMb,
+        x.reloadP50Ms,
+        x.reloadMaxMs,
+        x.firstListP50Ms,
+      ]),
     ),
   );
 
   section(out, "5. start-up: spawn `bun run gateway/src/main.ts` to first successful tools/list");
-  out.push(...table(["database", "tools", "runs", "p50 ms", "max ms"], r.startup.map((s) => [s.database, s.tools, s.runs, s.p50Ms, s.maxMs])));
+  out.push(
+    ...table(
+      ["database", "tools", "runs", "p50 ms", "max ms"],
+      r.startup.map((s) => [s.database, s.tools, s.runs, s.p50Ms, s.maxMs]),
+    ),
+  );
 
   section(out, "targets");
   out.push(
@@ -128,5 +202,10 @@ function table(header: string[], rows: (string | number)[][]): string[] {
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
   // Text columns read best flush left, numbers flush right.
   const textColumn = header.map((_, i) => rows.every((row) => typeof row[i] === "string"));
-  return cells.map((row) => row.map((cell, i) => (textColumn[i] ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ").trimEnd());
+  return cells.map((row) =>
+    row
+      .map((cell, i) => (textColumn[i] ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }

@@ -10,8 +10,18 @@ import { startBackend, type BackendProcess } from "../test/support/backend-proce
 import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createDatabase } from "../src/registry/database.ts";
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from "./bench-options.ts";
-import { PAGED_SEEDED_REGISTRY_CONFIG, registerService, SEEDED_REGISTRY_CONFIG, startBenchGateway } from "./bench-gateway.ts";
-import { createPgliteDirectory, openBenchDatabase, openBenchVersionStores, type BenchVersionStores } from "./bench-stores.ts";
+import {
+  PAGED_SEEDED_REGISTRY_CONFIG,
+  registerService,
+  SEEDED_REGISTRY_CONFIG,
+  startBenchGateway,
+} from "./bench-gateway.ts";
+import {
+  createPgliteDirectory,
+  openBenchDatabase,
+  openBenchVersionStores,
+  type BenchVersionStores,
+} from "./bench-stores.ts";
 import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
 import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
 import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
@@ -39,7 +49,9 @@ async function benchHotPathAndReplicas(
     const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
     try {
       await registerService(a.url, "shopping-service", shopping.url);
-      progress(`1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}`);
+      progress(
+        `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}`,
+      );
       const toolCalls = await benchToolCalls({
         directUrl: `${shopping.url}/mcp`,
         gatewayUrl: a.mcpUrl,
@@ -47,10 +59,18 @@ async function benchHotPathAndReplicas(
         rounds: options.rounds,
         calls: options.calls,
       });
-      const b = await startBenchGateway({ database: await registry.replica(), versionStore: env.versions.forReplica() });
+      const b = await startBenchGateway({
+        database: await registry.replica(),
+        versionStore: env.versions.forReplica(),
+      });
       try {
         progress(`3. propagation: ${options.trials} registrations on A, polled on B`);
-        const propagation = await benchPropagation({ gatewayA: a.url, gatewayB: b.mcpUrl, backendUrl: shopping.url, trials: options.trials });
+        const propagation = await benchPropagation({
+          gatewayA: a.url,
+          gatewayB: b.mcpUrl,
+          backendUrl: shopping.url,
+          trials: options.trials,
+        });
         return { toolCalls, propagation };
       } finally {
         await b.stop();
@@ -64,7 +84,11 @@ async function benchHotPathAndReplicas(
 }
 
 /** Section 2 on a registry of `size`; the gateway and the baseline read the same database. */
-async function benchLargeToolList(options: BenchOptions, env: Environment, size: CatalogSize): Promise<ToolListFigures> {
+async function benchLargeToolList(
+  options: BenchOptions,
+  env: Environment,
+  size: CatalogSize,
+): Promise<ToolListFigures> {
   const registry = await openBenchDatabase(env.databaseUrl);
   try {
     await seedCatalog(registry.database.db, size);
@@ -73,7 +97,9 @@ async function benchLargeToolList(options: BenchOptions, env: Environment, size:
     const paged = await startBenchGateway(parts(), PAGED_SEEDED_REGISTRY_CONFIG);
     const baseline = startNaiveToolListServer(registry.database.db);
     try {
-      progress(`2. tools/list: ${options.rounds} rounds of ${options.listRequests} (gateway) and ${options.baselineRequests} (baseline) requests`);
+      progress(
+        `2. tools/list: ${options.rounds} rounds of ${options.listRequests} (gateway) and ${options.baselineRequests} (baseline) requests`,
+      );
       return await benchToolList({
         gatewayUrl: gateway.mcpUrl,
         pagedGatewayUrl: paged.mcpUrl,
@@ -115,7 +141,13 @@ async function benchGatewayProcesses(
       await seedCatalog(seeded.db, size).finally(() => seeded.close());
       await (await createDatabase({ pgliteDir: emptyPglite.dir })).close();
       progress("4. memory and reload (pglite)");
-      memory.push(await benchMemory("pglite", { loaded: { pgliteDir: pglite.dir }, empty: { pgliteDir: emptyPglite.dir } }, options.reloads));
+      memory.push(
+        await benchMemory(
+          "pglite",
+          { loaded: { pgliteDir: pglite.dir }, empty: { pgliteDir: emptyPglite.dir } },
+          options.reloads,
+        ),
+      );
       progress(`5. start-up x${options.startups} (pglite)`);
       startup.push(await benchStartup({ database: "pglite", pgliteDir: pglite.dir, ...common }, options.startups));
     } finally {
@@ -132,9 +164,17 @@ async function benchGatewayProcesses(
       try {
         await seedCatalog(loaded.database.db, size);
         progress("4. memory and reload (postgres)");
-        memory.push(await benchMemory("postgres", { loaded: { databaseUrl: loaded.url }, empty: { databaseUrl: empty.url } }, options.reloads));
+        memory.push(
+          await benchMemory(
+            "postgres",
+            { loaded: { databaseUrl: loaded.url }, empty: { databaseUrl: empty.url } },
+            options.reloads,
+          ),
+        );
         progress(`5. start-up x${options.startups} (postgres)`);
-        startup.push(await benchStartup({ database: "postgres", databaseUrl: loaded.url, ...common }, options.startups));
+        startup.push(
+          await benchStartup({ database: "postgres", databaseUrl: loaded.url, ...common }, options.startups),
+        );
       } finally {
         await empty.drop();
       }

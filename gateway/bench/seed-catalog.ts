@@ -26,7 +26,9 @@ export async function seedCatalog(db: Database, size: CatalogSize, serviceUrl = 
         .insert(services)
         .values(names.map((name) => ({ name, url: serviceUrl })))
         .returning({ id: services.id, name: services.name });
-      await tx.insert(serviceTools).values(rows.map((row) => ({ serviceId: row.id, tools: toolsOf(row.name, size.toolsPerService) })));
+      await tx
+        .insert(serviceTools)
+        .values(rows.map((row) => ({ serviceId: row.id, tools: toolsOf(row.name, size.toolsPerService) })));
     });
   }
 }

@@ -31,7 +31,13 @@ const POLL_GAP_MS = 5;
 export async function benchStartup(target: StartupTarget, runs: number): Promise<StartupFigures> {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) times.push(await timeOneStart(target));
-  return { database: target.database, tools: target.expectedTools, runs, p50Ms: percentile(times, 50), maxMs: Math.max(...times) };
+  return {
+    database: target.database,
+    tools: target.expectedTools,
+    runs,
+    p50Ms: percentile(times, 50),
+    maxMs: Math.max(...times),
+  };
 }
 
 async function timeOneStart(target: StartupTarget): Promise<number> {
@@ -54,10 +60,12 @@ async function timeOneStart(target: StartupTarget): Promise<number> {
       if (body !== undefined) {
         const elapsed = performance.now() - started;
         const tools = toolNamesOf(body).length;
-        if (tools !== target.expectedTools) throw new Error(`the gateway started with ${tools} tools, expected ${target.expectedTools}`);
+        if (tools !== target.expectedTools)
+          throw new Error(`the gateway started with ${tools} tools, expected ${target.expectedTools}`);
         return elapsed;
       }
-      if (performance.now() - started > GIVE_UP_MS) throw new Error(`the gateway did not answer within ${GIVE_UP_MS} ms`);
+      if (performance.now() - started > GIVE_UP_MS)
+        throw new Error(`the gateway did not answer within ${GIVE_UP_MS} ms`);
       await Bun.sleep(POLL_GAP_MS);
     }
   } finally {

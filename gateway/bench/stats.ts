@@ -63,7 +63,10 @@ export async function measureRound(
  * machine noise and none always runs first. Each measurement starts after a full garbage collection, so
  * no contender pays for another's garbage. Returns every round of each contender, in contender order.
  */
-export async function interleavedRounds(rounds: number, contenders: (() => Promise<LatencySummary>)[]): Promise<LatencySummary[][]> {
+export async function interleavedRounds(
+  rounds: number,
+  contenders: (() => Promise<LatencySummary>)[],
+): Promise<LatencySummary[][]> {
   const results = contenders.map((): LatencySummary[] => []);
   for (let round = 0; round < rounds; round++) {
     for (let turn = 0; turn < contenders.length; turn++) {

@@ -30,15 +30,22 @@ const WARMUP_CALLS = 50;
 
 export async function benchToolCalls(options: ToolCallBenchOptions): Promise<ToolCallFigures[]> {
   const clientCount = Math.max(...options.concurrency);
-  const [direct, gateway] = await Promise.all([connectClients(options.directUrl, clientCount), connectClients(options.gatewayUrl, clientCount)]);
+  const [direct, gateway] = await Promise.all([
+    connectClients(options.directUrl, clientCount),
+    connectClients(options.gatewayUrl, clientCount),
+  ]);
   try {
     await warmUp(direct);
     await warmUp(gateway);
     const figures: ToolCallFigures[] = [];
     for (const concurrency of options.concurrency) {
       const perClient = Math.max(1, Math.round(options.calls / concurrency));
-      const round = (clients: Client[]) => () => measureRound(concurrency, perClient, (worker) => callOnce(clients[worker] as Client));
-      const [directRounds = [], gatewayRounds = []] = await interleavedRounds(options.rounds, [round(direct), round(gateway)]);
+      const round = (clients: Client[]) => () =>
+        measureRound(concurrency, perClient, (worker) => callOnce(clients[worker] as Client));
+      const [directRounds = [], gatewayRounds = []] = await interleavedRounds(options.rounds, [
+        round(direct),
+        round(gateway),
+      ]);
       figures.push({
         concurrency,
         direct: medianOfRounds(directRounds),
@@ -58,9 +65,11 @@ function connectClients(mcpUrl: string, count: number): Promise<Client[]> {
 
 /** Lets the JIT and the connection pools settle before anything is timed. */
 async function warmUp(clients: Client[]): Promise<void> {
-  await Promise.all(clients.map(async (client) => {
-    for (let i = 0; i < Math.ceil(WARMUP_CALLS / clients.length) + 1; i++) await callOnce(client);
-  }));
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; i < Math.ceil(WARMUP_CALLS / clients.length) + 1; i++) await callOnce(client);
+    }),
+  );
 }
 
 async function callOnce(client: Client): Promise<void> {

@@ -43,12 +43,15 @@ const FETCH_ENCODINGS = "gzip, deflate, br, zstd";
 export async function benchToolList(options: ToolListBenchOptions): Promise<ToolListFigures> {
   const { answerBytes, pages } = await expectSameList(options);
   const round = (requests: number, operation: () => Promise<unknown>) => () => measureRound(1, requests, operation);
-  const [gateway = [], gatewayIdentity = [], gatewayPaged = [], baseline = []] = await interleavedRounds(options.rounds, [
-    round(options.gatewayRequests, () => listOnce(options.gatewayUrl, FETCH_ENCODINGS)),
-    round(options.gatewayRequests, () => listOnce(options.gatewayUrl, "identity")),
-    round(Math.max(1, Math.round(options.gatewayRequests / pages)), () => listAllPages(options.pagedGatewayUrl)),
-    round(options.baselineRequests, () => listOnce(options.baselineUrl, FETCH_ENCODINGS)),
-  ]);
+  const [gateway = [], gatewayIdentity = [], gatewayPaged = [], baseline = []] = await interleavedRounds(
+    options.rounds,
+    [
+      round(options.gatewayRequests, () => listOnce(options.gatewayUrl, FETCH_ENCODINGS)),
+      round(options.gatewayRequests, () => listOnce(options.gatewayUrl, "identity")),
+      round(Math.max(1, Math.round(options.gatewayRequests / pages)), () => listAllPages(options.pagedGatewayUrl)),
+      round(options.baselineRequests, () => listOnce(options.baselineUrl, FETCH_ENCODINGS)),
+    ],
+  );
   return {
     tools: options.expectedTools,
     answerBytes,
@@ -102,7 +105,8 @@ async function expectSameList(options: ToolListBenchOptions): Promise<{ answerBy
     cursor = page.nextCursor;
   }
   const lists = [gzip, identity].map((body) => JSON.stringify(toolPageOf(body).names)).concat(JSON.stringify(paged));
-  if (toolPageOf(baseline).names.length !== options.expectedTools) throw new Error(`the baseline lists the wrong number of tools`);
+  if (toolPageOf(baseline).names.length !== options.expectedTools)
+    throw new Error(`the baseline lists the wrong number of tools`);
   if (lists.some((list) => list !== expected)) throw new Error("the contenders list different tools");
   return { answerBytes: new TextEncoder().encode(identity).length, pages };
 }

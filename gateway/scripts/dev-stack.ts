@@ -21,7 +21,13 @@ const STARTUP_WAIT_MS = 15_000;
 const STOP_GRACE_MS = 5_000;
 
 /** Variables that would point the gateway at infrastructure; blanked, since Bun would refill an unset one from .env. */
-const INFRASTRUCTURE_VARIABLES = ["DATABASE_URL", "DB_HOST", "REDIS_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"];
+const INFRASTRUCTURE_VARIABLES = [
+  "DATABASE_URL",
+  "DB_HOST",
+  "REDIS_URL",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+];
 
 interface ServiceSpec {
   name: string;
@@ -87,7 +93,11 @@ function portTaken(port: number): boolean {
 
 function gatewayEnv(useEnv: boolean): Record<string, string | undefined> {
   const services = BACKENDS.map((b) => `${b.name}-service=http://localhost:${b.port}`).join(",");
-  const env: Record<string, string | undefined> = { ...process.env, PORT: String(GATEWAY.port), GATEWAY_SERVICES: services };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: String(GATEWAY.port),
+    GATEWAY_SERVICES: services,
+  };
   if (useEnv) return env;
   for (const name of INFRASTRUCTURE_VARIABLES) env[name] = "";
   // The stack runs on the public demo keys, which the gateway refuses under NODE_ENV=production.
@@ -96,7 +106,11 @@ function gatewayEnv(useEnv: boolean): Record<string, string | undefined> {
 }
 
 /** Polls `GET /health` until `ready` accepts its JSON body or the deadline passes. */
-async function waitForHealth(port: number, deadline: number, ready: (body: unknown) => boolean = () => true): Promise<boolean> {
+async function waitForHealth(
+  port: number,
+  deadline: number,
+  ready: (body: unknown) => boolean = () => true,
+): Promise<boolean> {
   while (Date.now() < deadline && !stopping) {
     const body = await fetch(`http://localhost:${port}/health`).then(
       (r) => (r.ok ? r.json() : undefined),
@@ -153,11 +167,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const taken = [...BACKENDS, GATEWAY].filter((spec) => portTaken(spec.port));
 if (taken.length > 0) {
-  for (const spec of taken) say(`port ${spec.port} (${spec.name}) is already in use: is another \`bun run dev\` or \`docker compose up\` running?`);
+  for (const spec of taken)
+    say(
+      `port ${spec.port} (${spec.name}) is already in use: is another \`bun run dev\` or \`docker compose up\` running?`,
+    );
   process.exit(1);
 }
 
-say(useEnv ? "gateway uses the environment as it is (--use-env)" : "gateway uses embedded PGlite (.data/pglite) and an in-process version store");
+say(
+  useEnv
+    ? "gateway uses the environment as it is (--use-env)"
+    : "gateway uses embedded PGlite (.data/pglite) and an in-process version store",
+);
 for (const backend of BACKENDS) start(backend, { ...process.env, PORT: String(backend.port) });
 
 // The gateway registers the backends at start and retries until they answer; waiting first keeps
@@ -165,7 +186,8 @@ for (const backend of BACKENDS) start(backend, { ...process.env, PORT: String(ba
 // code restarts it, and the gateway then picks it up.
 const deadline = Date.now() + STARTUP_WAIT_MS;
 for (const backend of BACKENDS) {
-  if (!(await waitForHealth(backend.port, deadline)) && !stopping) say(`${backend.name} is not healthy yet; starting the gateway anyway`);
+  if (!(await waitForHealth(backend.port, deadline)) && !stopping)
+    say(`${backend.name} is not healthy yet; starting the gateway anyway`);
 }
 if (!stopping) start(GATEWAY, gatewayEnv(useEnv));
 let tools = 0;

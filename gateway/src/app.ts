@@ -39,7 +39,14 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   // First, so that its access line and metrics cover every route, errors and not-found included.
-  app.use(requestLogging({ log: deps.log, context: deps.requestContext, metrics: deps.metrics, quietRoutes: ["/health", "/metrics"] }));
+  app.use(
+    requestLogging({
+      log: deps.log,
+      context: deps.requestContext,
+      metrics: deps.metrics,
+      quietRoutes: ["/health", "/metrics"],
+    }),
+  );
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.route("/", createHealthRoutes(deps));

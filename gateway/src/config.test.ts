@@ -7,20 +7,32 @@ import { ConfigError, parseConfig } from "./config.ts";
 describe("parseConfig", () => {
   test("an empty environment gives the documented defaults and the embedded stores", () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ port: 3001, apiKey: "mcp-api-key-123", bearerToken: "mcp-token-123", backendBearerToken: "mcp-token-123" });
+    expect(config).toMatchObject({
+      port: 3001,
+      apiKey: "mcp-api-key-123",
+      bearerToken: "mcp-token-123",
+      backendBearerToken: "mcp-token-123",
+    });
     expect(config.database.url).toBeUndefined();
     expect(config.database.pgliteDir).toBe(".data/pglite");
     expect(config.versionStore).toMatchObject({ redisUrl: undefined, keyPrefix: "mcp:" });
   });
 
   test("the design's DB_* variables build a Postgres URL with encoded credentials", () => {
-    const config = parseConfig({ DB_HOST: "db", DB_USERNAME: "gw", DB_PASSWORD: "p@ss:word/1", DB_DATABASE: "mcp_registry" });
+    const config = parseConfig({
+      DB_HOST: "db",
+      DB_USERNAME: "gw",
+      DB_PASSWORD: "p@ss:word/1",
+      DB_DATABASE: "mcp_registry",
+    });
     expect(config.database.url).toBe("postgres://gw:p%40ss%3Aword%2F1@db:5432/mcp_registry");
     expect(parseConfig({ DATABASE_URL: "postgres://x@y/z", DB_HOST: "ignored" }).database.url).toBe("postgres://x@y/z");
   });
 
   test("GATEWAY_SERVICES is a list of name=url pairs", () => {
-    const config = parseConfig({ GATEWAY_SERVICES: " shopping-service=http://localhost:3002 , user-service=http://localhost:3003" });
+    const config = parseConfig({
+      GATEWAY_SERVICES: " shopping-service=http://localhost:3002 , user-service=http://localhost:3003",
+    });
     expect(config.bootstrapServices).toEqual([
       { name: "shopping-service", url: "http://localhost:3002" },
       { name: "user-service", url: "http://localhost:3003" },

@@ -12,13 +12,21 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 const commaList = optionalString.transform((v) =>
-  v === undefined ? [] : v.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+  v === undefined
+    ? []
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
 );
 
 const servicesList = optionalString.transform((v, ctx) => {
   if (v === undefined) return [];
   const entries: { name: string; url: string }[] = [];
-  for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = item.indexOf("=");
     if (at <= 0) {
       ctx.addIssue({ code: "custom", message: `expected name=url, got "${item}"` });
@@ -59,11 +67,19 @@ const envSchema = z.object({
   BACKEND_ALLOWLIST: commaList,
   ALLOWED_HOSTS: commaList,
   SECRETS_KEY: optionalString,
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
   MCP_SESSIONS: z.enum(["on", "off"]).default("on"),
   MCP_SESSION_SECRET: optionalString,
-  MCP_SESSION_TTL_MS: z.coerce.number().int().min(1000).default(24 * 60 * 60 * 1000),
+  MCP_SESSION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(24 * 60 * 60 * 1000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -121,8 +137,10 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   if (e.NODE_ENV === "production") {
     const problems: string[] = [];
     if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
-    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN) problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
-    if (problems.length > 0) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
+    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN)
+      problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
+    if (problems.length > 0)
+      throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
   }
   return {
     nodeEnv: e.NODE_ENV,

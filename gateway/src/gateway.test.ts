@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestVersionStore, TEST_BEARER, type TestStack, firstText, startGateway, startTestStack } from "../test/support/gateway-harness.ts";
+import {
+  createTestVersionStore,
+  TEST_BEARER,
+  type TestStack,
+  firstText,
+  startGateway,
+  startTestStack,
+} from "../test/support/gateway-harness.ts";
 import { bootstrapServices } from "./registry/bootstrap.ts";
 import { silentLogger } from "./logger.ts";
 
@@ -34,7 +41,10 @@ describe("registration through the admin API", () => {
   });
 
   test("the MCP bearer token may read the service list, as in the design", async () => {
-    const res = await fetch(`${stack.gw.url}/services`, { method: "POST", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    const res = await fetch(`${stack.gw.url}/services`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TEST_BEARER}` },
+    });
     expect(res.status).toBe(200);
     expect((await json(res)).services.length).toBe(2);
   });
@@ -96,12 +106,22 @@ describe("registration through the admin API", () => {
 
 describe("errors", () => {
   test("admin routes need the API key", async () => {
-    const none = await fetch(`${stack.gw.url}/register`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
+    const none = await fetch(`${stack.gw.url}/register`, {
+      method: "POST",
+      body: "{}",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(none.status).toBe(401);
     expect((await json(none)).error.code).toBe("unauthorized");
-    const wrong = await fetch(`${stack.gw.url}/delete/user-service`, { method: "DELETE", headers: { "X-API-Key": "nope" } });
+    const wrong = await fetch(`${stack.gw.url}/delete/user-service`, {
+      method: "DELETE",
+      headers: { "X-API-Key": "nope" },
+    });
     expect(wrong.status).toBe(401);
-    const bearerForWrite = await fetch(`${stack.gw.url}/delete/user-service`, { method: "DELETE", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    const bearerForWrite = await fetch(`${stack.gw.url}/delete/user-service`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${TEST_BEARER}` },
+    });
     expect(bearerForWrite.status).toBe(401);
   });
 
@@ -136,7 +156,12 @@ describe("errors", () => {
     const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "getProductById", arguments: { id: "123" } },
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/json");

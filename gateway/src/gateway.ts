@@ -73,14 +73,28 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const log = withRequestId(parts.log, requestContext);
   const database =
     parts.database ??
-    (await createDatabase({ url: settings.database?.url, pgliteDir: settings.database?.pgliteDir, poolMax: settings.database?.poolMax }));
+    (await createDatabase({
+      url: settings.database?.url,
+      pgliteDir: settings.database?.pgliteDir,
+      poolMax: settings.database?.poolMax,
+    }));
   const versionStore = parts.versionStore ?? createVersionStore(settings.versionStore ?? {});
-  const credentials = createBackendCredentials({ secretsKey: settings.secretsKey, bearerToken: settings.backendBearerToken });
+  const credentials = createBackendCredentials({
+    secretsKey: settings.secretsKey,
+    bearerToken: settings.backendBearerToken,
+  });
   const targetOf = (service: ServiceRecord): BackendTarget => {
     try {
-      return { name: service.name, url: service.url, headers: credentials.headersFor(credentials.open(service.secretHeaders)) };
+      return {
+        name: service.name,
+        url: service.url,
+        headers: credentials.headersFor(credentials.open(service.secretHeaders)),
+      };
     } catch (error) {
-      log.error("cannot read the stored headers of a service; calling it without them", { service: service.name, error });
+      log.error("cannot read the stored headers of a service; calling it without them", {
+        service: service.name,
+        error,
+      });
       return { name: service.name, url: service.url, headers: credentials.headersFor({}) };
     }
   };
@@ -103,12 +117,24 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log: log.child({ component: "health-checks" }),
   });
   const sessionBus =
-    parts.sessionBus ?? createSessionBus({ redisUrl: settings.versionStore?.redisUrl, keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX });
+    parts.sessionBus ??
+    createSessionBus({
+      redisUrl: settings.versionStore?.redisUrl,
+      keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    });
   const { enabled: sessionsEnabled, secret: sessionSecret, ttlMs: sessionTtlMs } = settings.mcpSessions;
   const sessions = sessionsEnabled
-    ? createMcpSessions({ secret: sessionSecret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken), ttlMs: sessionTtlMs, bus: sessionBus })
+    ? createMcpSessions({
+        secret: sessionSecret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken),
+        ttlMs: sessionTtlMs,
+        bus: sessionBus,
+      })
     : undefined;
-  const metrics = createGatewayMetrics({ registry: new Registry(), backends: () => pool.states(), processMetrics: parts.processMetrics });
+  const metrics = createGatewayMetrics({
+    registry: new Registry(),
+    backends: () => pool.states(),
+    processMetrics: parts.processMetrics,
+  });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
     onReload: (next, previous, durationMs) => {
@@ -119,7 +145,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       log.debug("catalog reloaded", reload);
     },
   });
-  const sync = createRegistrySync({ store: versionStore, catalog, pollIntervalMs: settings.catalogPollIntervalMs, log });
+  const sync = createRegistrySync({
+    store: versionStore,
+    catalog,
+    pollIntervalMs: settings.catalogPollIntervalMs,
+    log,
+  });
   const registry = createRegistryService({
     db: database.db,
     discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),

@@ -33,7 +33,9 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     const extras = Object.entries(all)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, errorReplacer)}`)
       .join(" ");
-    write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? "  " + extras : ""}`);
+    write(
+      `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? "  " + extras : ""}`,
+    );
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -10,11 +10,9 @@ export function bearerAuth(token: string): MiddlewareHandler {
     const presented = parseBearer(c.req.header("authorization"));
     if (presented !== undefined && secretsEqual(presented, token)) return next();
     const reason = presented === undefined ? "missing bearer token" : "invalid bearer token";
-    return c.json(
-      { jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${reason}` }, id: null },
-      401,
-      { "WWW-Authenticate": `Bearer realm="mcp", error="invalid_token", error_description="${reason}"` },
-    );
+    return c.json({ jsonrpc: "2.0", error: { code: -32001, message: `Unauthorized: ${reason}` }, id: null }, 401, {
+      "WWW-Authenticate": `Bearer realm="mcp", error="invalid_token", error_description="${reason}"`,
+    });
   };
 }
 

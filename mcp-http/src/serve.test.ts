@@ -23,14 +23,27 @@ function sleepCall(id: number, ms: number) {
 }
 
 function postRpc(url: string, body: object, accept?: string): Promise<Response> {
-  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: `Bearer ${FIXTURE_TOKEN}` };
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    Authorization: `Bearer ${FIXTURE_TOKEN}`,
+  };
   if (accept) headers.Accept = accept;
   return fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
 }
 
 function startSlowService(longRequestPaths?: string[]): Server<undefined> {
-  const app = createServiceApp({ serviceName: "slow-fixture", bearerToken: FIXTURE_TOKEN, createServer: () => createSlowServer() });
-  return serve(app.fetch, { port: 0, hostname: "127.0.0.1", idleTimeoutSeconds: 1, longRequestPaths, handleSignals: false });
+  const app = createServiceApp({
+    serviceName: "slow-fixture",
+    bearerToken: FIXTURE_TOKEN,
+    createServer: () => createSlowServer(),
+  });
+  return serve(app.fetch, {
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeoutSeconds: 1,
+    longRequestPaths,
+    handleSignals: false,
+  });
 }
 
 describe.concurrent("a tool call quieter than the idle timeout", () => {
@@ -46,49 +59,73 @@ describe.concurrent("a tool call quieter than the idle timeout", () => {
     await Promise.all([exempt.stop(true), reaped.stop(true)]);
   });
 
-  test("completes for a plain JSON client", async () => {
-    const response = await postRpc(`${exempt.url}mcp`, sleepCall(1, QUIET_MS));
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { result: { content: { text: string }[] } };
-    expect(body.result.content[0]?.text).toBe(`slept ${QUIET_MS} ms`);
-  }, SLOW_TEST);
+  test(
+    "completes for a plain JSON client",
+    async () => {
+      const response = await postRpc(`${exempt.url}mcp`, sleepCall(1, QUIET_MS));
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { result: { content: { text: string }[] } };
+      expect(body.result.content[0]?.text).toBe(`slept ${QUIET_MS} ms`);
+    },
+    SLOW_TEST,
+  );
 
-  test("completes for an SSE client", async () => {
-    const client = new Client({ name: "serve-test", version: "1.0.0" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("/mcp", exempt.url), { requestInit: { headers: { Authorization: `Bearer ${FIXTURE_TOKEN}` } } }),
-    );
-    try {
-      const result = await client.callTool({ name: "sleep", arguments: { ms: QUIET_MS } });
-      expect(result.content).toEqual([{ type: "text", text: `slept ${QUIET_MS} ms` }]);
-    } finally {
-      await client.close();
-    }
-  }, SLOW_TEST);
+  test(
+    "completes for an SSE client",
+    async () => {
+      const client = new Client({ name: "serve-test", version: "1.0.0" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL("/mcp", exempt.url), {
+          requestInit: { headers: { Authorization: `Bearer ${FIXTURE_TOKEN}` } },
+        }),
+      );
+      try {
+        const result = await client.callTool({ name: "sleep", arguments: { ms: QUIET_MS } });
+        expect(result.content).toEqual([{ type: "text", text: `slept ${QUIET_MS} ms` }]);
+      } finally {
+        await client.close();
+      }
+    },
+    SLOW_TEST,
+  );
 
   // The streamed answer is the case the exemption exists for: Bun cuts a response stream that stays
   // quiet, while a POST still waiting for its (JSON) response is left alone.
-  test("is cut off when streamed on a path without the exemption", async () => {
-    const exchange = postRpc(`${reaped.url}mcp`, sleepCall(1, QUIET_MS), EVENT_STREAM).then((response) => response.text());
-    await expect(exchange).rejects.toThrow();
-  }, SLOW_TEST);
+  test(
+    "is cut off when streamed on a path without the exemption",
+    async () => {
+      const exchange = postRpc(`${reaped.url}mcp`, sleepCall(1, QUIET_MS), EVENT_STREAM).then((response) =>
+        response.text(),
+      );
+      await expect(exchange).rejects.toThrow();
+    },
+    SLOW_TEST,
+  );
 
-  test("cuts a request that outlives the drain deadline, then exits 0", async () => {
-    const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
-    const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit", env: { ...process.env, DRAIN_TIMEOUT_MS: "300" } });
-    try {
-      const waitFor = createLineReader(child.stdout);
-      const [, port] = await waitFor(/^listening on port (\d+)$/);
-      const inFlight = postRpc(`http://127.0.0.1:${port}/mcp`, sleepCall(8, 60_000));
-      await waitFor(/^call started$/);
-      child.kill("SIGTERM");
-      await waitFor(/outlived the drain deadline/);
-      await expect(inFlight).rejects.toThrow();
-      expect(await child.exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  }, SLOW_TEST);
+  test(
+    "cuts a request that outlives the drain deadline, then exits 0",
+    async () => {
+      const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
+      const child = Bun.spawn([process.execPath, fixture], {
+        stdout: "pipe",
+        stderr: "inherit",
+        env: { ...process.env, DRAIN_TIMEOUT_MS: "300" },
+      });
+      try {
+        const waitFor = createLineReader(child.stdout);
+        const [, port] = await waitFor(/^listening on port (\d+)$/);
+        const inFlight = postRpc(`http://127.0.0.1:${port}/mcp`, sleepCall(8, 60_000));
+        await waitFor(/^call started$/);
+        child.kill("SIGTERM");
+        await waitFor(/outlived the drain deadline/);
+        await expect(inFlight).rejects.toThrow();
+        expect(await child.exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+    SLOW_TEST,
+  );
 });
 
 /** Reads a child's stdout line by line; `waitFor` skips lines until one matches. */
@@ -113,26 +150,33 @@ function createLineReader(stream: ReadableStream<Uint8Array>) {
 }
 
 describe("graceful shutdown on SIGTERM", () => {
-  test("finishes the in-flight request, refuses new connections and exits 0", async () => {
-    const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
-    const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit" });
-    try {
-      const waitFor = createLineReader(child.stdout);
-      const [, port] = await waitFor(/^listening on port (\d+)$/);
-      const base = `http://127.0.0.1:${port}`;
+  test(
+    "finishes the in-flight request, refuses new connections and exits 0",
+    async () => {
+      const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
+      const child = Bun.spawn([process.execPath, fixture], { stdout: "pipe", stderr: "inherit" });
+      try {
+        const waitFor = createLineReader(child.stdout);
+        const [, port] = await waitFor(/^listening on port (\d+)$/);
+        const base = `http://127.0.0.1:${port}`;
 
-      const inFlight = postRpc(`${base}/mcp`, sleepCall(7, 3000));
-      await waitFor(/^call started$/);
-      child.kill("SIGTERM");
-      await waitFor(/^SIGTERM received/);
+        const inFlight = postRpc(`${base}/mcp`, sleepCall(7, 3000));
+        await waitFor(/^call started$/);
+        child.kill("SIGTERM");
+        await waitFor(/^SIGTERM received/);
 
-      await expect(fetch(`${base}/health`)).rejects.toThrow();
-      const response = await inFlight;
-      expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ id: 7, result: { content: [{ type: "text", text: "slept 3000 ms" }] } });
-      expect(await child.exited).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  }, SLOW_TEST);
+        await expect(fetch(`${base}/health`)).rejects.toThrow();
+        const response = await inFlight;
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({
+          id: 7,
+          result: { content: [{ type: "text", text: "slept 3000 ms" }] },
+        });
+        expect(await child.exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+    SLOW_TEST,
+  );
 });

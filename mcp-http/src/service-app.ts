@@ -28,7 +28,10 @@ export interface ServiceConfig {
 }
 
 /** Parses a backend's environment once; prints the field errors and exits when it is invalid. */
-export function loadServiceConfig(defaultPort: number, env: Record<string, string | undefined> = process.env): ServiceConfig {
+export function loadServiceConfig(
+  defaultPort: number,
+  env: Record<string, string | undefined> = process.env,
+): ServiceConfig {
   const schema = z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
     MCP_BEARER_TOKEN: z.string().min(1).default("mcp-token-123"),

@@ -27,7 +27,9 @@ export function withTransportAccept(request: Request): Request {
   const headers = new Headers(request.headers);
   headers.set("accept", BOTH);
   // A body already read (and handed over as parsedBody) cannot be copied, and is not needed.
-  return request.bodyUsed ? new Request(request.url, { method: request.method, headers }) : new Request(request, { headers });
+  return request.bodyUsed
+    ? new Request(request.url, { method: request.method, headers })
+    : new Request(request, { headers });
 }
 
 export interface StreamableEndpointOptions {
@@ -61,7 +63,10 @@ export async function handleStatelessMcp(
   });
   const server = createServer();
   await server.connect(transport);
-  const response = await transport.handleRequest(withTransportAccept(request), body === undefined ? undefined : { parsedBody: body.parsed });
+  const response = await transport.handleRequest(
+    withTransportAccept(request),
+    body === undefined ? undefined : { parsedBody: body.parsed },
+  );
   return closeWhenDone(response, () => {
     void transport.close();
     void server.close();

@@ -37,7 +37,11 @@ export function describeServiceHttpContract({ serviceName, createServer, sampleC
 
     /** One JSON-RPC POST shaped like the design's curl: no Accept header and no initialize first. */
     const postRpc = (body: object, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }) =>
-      fetch(`${baseUrl}/mcp`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+      fetch(`${baseUrl}/mcp`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
 
     test("/health names the service", async () => {
       const response = await fetch(`${baseUrl}/health`);
@@ -96,12 +100,17 @@ export interface ServiceUnderTest {
 }
 
 /** Serves a backend on a free port and connects an SDK client to it, for a service's own tests. */
-export async function startServiceForTest(serviceName: string, createServer: ServiceContract["createServer"]): Promise<ServiceUnderTest> {
+export async function startServiceForTest(
+  serviceName: string,
+  createServer: ServiceContract["createServer"],
+): Promise<ServiceUnderTest> {
   const app = createServiceApp({ serviceName, bearerToken: TOKEN, createServer });
   const server = serve(app.fetch, { port: 0, hostname: "127.0.0.1", handleSignals: false });
   const client = new Client({ name: `${serviceName}-test`, version: "1.0.0" });
   await client.connect(
-    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }),
+    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
+    }),
   );
   return {
     client,

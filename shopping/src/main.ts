@@ -2,6 +2,10 @@ import { createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-
 import { createShoppingServer } from "./mcp-server.ts";
 
 const config = loadServiceConfig(3002);
-const app = createServiceApp({ serviceName: "shopping-service", bearerToken: config.bearerToken, createServer: createShoppingServer });
+const app = createServiceApp({
+  serviceName: "shopping-service",
+  bearerToken: config.bearerToken,
+  createServer: createShoppingServer,
+});
 const server = serve(app.fetch, { port: config.port, log: (m) => console.log(`[shopping-service] ${m}`) });
 console.log(`[shopping-service] MCP server listening on http://localhost:${server.port}/mcp`);

@@ -20,7 +20,7 @@ export function createShoppingServer(): McpServer {
     {
       title: "Get product by id",
       description: "Look up one product of the shop by its id, with price, currency, stock and category.",
-      inputSchema: { id: z.string().min(1).describe("Product id, for example \"123\"") },
+      inputSchema: { id: z.string().min(1).describe('Product id, for example "123"') },
       outputSchema: productShape,
     },
     async ({ id }) => {

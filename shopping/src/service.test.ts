@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { describeServiceHttpContract, startServiceForTest, type ServiceUnderTest } from "@mcp-federation/mcp-http/testing";
+import {
+  describeServiceHttpContract,
+  startServiceForTest,
+  type ServiceUnderTest,
+} from "@mcp-federation/mcp-http/testing";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createShoppingServer } from "./mcp-server.ts";
 
@@ -29,7 +33,11 @@ describe("shopping tools over the SDK client", () => {
   test("getProductById returns the product as structured content and text", async () => {
     const result = await client.callTool({ name: "getProductById", arguments: { id: "123" } });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ id: "123", name: "Aeron Ergonomic Office Chair", currency: "USD" });
+    expect(result.structuredContent).toMatchObject({
+      id: "123",
+      name: "Aeron Ergonomic Office Chair",
+      currency: "USD",
+    });
     expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
   });
 

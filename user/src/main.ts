@@ -2,6 +2,10 @@ import { createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-
 import { createUserServer } from "./mcp-server.ts";
 
 const config = loadServiceConfig(3003);
-const app = createServiceApp({ serviceName: "user-service", bearerToken: config.bearerToken, createServer: createUserServer });
+const app = createServiceApp({
+  serviceName: "user-service",
+  bearerToken: config.bearerToken,
+  createServer: createUserServer,
+});
 const server = serve(app.fetch, { port: config.port, log: (m) => console.log(`[user-service] ${m}`) });
 console.log(`[user-service] MCP server listening on http://localhost:${server.port}/mcp`);

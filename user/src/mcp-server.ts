@@ -19,7 +19,7 @@ export function createUserServer(): McpServer {
     {
       title: "Get user by id",
       description: `Look up one user account by its id, with name, email, role (${ROLES.join(", ")}) and creation date.`,
-      inputSchema: { id: z.string().min(1).describe("User id, for example \"456\"") },
+      inputSchema: { id: z.string().min(1).describe('User id, for example "456"') },
       outputSchema: userShape,
     },
     async ({ id }) => {
@@ -27,7 +27,12 @@ export function createUserServer(): McpServer {
       if (!user) {
         return {
           isError: true,
-          content: [{ type: "text", text: `No user has id "${id}". Use searchUsers with a name or email to find valid user ids.` }],
+          content: [
+            {
+              type: "text",
+              text: `No user has id "${id}". Use searchUsers with a name or email to find valid user ids.`,
+            },
+          ],
         };
       }
       return { content: [{ type: "text", text: JSON.stringify(user) }], structuredContent: { ...user } };
@@ -38,7 +43,8 @@ export function createUserServer(): McpServer {
     "searchUsers",
     {
       title: "Search users",
-      description: "Search user accounts whose name or email contains the query (case-insensitive). Without a query, lists users.",
+      description:
+        "Search user accounts whose name or email contains the query (case-insensitive). Without a query, lists users.",
       inputSchema: {
         query: z.string().optional().describe("Text to look for in the name or email"),
         limit: z.number().int().min(1).max(100).optional().describe("Most results to return (default 10)"),

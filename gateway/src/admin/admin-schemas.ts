@@ -14,19 +14,38 @@ export const serviceUrl = z
   .string()
   .max(2048, "url must be at most 2048 characters")
   .refine((value) => URL.canParse(value), "url must be an absolute URL")
-  .refine((value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol), "url must use http or https")
+  .refine(
+    (value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol),
+    "url must use http or https",
+  )
   .refine((value) => {
     if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === "" && url.password === "";
   }, "url must not contain credentials; pass them as headers instead")
   // The refinements above have no JSON Schema form, so the description states them for clients.
-  .describe("Absolute http(s) URL of the service without credentials, e.g. http://localhost:3002 (its MCP endpoint is /mcp unless the URL names a path).");
+  .describe(
+    "Absolute http(s) URL of the service without credentials, e.g. http://localhost:3002 (its MCP endpoint is /mcp unless the URL names a path).",
+  );
 
 /** Headers a gateway must control itself, so a registration cannot set them. */
 const RESERVED_HEADERS = new Set([
-  "host", "content-length", "content-type", "accept", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-  "upgrade", "proxy-authorization", "proxy-connection", "mcp-session-id", "mcp-protocol-version", "last-event-id", "x-request-id",
+  "host",
+  "content-length",
+  "content-type",
+  "accept",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-connection",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "last-event-id",
+  "x-request-id",
 ]);
 
 export const backendHeaders = z

@@ -3,7 +3,12 @@ import Ajv2020 from "ajv/dist/2020";
 import { z } from "zod";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
-import { createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import {
+  createTestVersionStore,
+  startGateway,
+  TEST_BEARER,
+  type RunningGateway,
+} from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 import { createOpenApiDocument } from "./openapi.ts";
@@ -28,7 +33,9 @@ function resolve(document: object, ref: string): unknown {
 function refsIn(node: unknown): string[] {
   if (Array.isArray(node)) return node.flatMap(refsIn);
   if (node === null || typeof node !== "object") return [];
-  return Object.entries(node).flatMap(([key, value]) => (key === "$ref" && typeof value === "string" ? [value] : refsIn(value)));
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === "$ref" && typeof value === "string" ? [value] : refsIn(value),
+  );
 }
 
 describe("the OpenAPI document", () => {
@@ -38,7 +45,9 @@ describe("the OpenAPI document", () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
     expect(document.info.title).toBeString();
     expect(document.info.version).toBeString();
-    const methods = Object.fromEntries(Object.entries(document.paths).map(([path, item]) => [path, Object.keys(item).sort()]));
+    const methods = Object.fromEntries(
+      Object.entries(document.paths).map(([path, item]) => [path, Object.keys(item).sort()]),
+    );
     expect(methods).toMatchObject({
       "/register": ["post"],
       "/update/{name}": ["put"],
@@ -63,11 +72,19 @@ describe("the OpenAPI document", () => {
     expect(schemas.RegisterBody).toMatchObject({ required: ["name", "url"], additionalProperties: false });
 
     const bodyRef = (path: keyof typeof document.paths, method: string) =>
-      (document.paths[path] as Record<string, { requestBody: { content: Record<string, { schema: { $ref: string } }> } }>)[method]!
-        .requestBody.content["application/json"]!.schema.$ref;
+      (
+        document.paths[path] as Record<
+          string,
+          { requestBody: { content: Record<string, { schema: { $ref: string } }> } }
+        >
+      )[method]!.requestBody.content["application/json"]!.schema.$ref;
     expect(resolve(document, bodyRef("/register", "post"))).toBe(schemas.RegisterBody);
     expect(resolve(document, bodyRef("/update/{name}", "put"))).toBe(schemas.UpdateBody);
-    expect(document.paths["/update/{name}"].put.parameters[0]).toMatchObject({ name: "name", in: "path", required: true });
+    expect(document.paths["/update/{name}"].put.parameters[0]).toMatchObject({
+      name: "name",
+      in: "path",
+      required: true,
+    });
   });
 
   test("declares the API key and bearer schemes, and the error shape", () => {

@@ -34,7 +34,10 @@ const errorResponse = z.object({
   error: z.object({
     code: z.string().describe("Machine-readable, e.g. bad_request, unauthorized, not_found, conflict, bad_gateway."),
     message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe("Which fields failed validation, and why."),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("Which fields failed validation, and why."),
   }),
 });
 
@@ -175,14 +178,24 @@ export function createOpenApiDocument() {
         get: {
           summary: "Prometheus metrics",
           security: noSecurity,
-          responses: { "200": { description: "Prometheus text exposition format.", content: { "text/plain": { schema: { type: "string" } } } } },
+          responses: {
+            "200": {
+              description: "Prometheus text exposition format.",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+          },
         },
       },
       "/openapi.json": {
         get: {
           summary: "This document",
           security: noSecurity,
-          responses: { "200": { description: "OpenAPI 3.1 document.", content: { "application/json": { schema: { type: "object" } } } } },
+          responses: {
+            "200": {
+              description: "OpenAPI 3.1 document.",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+          },
         },
       },
       "/mcp": {
@@ -195,9 +208,14 @@ export function createOpenApiDocument() {
           responses: {
             "200": {
               description: "The JSON-RPC response, as JSON or as an event stream.",
-              content: { "application/json": { schema: { type: "object" } }, "text/event-stream": { schema: { type: "string" } } },
+              content: {
+                "application/json": { schema: { type: "object" } },
+                "text/event-stream": { schema: { type: "string" } },
+              },
             },
-            "401": { description: "Missing or wrong bearer token (a JSON-RPC error body with a `WWW-Authenticate` challenge)." },
+            "401": {
+              description: "Missing or wrong bearer token (a JSON-RPC error body with a `WWW-Authenticate` challenge).",
+            },
           },
         },
       },
@@ -220,7 +238,10 @@ function listServices(summary: string) {
     summary,
     description: "Readable with the API key or with the MCP bearer token.",
     security: [{ ApiKey: [] }, { Bearer: [] }],
-    responses: { "200": { description: "The services, oldest first.", content: json("ServiceList") }, "401": errorRef("Unauthorized") },
+    responses: {
+      "200": { description: "The services, oldest first.", content: json("ServiceList") },
+      "401": errorRef("Unauthorized"),
+    },
   };
 }
 

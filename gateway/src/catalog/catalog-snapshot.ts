@@ -40,8 +40,16 @@ export const QUALIFIED_SEPARATOR = "__";
  * when a service registers. Resources are routed by URI (see resource-routes.ts).
  */
 export function buildSnapshot(services: readonly ServiceRecord[], version: number): CatalogSnapshot {
-  const tools = exposeByName(services, (service) => service.tools, (service, tool): ToolRoute => ({ service, tool }));
-  const prompts = exposeByName(services, (service) => service.prompts, (service, prompt): PromptRoute => ({ service, prompt }));
+  const tools = exposeByName(
+    services,
+    (service) => service.tools,
+    (service, tool): ToolRoute => ({ service, tool }),
+  );
+  const prompts = exposeByName(
+    services,
+    (service) => service.prompts,
+    (service, prompt): PromptRoute => ({ service, prompt }),
+  );
   return {
     version,
     services,

@@ -11,7 +11,11 @@ let database: TestDatabase;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await insertService(database.db, { name: "alpha", url: "http://alpha.test", tools: [{ name: "find", inputSchema: { type: "object" } }] });
+  await insertService(database.db, {
+    name: "alpha",
+    url: "http://alpha.test",
+    tools: [{ name: "find", inputSchema: { type: "object" } }],
+  });
 });
 afterAll(async () => {
   await database?.close();
@@ -80,22 +84,39 @@ describe("tool names", () => {
   });
 
   test("definitions other than the name pass through untouched", () => {
-    const rich = { name: "get", description: "d", inputSchema: { type: "object", properties: { x: { type: "string" } } }, annotations: { readOnlyHint: true } };
-    const snapshot = buildSnapshot([{ ...service("a", []), tools: [rich] }, { ...service("b", []), tools: [rich] }], 1);
+    const rich = {
+      name: "get",
+      description: "d",
+      inputSchema: { type: "object", properties: { x: { type: "string" } } },
+      annotations: { readOnlyHint: true },
+    };
+    const snapshot = buildSnapshot(
+      [
+        { ...service("a", []), tools: [rich] },
+        { ...service("b", []), tools: [rich] },
+      ],
+      1,
+    );
     expect(snapshot.tools[0]).toBe(rich);
     expect(snapshot.tools[1]).toEqual({ ...rich, name: "b__get" });
   });
 });
 
 describe("prompts and resources", () => {
-  const service = (name: string, lists: Partial<Pick<ServiceRecord, "resources" | "resourceTemplates" | "prompts">>): ServiceRecord => ({
+  const service = (
+    name: string,
+    lists: Partial<Pick<ServiceRecord, "resources" | "resourceTemplates" | "prompts">>,
+  ): ServiceRecord => ({
     ...serviceRecord(name, []),
     ...lists,
   });
 
   test("prompts are named like tools: the first service keeps the bare name, later ones get <service>__<prompt>", () => {
     const greet = { name: "greet", arguments: [{ name: "who", required: true }] };
-    const snapshot = buildSnapshot([service("a", { prompts: [greet] }), service("b", { prompts: [greet, { name: "only-b" }] })], 1);
+    const snapshot = buildSnapshot(
+      [service("a", { prompts: [greet] }), service("b", { prompts: [greet, { name: "only-b" }] })],
+      1,
+    );
     expect(snapshot.prompts.map((p) => p.name)).toEqual(["greet", "b__greet", "only-b"]);
     expect(snapshot.prompts[0]).toBe(greet);
     expect(snapshot.prompts[1]).toEqual({ ...greet, name: "b__greet" });
@@ -106,7 +127,15 @@ describe("prompts and resources", () => {
   test("a URI listed by two services belongs to the earlier one and is listed once", () => {
     const readme = { uri: "docs://readme", name: "readme" };
     const snapshot = buildSnapshot(
-      [service("a", { resources: [readme] }), service("b", { resources: [{ ...readme, name: "b's readme" }, { uri: "docs://b", name: "b" }] })],
+      [
+        service("a", { resources: [readme] }),
+        service("b", {
+          resources: [
+            { ...readme, name: "b's readme" },
+            { uri: "docs://b", name: "b" },
+          ],
+        }),
+      ],
       1,
     );
     expect(snapshot.resources).toEqual([readme, { uri: "docs://b", name: "b" }]);
@@ -117,7 +146,10 @@ describe("prompts and resources", () => {
   test("an unlisted URI goes to the first service whose template matches it", () => {
     const snapshot = buildSnapshot(
       [
-        service("a", { resources: [{ uri: "notes://pinned", name: "pinned" }], resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }] }),
+        service("a", {
+          resources: [{ uri: "notes://pinned", name: "pinned" }],
+          resourceTemplates: [{ uriTemplate: "users://{id}/profile", name: "profile" }],
+        }),
         service("b", {
           resourceTemplates: [
             { uriTemplate: "users://{id}/profile", name: "duplicate" },

@@ -31,7 +31,9 @@ export function createRegistrySync({ store, catalog, pollIntervalMs, log }: Regi
   let storeFailed = false;
 
   const reload = (version: number, force = false) =>
-    catalog.reload(version, { force }).catch((error) => log.warn("catalog reload failed; serving the previous catalog", { error }));
+    catalog
+      .reload(version, { force })
+      .catch((error) => log.warn("catalog reload failed; serving the previous catalog", { error }));
 
   const bump = async (): Promise<number | undefined> => {
     try {
@@ -42,7 +44,10 @@ export function createRegistrySync({ store, catalog, pollIntervalMs, log }: Regi
     } catch (error) {
       bumpPending = true;
       storeFailed = true;
-      log.warn("could not bump the registry version; other replicas will see the change once the version store is back", { error });
+      log.warn(
+        "could not bump the registry version; other replicas will see the change once the version store is back",
+        { error },
+      );
       return undefined;
     }
   };

@@ -52,7 +52,10 @@ describe("the MCP hot path", () => {
       for (let i = 0; i < 50; i++) {
         const { tools } = await client.listTools();
         expect(tools.length).toBe(4);
-        const result = await client.callTool({ name: i % 2 ? "getProductById" : "getUserById", arguments: { id: i % 2 ? "123" : "456" } });
+        const result = await client.callTool({
+          name: i % 2 ? "getProductById" : "getUserById",
+          arguments: { id: i % 2 ? "123" : "456" },
+        });
         expect(result.isError).toBeFalsy();
       }
       expect(queries.slice(before)).toEqual([]);
@@ -103,7 +106,9 @@ function describeReplicas(label: string, makeStores: () => [VersionStore, Versio
     test("concurrent writes through both replicas lose nothing", async () => {
       const names = Array.from({ length: 8 }, (_, i) => `svc-${i}`);
       const responses = await Promise.all(
-        names.map((name, i) => (i % 2 ? a : b).admin("POST", "/register", { name, url: i % 3 ? user.url : shopping.url })),
+        names.map((name, i) =>
+          (i % 2 ? a : b).admin("POST", "/register", { name, url: i % 3 ? user.url : shopping.url }),
+        ),
       );
       expect(responses.map((r) => r.status)).toEqual(names.map(() => 201));
       for (const gw of [a, b]) {
@@ -129,8 +134,18 @@ if (redisUrl) {
   });
   describeReplicas("Redis polling only", () => {
     const p = prefix();
-    const pollOnly = (store: VersionStore): VersionStore => ({ ...store, kind: store.kind, subscribe: undefined, current: () => store.current(), bump: () => store.bump(), close: () => store.close() });
-    return [pollOnly(createVersionStore({ redisUrl, keyPrefix: p })), pollOnly(createVersionStore({ redisUrl, keyPrefix: p }))];
+    const pollOnly = (store: VersionStore): VersionStore => ({
+      ...store,
+      kind: store.kind,
+      subscribe: undefined,
+      current: () => store.current(),
+      bump: () => store.bump(),
+      close: () => store.close(),
+    });
+    return [
+      pollOnly(createVersionStore({ redisUrl, keyPrefix: p })),
+      pollOnly(createVersionStore({ redisUrl, keyPrefix: p })),
+    ];
   });
 } else {
   describeReplicas("shared in-process store", () => {
@@ -145,7 +160,10 @@ describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
     const redis = await startRedisServer();
     const database = await createTestDatabase();
     const prefix = `test:${crypto.randomUUID()}:`;
-    const stores = [createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }), createVersionStore({ redisUrl: redis.url, keyPrefix: prefix })];
+    const stores = [
+      createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }),
+      createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }),
+    ];
     const a = await startGateway({ database, versionStore: stores[0]! });
     const b = await startGateway({ database, versionStore: stores[1]! });
     try {
@@ -157,15 +175,26 @@ describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
       expect((await a.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
       expect(await toolNames(a)).toContain("getUserById");
       for (const gw of [a, b]) {
-        await eventually(async () => ((await (await fetch(`${gw.url}/health`)).json()) as { status: string }).status === "degraded", "health says degraded");
+        await eventually(
+          async () => ((await (await fetch(`${gw.url}/health`)).json()) as { status: string }).status === "degraded",
+          "health says degraded",
+        );
       }
       // B still serves what it had.
       const during = await (await b.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
       expect(during.isError).toBeFalsy();
 
       await redis.restart();
-      await eventually(async () => (await toolNames(b)).includes("getUserById"), "B converges after Redis returns", 400);
-      await eventually(async () => ((await (await fetch(`${b.url}/health`)).json()) as { status: string }).status === "ok", "B healthy again", 400);
+      await eventually(
+        async () => (await toolNames(b)).includes("getUserById"),
+        "B converges after Redis returns",
+        400,
+      );
+      await eventually(
+        async () => ((await (await fetch(`${b.url}/health`)).json()) as { status: string }).status === "ok",
+        "B healthy again",
+        400,
+      );
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await Promise.all(stores.map((s) => s.close()));
@@ -187,7 +216,9 @@ describe("Postgres outage", () => {
       expect(result.isError).toBeFalsy();
       const res = await gw.admin("GET", "/services");
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("registry database is unavailable");
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        "registry database is unavailable",
+      );
       const health = (await (await fetch(`${gw.url}/health`)).json()) as { status: string; database: string };
       expect(health).toMatchObject({ status: "degraded", database: "down" });
     } finally {

@@ -36,7 +36,9 @@ describe.skipIf(!isRedisServerInstalled())("Redis version store on a private ser
     const listener = new Redis(server.url);
     try {
       await listener.subscribe("mcp:registry:changes");
-      const announced = new Promise<string>((resolve) => listener.once("message", (_channel, message) => resolve(message)));
+      const announced = new Promise<string>((resolve) =>
+        listener.once("message", (_channel, message) => resolve(message)),
+      );
       const store = createVersionStore({ redisUrl: server.url });
       opened.push(store);
 

@@ -48,7 +48,11 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
 
 type CommandClient = Redis & { bumpRegistryVersion(key: string, channel: string): Promise<number> };
 
-export function createRedisVersionStore({ url, keyPrefix, timeoutMs = DEFAULT_TIMEOUT_MS }: RedisVersionStoreOptions): VersionStore {
+export function createRedisVersionStore({
+  url,
+  keyPrefix,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+}: RedisVersionStoreOptions): VersionStore {
   const keys = versionKeys(keyPrefix);
   const options = connectionOptions(timeoutMs);
   const client = new Redis(url, options) as CommandClient;

@@ -17,7 +17,8 @@ export function createUpstashVersionStore({ client, keyPrefix }: UpstashVersionS
     kind: "upstash",
     // The client parses JSON-looking strings, so the stored value may come back as a number.
     current: async () => parseVersion(await client.get<string | number>(keys.version)),
-    bump: async () => parseVersion(await client.eval<[string], number>(BUMP_VERSION_LUA, [keys.version], [keys.channel])),
+    bump: async () =>
+      parseVersion(await client.eval<[string], number>(BUMP_VERSION_LUA, [keys.version], [keys.channel])),
     // Nothing to release: every command is its own HTTP request.
     async close() {},
   };

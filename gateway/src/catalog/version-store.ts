@@ -42,5 +42,8 @@ export function createVersionStore({
   if (!upstashUrl && !upstashToken) return createMemoryVersionStore();
   // Half an Upstash configuration would silently leave every replica on its own version.
   if (!upstashUrl || !upstashToken) throw new Error("Upstash needs both its REST URL and its token");
-  return createUpstashVersionStore({ client: createUpstashClient({ url: upstashUrl, token: upstashToken }), keyPrefix });
+  return createUpstashVersionStore({
+    client: createUpstashClient({ url: upstashUrl, token: upstashToken }),
+    keyPrefix,
+  });
 }

@@ -23,7 +23,13 @@ export interface VersionWatcher {
   checkNow(): Promise<void>;
 }
 
-export function watchVersion({ store, pollIntervalMs, onVersion, onError, onRecovered }: VersionWatcherOptions): VersionWatcher {
+export function watchVersion({
+  store,
+  pollIntervalMs,
+  onVersion,
+  onError,
+  onRecovered,
+}: VersionWatcherOptions): VersionWatcher {
   let degraded = false;
   let stopped = false;
   let polling: Promise<void> | undefined;

@@ -19,23 +19,33 @@ function streamed(chunks: string[], breakWith?: Error, headers: Record<string, s
 
 describe("answer guard", () => {
   test("finds the request id in a POST body", () => {
-    expect(requestIdOf({ method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call" }) })).toBe(7);
-    expect(requestIdOf({ method: "POST", body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) })).toBeUndefined();
+    expect(requestIdOf({ method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call" }) })).toBe(
+      7,
+    );
+    expect(
+      requestIdOf({ method: "POST", body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) }),
+    ).toBeUndefined();
     expect(requestIdOf({ method: "GET" })).toBeUndefined();
   });
 
   test("passes a stream that carries the answer through unchanged, even split across chunks", async () => {
-    const text = event({ jsonrpc: "2.0", method: "notifications/progress", params: {} }) + event({ jsonrpc: "2.0", id: 3, result: {} });
+    const text =
+      event({ jsonrpc: "2.0", method: "notifications/progress", params: {} }) +
+      event({ jsonrpc: "2.0", id: 3, result: {} });
     const chunks = [text.slice(0, 40), text.slice(40, 90), text.slice(90)];
     expect(await guardAnswer(streamed(chunks), 3).text()).toBe(text);
   });
 
   test("ends a stream that closed without the answer with an error for the request", async () => {
     const progress = event({ jsonrpc: "2.0", method: "notifications/progress", params: {} });
-    const text = await guardAnswer(streamed([progress, "data: {\"jsonrpc\":\"2.0\",\"id\""]), 3).text();
+    const text = await guardAnswer(streamed([progress, 'data: {"jsonrpc":"2.0","id"']), 3).text();
     expect(text.startsWith(progress)).toBe(true);
     const last = JSON.parse(text.trimEnd().split("\n").at(-1)!.slice("data: ".length));
-    expect(last).toEqual({ jsonrpc: "2.0", id: 3, error: { code: -32000, message: "the service closed the connection before answering" } });
+    expect(last).toEqual({
+      jsonrpc: "2.0",
+      id: 3,
+      error: { code: -32000, message: "the service closed the connection before answering" },
+    });
   });
 
   test("turns a broken stream into one that ends with the error; an answer to another request does not count", async () => {

@@ -14,13 +14,19 @@ import { startTestStack, type TestStack } from "../../test/support/gateway-harne
 const grown: string[] = [];
 
 function growingServer(): McpServer {
-  const server = new McpServer({ name: "growing", version: "1.0.0" }, { capabilities: { tools: { listChanged: true } } });
+  const server = new McpServer(
+    { name: "growing", version: "1.0.0" },
+    { capabilities: { tools: { listChanged: true } } },
+  );
   server.registerTool("grow", { description: "Adds a tool, and says so." }, async (extra) => {
     grown.push(`grown${grown.length + 1}`);
     await extra.sendNotification({ method: "notifications/tools/list_changed" });
     return { content: [{ type: "text", text: "grown" }] };
   });
-  for (const name of grown) server.registerTool(name, { description: "A tool added at run time." }, async () => ({ content: [{ type: "text", text: name }] }));
+  for (const name of grown)
+    server.registerTool(name, { description: "A tool added at run time." }, async () => ({
+      content: [{ type: "text", text: name }],
+    }));
   return server;
 }
 

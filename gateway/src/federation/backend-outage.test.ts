@@ -78,17 +78,29 @@ test("killing shopping under load: user callers never notice, shopping callers f
   await until("the circuit opened", () => shoppingState()?.circuit === "open");
   phase = "open";
   const failuresAtOpen = shoppingState()?.consecutiveFailures ?? 0;
-  const health = (await (await fetch(`${stack.gw.url}/health`)).json()) as { backends: { name: string; circuit: string; lastError?: string }[] };
-  const listed = (await (await stack.gw.admin("GET", "/services")).json()) as { services: { name: string; health: { circuit: string; lastError?: string } }[] };
+  const health = (await (await fetch(`${stack.gw.url}/health`)).json()) as {
+    backends: { name: string; circuit: string; lastError?: string }[];
+  };
+  const listed = (await (await stack.gw.admin("GET", "/services")).json()) as {
+    services: { name: string; health: { circuit: string; lastError?: string } }[];
+  };
 
-  await until("the open circuit refused calls", () => count((o) => o.phase === "open" && o.text.includes(REFUSED)) >= WANTED_REFUSALS);
+  await until(
+    "the open circuit refused calls",
+    () => count((o) => o.phase === "open" && o.text.includes(REFUSED)) >= WANTED_REFUSALS,
+  );
   // Everything that failed before this line has been booked on the breaker already.
   const failuresBeforeRestart = shoppingState()?.consecutiveFailures ?? 0;
-  const triedWhileOpen = count((o) => o.service === "shopping" && o.phase === "open" && !o.ok && !o.text.includes(REFUSED));
+  const triedWhileOpen = count(
+    (o) => o.service === "shopping" && o.phase === "open" && !o.ok && !o.text.includes(REFUSED),
+  );
 
   phase = "restarted";
   await stack.shopping.start();
-  await until("shopping answered again", () => count((o) => o.service === "shopping" && o.phase === "restarted" && o.ok) >= WANTED_SUCCESSES);
+  await until(
+    "shopping answered again",
+    () => count((o) => o.service === "shopping" && o.phase === "restarted" && o.ok) >= WANTED_SUCCESSES,
+  );
   stopping = true;
   await workers;
 
@@ -109,7 +121,9 @@ test("killing shopping under load: user callers never notice, shopping callers f
   // trial after a cool-down, or a health check) counted one failure, and the refusals far outnumber them.
   expect(failuresAtOpen).toBeGreaterThanOrEqual(3);
   expect(triedWhileOpen).toBeLessThanOrEqual(failuresBeforeRestart - failuresAtOpen);
-  expect(count((o) => o.phase === "open" && o.text.includes(REFUSED))).toBeGreaterThan(failuresBeforeRestart - failuresAtOpen);
+  expect(count((o) => o.phase === "open" && o.text.includes(REFUSED))).toBeGreaterThan(
+    failuresBeforeRestart - failuresAtOpen,
+  );
 
   // The outage was visible in /health and /services while it lasted.
   const inHealth = health.backends.find((b) => b.name === SHOPPING);

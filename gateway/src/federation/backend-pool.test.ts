@@ -24,7 +24,8 @@ function backend(): FixtureBackend {
       for (let step = 1; step <= PROGRESS_STEPS; step++) {
         await Bun.sleep(PROGRESS_EVERY_MS);
         const progressToken = extra._meta?.progressToken;
-        if (progressToken !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step } });
+        if (progressToken !== undefined)
+          await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: step } });
       }
       return { content: [{ type: "text", text: "done" }] };
     });
@@ -41,7 +42,9 @@ function poolWith(services: Record<string, string>): BackendPool {
     circuit: { failureThreshold: 2, openMs: OPEN_MS },
     log: silentLogger,
   });
-  pool.sync(Object.entries(services).map(([name, url]) => ({ name, url, headers: { Authorization: `Bearer ${TEST_BEARER}` } })));
+  pool.sync(
+    Object.entries(services).map(([name, url]) => ({ name, url, headers: { Authorization: `Bearer ${TEST_BEARER}` } })),
+  );
   cleanups.push(() => pool.close());
   return pool;
 }
@@ -62,7 +65,9 @@ describe("calls and the circuit", () => {
 
     fixture.start();
     // The backend is back, but the circuit is still open: the call is refused without reaching it.
-    await expect(pool.request("svc", "ping", {})).rejects.toThrow(/failed 2 times in a row \(last error: connection refused\), so calls are not sent to it/);
+    await expect(pool.request("svc", "ping", {})).rejects.toThrow(
+      /failed 2 times in a row \(last error: connection refused\), so calls are not sent to it/,
+    );
     expect(fixture.paths).toEqual([]);
     expect(pool.state("svc")?.consecutiveFailures).toBe(2);
 
@@ -73,7 +78,8 @@ describe("calls and the circuit", () => {
 
   test("an error the backend answers with is not a failure of the backend", async () => {
     const pool = poolWith({ svc: backend().url });
-    for (let i = 0; i < 3; i++) await expect(pool.request("svc", "no/such/method", {})).rejects.toThrow(/Method not found/);
+    for (let i = 0; i < 3; i++)
+      await expect(pool.request("svc", "no/such/method", {})).rejects.toThrow(/Method not found/);
     expect(pool.state("svc")).toMatchObject({ status: "up", circuit: "closed", consecutiveFailures: 0 });
   });
 
@@ -96,7 +102,9 @@ describe("call timeouts", () => {
 
     const failure = await hung.catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(BackendUnavailableError);
-    expect((failure as Error).message).toBe(`Service "svc" is unavailable: timed out: no answer within ${CALL_TIMEOUT_MS} ms`);
+    expect((failure as Error).message).toBe(
+      `Service "svc" is unavailable: timed out: no answer within ${CALL_TIMEOUT_MS} ms`,
+    );
 
     // The long call outlives the hung one's timeout: its client was retired, not closed under it.
     const result = await long;
@@ -108,14 +116,23 @@ describe("call timeouts", () => {
 
 describe("what the backend sends during a call", () => {
   /** A service whose tools log while they work, or wait until their call is aborted. */
-  function chattyBackend(handler: { started(): void; aborted(): void } = { started: () => {}, aborted: () => {} }): FixtureBackend {
+  function chattyBackend(
+    handler: { started(): void; aborted(): void } = { started: () => {}, aborted: () => {} },
+  ): FixtureBackend {
     const fixture = startFixtureBackend(() => {
       const server = new McpServer({ name: "fixture", version: "1.0.0" }, { capabilities: { logging: {} } });
       server.registerTool("chatty", { description: "Logs and reports progress, then answers." }, async (extra) => {
         await extra.sendNotification({ method: "notifications/message", params: { level: "info", data: "half way" } });
         const progressToken = extra._meta?.progressToken;
-        if (progressToken !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress: 1, total: 2 } });
-        await extra.sendNotification({ method: "notifications/progress", params: { progressToken: "someone-else", progress: 7 } });
+        if (progressToken !== undefined)
+          await extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken, progress: 1, total: 2 },
+          });
+        await extra.sendNotification({
+          method: "notifications/progress",
+          params: { progressToken: "someone-else", progress: 7 },
+        });
         return { content: [{ type: "text", text: "done" }] };
       });
       server.registerTool("waitForAbort", { description: "Answers only once the call is aborted." }, (extra) => {
@@ -138,7 +155,10 @@ describe("what the backend sends during a call", () => {
     const notifications: { method: string; params?: unknown }[] = [];
     const progress: unknown[] = [];
 
-    const result = await call(pool, "chatty", { onnotification: (n) => notifications.push(n), onprogress: (p) => progress.push(p) });
+    const result = await call(pool, "chatty", {
+      onnotification: (n) => notifications.push(n),
+      onprogress: (p) => progress.push(p),
+    });
 
     expect(result.content).toEqual([{ type: "text", text: "done" }]);
     expect(progress).toEqual([{ progress: 1, total: 2 }]);

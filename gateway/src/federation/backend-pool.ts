@@ -58,7 +58,12 @@ export interface BackendPool {
    * Sends a JSON-RPC request to the backend and returns its result as sent. An error the backend answers
    * with is thrown as McpError; a backend that did not answer as BackendUnavailableError.
    */
-  request(service: string, method: string, params: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>>;
+  request(
+    service: string,
+    method: string,
+    params: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>>;
   /**
    * Health-checks the backend within `timeoutMs` and books the outcome like a call's. Skipped while
    * its circuit is open, so a dead backend costs nothing until its cool-down is over.
@@ -106,7 +111,15 @@ interface Entry {
   lastCheckAt?: string;
 }
 
-export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, log, onListChanged, refuse, decorateFetch = (f) => f }: BackendPoolOptions): BackendPool {
+export function createBackendPool({
+  connectTimeoutMs,
+  callTimeoutMs,
+  circuit,
+  log,
+  onListChanged,
+  refuse,
+  decorateFetch = (f) => f,
+}: BackendPoolOptions): BackendPool {
   const entries = new Map<string, Entry>();
   const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
@@ -123,7 +136,8 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
 
   const logCircuit = (entry: Entry, state: CircuitState) => {
     const fields = { service: entry.target.name, consecutiveFailures: entry.breaker.consecutiveFailures };
-    if (state === "open") log.warn("circuit open: calls are refused until the cool-down is over", { ...fields, error: entry.lastError });
+    if (state === "open")
+      log.warn("circuit open: calls are refused until the cool-down is over", { ...fields, error: entry.lastError });
     else log.info(`circuit ${state}`, fields);
   };
 
@@ -148,13 +162,21 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
   };
 
   const openConnection = (entry: Entry): Connection => {
-    const connection: Connection = { session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs, refuse }), inFlight: 0, retired: false };
+    const connection: Connection = {
+      session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs, refuse }),
+      inFlight: 0,
+      retired: false,
+    };
     connections.add(connection);
     return connection;
   };
 
   /** Runs `use` on the backend's session; a transport failure retires that session. */
-  const withSession = async <T>(entry: Entry, use: (session: BackendSession) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+  const withSession = async <T>(
+    entry: Entry,
+    use: (session: BackendSession) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> => {
     const connection = (entry.connection ??= openConnection(entry));
     connection.inFlight++;
     try {
@@ -228,7 +250,11 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
         if (LIST_CHANGED.has(notification.method)) onListChanged?.(service);
         else options.onnotification?.(notification);
       };
-      const call = withSession(entry, (session) => session.request(method, params, { ...options, onnotification, timeoutMs: callTimeoutMs }), options.signal);
+      const call = withSession(
+        entry,
+        (session) => session.request(method, params, { ...options, onnotification, timeoutMs: callTimeoutMs }),
+        options.signal,
+      );
       return settle(entry, attempt, call, options.signal);
     },
 
@@ -255,7 +281,11 @@ export function createBackendPool({ connectTimeoutMs, callTimeoutMs, circuit, lo
   };
 }
 
-const LIST_CHANGED = new Set(["notifications/tools/list_changed", "notifications/resources/list_changed", "notifications/prompts/list_changed"]);
+const LIST_CHANGED = new Set([
+  "notifications/tools/list_changed",
+  "notifications/resources/list_changed",
+  "notifications/prompts/list_changed",
+]);
 
 function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
   return a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);

@@ -11,7 +11,10 @@ import { exchange, notify, type ExchangeOptions, type RequestId } from "./json-r
 import { GATEWAY_CLIENT_INFO, type BackendTarget } from "./mcp-connection.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
-export type RequestOptions = Pick<ExchangeOptions, "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs">;
+export type RequestOptions = Pick<
+  ExchangeOptions,
+  "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs"
+>;
 
 export interface BackendSession {
   /** Sends a request and returns its result as the backend sent it (see `exchange` for the errors). */
@@ -46,7 +49,12 @@ const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} } };
 
 const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
 
-export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }: BackendSessionOptions): BackendSession {
+export function createBackendSession({
+  target,
+  fetch,
+  connectTimeoutMs,
+  refuse,
+}: BackendSessionOptions): BackendSession {
   const url = mcpEndpoint(target.url);
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
@@ -55,10 +63,19 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
     const refused = await refuse?.(target.url);
     if (refused) throw new TransportFailure(`the gateway does not connect to it: ${refused}`);
     const headers = { ...target.headers, ...POST_HEADERS };
-    const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: GATEWAY_CLIENT_CAPABILITIES, clientInfo: GATEWAY_CLIENT_INFO };
-    const answer = await exchange({ id: nextId++, method: "initialize", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch((error: unknown) => {
+    const params = {
+      protocolVersion: LATEST_PROTOCOL_VERSION,
+      capabilities: GATEWAY_CLIENT_CAPABILITIES,
+      clientInfo: GATEWAY_CLIENT_INFO,
+    };
+    const answer = await exchange(
+      { id: nextId++, method: "initialize", params },
+      { fetch, url, headers, timeoutMs: connectTimeoutMs },
+    ).catch((error: unknown) => {
       // A backend that refuses to initialise cannot take calls: it failed, it did not answer a call.
-      throw error instanceof McpError ? new TransportFailure(`the service refused to initialise: ${error.message}`) : error;
+      throw error instanceof McpError
+        ? new TransportFailure(`the service refused to initialise: ${error.message}`)
+        : error;
     });
     const version = answer.result.protocolVersion;
     if (typeof version !== "string" || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
@@ -66,10 +83,17 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
     }
     const sessionId = answer.headers.get("mcp-session-id") ?? undefined;
     const next: Handshake = {
-      headers: { ...headers, "Mcp-Protocol-Version": version, ...(sessionId === undefined ? {} : { "Mcp-Session-Id": sessionId }) },
+      headers: {
+        ...headers,
+        "Mcp-Protocol-Version": version,
+        ...(sessionId === undefined ? {} : { "Mcp-Session-Id": sessionId }),
+      },
       sessionId,
     };
-    await notify({ method: "notifications/initialized" }, { fetch, url, headers: next.headers, timeoutMs: connectTimeoutMs });
+    await notify(
+      { method: "notifications/initialized" },
+      { fetch, url, headers: next.headers, timeoutMs: connectTimeoutMs },
+    );
     return next;
   };
 
@@ -83,11 +107,19 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
     return started;
   };
 
-  const send = async ({ headers, sessionId }: Handshake, method: string, params: Record<string, unknown>, options: RequestOptions) => {
+  const send = async (
+    { headers, sessionId }: Handshake,
+    method: string,
+    params: Record<string, unknown>,
+    options: RequestOptions,
+  ) => {
     const id = nextId++;
-    const withToken = options.onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
+    const withToken = options.onprogress
+      ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } }
+      : params;
     try {
-      return (await exchange({ id, method, params: withToken }, { ...options, fetch, url, headers, progressToken: id })).result;
+      return (await exchange({ id, method, params: withToken }, { ...options, fetch, url, headers, progressToken: id }))
+        .result;
     } catch (error) {
       // A stateful backend keeps working on a request whose stream was cut, unless told otherwise.
       if (sessionId !== undefined && wasCutOff(error)) cancel(headers, id, error);
@@ -97,7 +129,9 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
 
   const cancel = (headers: Record<string, string>, requestId: RequestId, reason: unknown) => {
     const params = { requestId, reason: reason instanceof Error ? reason.message : String(reason) };
-    notify({ method: "notifications/cancelled", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch(() => {});
+    notify({ method: "notifications/cancelled", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch(
+      () => {},
+    );
   };
 
   return {
@@ -107,7 +141,8 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
       try {
         return await send(current, method, params, options);
       } catch (error) {
-        if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404) throw error;
+        if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404)
+          throw error;
         if (handshake === used) open();
         return send(await (handshake ?? open()), method, params, options);
       }
@@ -117,7 +152,12 @@ export function createBackendSession({ target, fetch, connectTimeoutMs, refuse }
       void handshake
         ?.then(({ headers, sessionId }) => {
           if (sessionId === undefined) return;
-          return fetch(url, { method: "DELETE", headers, signal: AbortSignal.timeout(connectTimeoutMs), redirect: "manual" }).then((r) => r.body?.cancel());
+          return fetch(url, {
+            method: "DELETE",
+            headers,
+            signal: AbortSignal.timeout(connectTimeoutMs),
+            redirect: "manual",
+          }).then((r) => r.body?.cancel());
         })
         .catch(() => {});
     },

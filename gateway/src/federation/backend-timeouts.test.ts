@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import {
+  createTestVersionStore,
+  firstText,
+  startGateway,
+  type RunningGateway,
+} from "../../test/support/gateway-harness.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
@@ -80,16 +85,23 @@ function startHungBackend() {
 function startProgressBackend() {
   const backend = startFixtureBackend(() => {
     const server = new McpServer({ name: "progress-fixture", version: "1.0.0" });
-    server.registerTool("longWithProgress", { description: "Reports progress for a while, then answers." }, async (extra) => {
-      const token = extra._meta?.progressToken;
-      for (let step = 1; step <= PROGRESS_STEPS; step++) {
-        await Bun.sleep(PROGRESS_EVERY_MS);
-        if (token !== undefined) {
-          await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: step, total: PROGRESS_STEPS } });
+    server.registerTool(
+      "longWithProgress",
+      { description: "Reports progress for a while, then answers." },
+      async (extra) => {
+        const token = extra._meta?.progressToken;
+        for (let step = 1; step <= PROGRESS_STEPS; step++) {
+          await Bun.sleep(PROGRESS_EVERY_MS);
+          if (token !== undefined) {
+            await extra.sendNotification({
+              method: "notifications/progress",
+              params: { progressToken: token, progress: step, total: PROGRESS_STEPS },
+            });
+          }
         }
-      }
-      return { content: [{ type: "text", text: "finished" }] };
-    });
+        return { content: [{ type: "text", text: "finished" }] };
+      },
+    );
     return server;
   });
   fixtures.push(backend);
@@ -102,7 +114,11 @@ function startDyingBackend() {
     const server = new McpServer({ name: "dying-fixture", version: "1.0.0" });
     server.registerTool("dieMidCall", { description: "Reports progress once, then never answers." }, async (extra) => {
       const token = extra._meta?.progressToken;
-      if (token !== undefined) await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: 1 } });
+      if (token !== undefined)
+        await extra.sendNotification({
+          method: "notifications/progress",
+          params: { progressToken: token, progress: 1 },
+        });
       return new Promise<never>(() => {});
     });
     return server;
@@ -162,7 +178,11 @@ describe("a backend that reports progress", () => {
 describe("a backend that dies in the middle of a call", () => {
   test("fails the call as soon as the connection breaks, not at the timeout", async () => {
     // A timeout long enough that a call left waiting for it would be plain to see.
-    const patient = await startGateway({ database, versionStore: createTestVersionStore(), settings: { toolCallTimeoutMs: 25_000 } });
+    const patient = await startGateway({
+      database,
+      versionStore: createTestVersionStore(),
+      settings: { toolCallTimeoutMs: 25_000 },
+    });
     try {
       const backend = startDyingBackend();
       expect((await patient.admin("POST", "/register", { name: "dying-service", url: backend.url })).status).toBe(201);

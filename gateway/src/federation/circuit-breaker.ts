@@ -33,7 +33,12 @@ export interface CircuitBreakerOptions {
   onChange?: (state: CircuitState) => void;
 }
 
-export function createCircuitBreaker({ failureThreshold, openMs, now = Date.now, onChange }: CircuitBreakerOptions): CircuitBreaker {
+export function createCircuitBreaker({
+  failureThreshold,
+  openMs,
+  now = Date.now,
+  onChange,
+}: CircuitBreakerOptions): CircuitBreaker {
   let state: CircuitState = "closed";
   let failures = 0;
   let openedAt = 0;

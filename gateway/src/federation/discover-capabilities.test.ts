@@ -25,7 +25,10 @@ function start(createServer: () => McpServer): FixtureBackend {
 }
 
 const discover = (backend: FixtureBackend) =>
-  discoverCapabilities({ name: "fixture", url: backend.url, headers: { Authorization: `Bearer ${TEST_BEARER}` } }, 5_000);
+  discoverCapabilities(
+    { name: "fixture", url: backend.url, headers: { Authorization: `Bearer ${TEST_BEARER}` } },
+    5_000,
+  );
 
 function withOneTool(server: McpServer): McpServer {
   server.registerTool("ping", { description: "Answers pong" }, () => ({ content: [{ type: "text", text: "pong" }] }));
@@ -42,12 +45,20 @@ describe("discoverCapabilities", () => {
 
   test("follows nextCursor through every page, keeps each entry's JSON, and takes a missing templates handler for none", async () => {
     const pages: Record<string, { resources: ResourceDefinition[]; nextCursor?: string }> = {
-      first: { resources: [{ uri: "paged://1", name: "one", _meta: { "vendor.example/x": [1] } }], nextCursor: "second" },
+      first: {
+        resources: [{ uri: "paged://1", name: "one", _meta: { "vendor.example/x": [1] } }],
+        nextCursor: "second",
+      },
       second: { resources: [{ uri: "paged://2", name: "two", size: 12 }] },
     };
     const backend = start(() => {
-      const server = withOneTool(new McpServer({ name: "paged", version: "1.0.0" }, { capabilities: { resources: {} } }));
-      server.server.setRequestHandler(ListResourcesRequestSchema, (request) => pages[request.params?.cursor ?? "first"]!);
+      const server = withOneTool(
+        new McpServer({ name: "paged", version: "1.0.0" }, { capabilities: { resources: {} } }),
+      );
+      server.server.setRequestHandler(
+        ListResourcesRequestSchema,
+        (request) => pages[request.params?.cursor ?? "first"]!,
+      );
       // As a server that advertises resources but has no templates handler answers: "method not found".
       server.server.removeRequestHandler("resources/templates/list");
       return server;

@@ -7,7 +7,12 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ServiceCapabilities } from "../registry/queries.ts";
 import { connectBackend, type BackendTarget } from "./mcp-connection.ts";
-import { RawPromptListSchema, RawResourceListSchema, RawResourceTemplateListSchema, RawToolListSchema } from "./raw-results.ts";
+import {
+  RawPromptListSchema,
+  RawResourceListSchema,
+  RawResourceTemplateListSchema,
+  RawToolListSchema,
+} from "./raw-results.ts";
 
 /** Most pages followed per list, so a backend that always returns a cursor cannot keep a registration busy. */
 const MAX_PAGES = 1000;
@@ -24,13 +29,25 @@ export async function discoverCapabilities(target: BackendTarget, timeoutMs: num
   try {
     const offered = client.getServerCapabilities() ?? {};
     const options = { timeout: timeoutMs };
-    const tools = await collectPages("tools", (params) => client.request({ method: "tools/list", params }, RawToolListSchema, options), (page) => page.tools);
+    const tools = await collectPages(
+      "tools",
+      (params) => client.request({ method: "tools/list", params }, RawToolListSchema, options),
+      (page) => page.tools,
+    );
     const resources = offered.resources
-      ? await collectPages("resources", (params) => client.request({ method: "resources/list", params }, RawResourceListSchema, options), (page) => page.resources)
+      ? await collectPages(
+          "resources",
+          (params) => client.request({ method: "resources/list", params }, RawResourceListSchema, options),
+          (page) => page.resources,
+        )
       : [];
     const resourceTemplates = offered.resources ? await listResourceTemplates(client, options) : [];
     const prompts = offered.prompts
-      ? await collectPages("prompts", (params) => client.request({ method: "prompts/list", params }, RawPromptListSchema, options), (page) => page.prompts)
+      ? await collectPages(
+          "prompts",
+          (params) => client.request({ method: "prompts/list", params }, RawPromptListSchema, options),
+          (page) => page.prompts,
+        )
       : [];
     return { tools, resources, resourceTemplates, prompts };
   } finally {
@@ -42,11 +59,15 @@ export async function discoverCapabilities(target: BackendTarget, timeoutMs: num
  * Some SDKs (Python's low-level server, for one) advertise resources without a templates handler when
  * the service has no templates; its "method not found" means an empty list, not a broken backend.
  */
-async function listResourceTemplates(client: Client, options: { timeout: number }): Promise<ServiceCapabilities["resourceTemplates"]> {
+async function listResourceTemplates(
+  client: Client,
+  options: { timeout: number },
+): Promise<ServiceCapabilities["resourceTemplates"]> {
   try {
     return await collectPages(
       "resource templates",
-      (params) => client.request({ method: "resources/templates/list", params }, RawResourceTemplateListSchema, options),
+      (params) =>
+        client.request({ method: "resources/templates/list", params }, RawResourceTemplateListSchema, options),
       (page) => page.resourceTemplates,
     );
   } catch (error) {

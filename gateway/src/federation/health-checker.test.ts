@@ -29,7 +29,9 @@ function poolWith(services: Record<string, string>) {
     circuit: { failureThreshold: 2, openMs: OPEN_MS },
     log: silentLogger,
   });
-  pool.sync(Object.entries(services).map(([name, url]) => ({ name, url, headers: { Authorization: `Bearer ${TEST_BEARER}` } })));
+  pool.sync(
+    Object.entries(services).map(([name, url]) => ({ name, url, headers: { Authorization: `Bearer ${TEST_BEARER}` } })),
+  );
   cleanups.push(() => pool.close());
   const checker = createHealthChecker({ pool, intervalMs: 20, timeoutMs: CHECK_TIMEOUT_MS, log: silentLogger });
   cleanups.push(async () => checker.stop());
@@ -59,7 +61,9 @@ describe("health checks", () => {
   });
 
   test("a base URL without a /health route falls back to an MCP ping", async () => {
-    const noHealthRoute = backend({ intercept: (r) => (new URL(r.url).pathname === "/health" ? new Response("no", { status: 404 }) : undefined) });
+    const noHealthRoute = backend({
+      intercept: (r) => (new URL(r.url).pathname === "/health" ? new Response("no", { status: 404 }) : undefined),
+    });
     const { pool, checker } = poolWith({ svc: noHealthRoute.url });
     await checker.checkAll();
     expect(stateOf(pool, "svc").status).toBe("up");
@@ -68,14 +72,25 @@ describe("health checks", () => {
   });
 
   test("an unhealthy answer and a hung health route are failures, each check bounded by its timeout", async () => {
-    const unhealthy = backend({ intercept: (r) => (new URL(r.url).pathname === "/health" ? new Response("busy", { status: 503 }) : undefined) });
-    const hung = backend({ intercept: (r) => (new URL(r.url).pathname === "/health" ? new Promise<Response>(() => {}) : undefined) });
+    const unhealthy = backend({
+      intercept: (r) => (new URL(r.url).pathname === "/health" ? new Response("busy", { status: 503 }) : undefined),
+    });
+    const hung = backend({
+      intercept: (r) => (new URL(r.url).pathname === "/health" ? new Promise<Response>(() => {}) : undefined),
+    });
     const { pool, checker } = poolWith({ unhealthy: unhealthy.url, hung: hung.url });
 
     await checker.checkAll();
 
-    expect(stateOf(pool, "unhealthy")).toMatchObject({ status: "down", lastError: "health check answered HTTP 503", consecutiveFailures: 1 });
-    expect(stateOf(pool, "hung")).toMatchObject({ status: "down", lastError: `health check got no answer within ${CHECK_TIMEOUT_MS} ms` });
+    expect(stateOf(pool, "unhealthy")).toMatchObject({
+      status: "down",
+      lastError: "health check answered HTTP 503",
+      consecutiveFailures: 1,
+    });
+    expect(stateOf(pool, "hung")).toMatchObject({
+      status: "down",
+      lastError: `health check got no answer within ${CHECK_TIMEOUT_MS} ms`,
+    });
   });
 
   test("failed checks open the circuit, which then holds checks back until the cool-down; a good check closes it", async () => {
@@ -86,11 +101,20 @@ describe("health checks", () => {
     await checker.checkAll();
     await checker.checkAll();
     const opened = stateOf(pool, "svc");
-    expect(opened).toMatchObject({ status: "down", circuit: "open", consecutiveFailures: 2, lastError: "connection refused" });
+    expect(opened).toMatchObject({
+      status: "down",
+      circuit: "open",
+      consecutiveFailures: 2,
+      lastError: "connection refused",
+    });
 
     // While open, a round sends nothing: the count of failures and the time of the last check stand still.
     await checker.checkAll();
-    expect(stateOf(pool, "svc")).toMatchObject({ circuit: "open", consecutiveFailures: 2, lastCheckAt: opened.lastCheckAt });
+    expect(stateOf(pool, "svc")).toMatchObject({
+      circuit: "open",
+      consecutiveFailures: 2,
+      lastCheckAt: opened.lastCheckAt,
+    });
 
     fixture.start();
     await Bun.sleep(OPEN_MS);

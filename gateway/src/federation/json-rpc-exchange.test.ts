@@ -7,11 +7,23 @@ const event = (message: object) => `event: message\ndata: ${JSON.stringify(messa
 
 /** Answers each request by its method: the canned answers below, whatever a real backend might say. */
 const answers: Record<string, (id: unknown) => Response> = {
-  json: (id) => Response.json([{ jsonrpc: "2.0", method: "notifications/message", params: {} }, { jsonrpc: "2.0", id, result: { raw: { kept: [1, "a"] } } }]),
-  rpcError: (id) => Response.json({ jsonrpc: "2.0", id, error: { code: -32602, message: "bad arguments", data: { field: "id" } } }),
-  unauthorized: () => Response.json({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "Unauthorized: invalid bearer token" } }, { status: 401 }),
+  json: (id) =>
+    Response.json([
+      { jsonrpc: "2.0", method: "notifications/message", params: {} },
+      { jsonrpc: "2.0", id, result: { raw: { kept: [1, "a"] } } },
+    ]),
+  rpcError: (id) =>
+    Response.json({ jsonrpc: "2.0", id, error: { code: -32602, message: "bad arguments", data: { field: "id" } } }),
+  unauthorized: () =>
+    Response.json(
+      { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Unauthorized: invalid bearer token" } },
+      { status: 401 },
+    ),
   redirect: () => new Response(null, { status: 307, headers: { Location: "http://example.com/mcp" } }),
-  streamEndsEarly: () => new Response(event({ jsonrpc: "2.0", method: "notifications/message", params: {} }), { headers: { "Content-Type": "text/event-stream" } }),
+  streamEndsEarly: () =>
+    new Response(event({ jsonrpc: "2.0", method: "notifications/message", params: {} }), {
+      headers: { "Content-Type": "text/event-stream" },
+    }),
   text: () => new Response("hello", { headers: { "Content-Type": "text/plain" } }),
 };
 
@@ -26,7 +38,15 @@ const server = Bun.serve({
 afterAll(() => server.stop(true));
 
 const send = (method: string) =>
-  exchange({ id: 1, method }, { fetch, url: new URL(`http://127.0.0.1:${server.port}/mcp`), headers: { "Content-Type": "application/json" }, timeoutMs: 5000 });
+  exchange(
+    { id: 1, method },
+    {
+      fetch,
+      url: new URL(`http://127.0.0.1:${server.port}/mcp`),
+      headers: { "Content-Type": "application/json" },
+      timeoutMs: 5000,
+    },
+  );
 
 describe("exchange", () => {
   test("takes the answer out of a JSON batch, result as sent", async () => {

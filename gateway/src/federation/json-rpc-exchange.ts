@@ -69,7 +69,10 @@ interface Message {
  * throws it; a caller's abort as the signal's reason; anything else that kept the answer from coming as
  * TransportFailure. Timing out or an abort aborts the fetch, so the backend sees the disconnect.
  */
-export async function exchange(request: { id: RequestId; method: string; params?: Record<string, unknown> }, options: ExchangeOptions): Promise<Answer> {
+export async function exchange(
+  request: { id: RequestId; method: string; params?: Record<string, unknown> },
+  options: ExchangeOptions,
+): Promise<Answer> {
   const { signal, timeoutMs } = options;
   signal?.throwIfAborted();
   const controller = new AbortController();
@@ -83,7 +86,10 @@ export async function exchange(request: { id: RequestId; method: string; params?
   // While the client is being asked something (a person may be answering an elicitation), the backend
   // is waiting on us, not we on it: the timeout does not run out then, and starts afresh after the answer.
   let askingClient = 0;
-  const timer = setTimeout(() => askingClient > 0 || stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)), timeoutMs);
+  const timer = setTimeout(
+    () => askingClient > 0 || stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   let finished = false;
   try {
     const response = await options.fetch(options.url, {
@@ -111,7 +117,12 @@ export async function exchange(request: { id: RequestId; method: string; params?
     });
     return { result: resultOf(message), headers: response.headers };
   } catch (error) {
-    throw stoppedBy ?? (error instanceof McpError || error instanceof TransportFailure ? error : new TransportFailure(describeFailure(error)));
+    throw (
+      stoppedBy ??
+      (error instanceof McpError || error instanceof TransportFailure
+        ? error
+        : new TransportFailure(describeFailure(error)))
+    );
   } finally {
     finished = true;
     clearTimeout(timer);
@@ -137,7 +148,11 @@ async function post(message: object, options: PostOptions): Promise<void> {
       redirect: "manual",
     })
     .catch((error: unknown) => {
-      throw new TransportFailure((error as Error)?.name === "TimeoutError" ? `timed out: no answer within ${options.timeoutMs} ms` : describeFailure(error));
+      throw new TransportFailure(
+        (error as Error)?.name === "TimeoutError"
+          ? `timed out: no answer within ${options.timeoutMs} ms`
+          : describeFailure(error),
+      );
     });
   if (!response.ok) throw await httpFailure(response);
   await response.body?.cancel();
@@ -147,7 +162,12 @@ async function post(message: object, options: PostOptions): Promise<void> {
  * Asks `onrequest` and posts its outcome to the backend, unless the exchange ended meanwhile. Best
  * effort: a lost answer leaves the backend to its own timeout.
  */
-async function answerBackend(id: RequestId, request: BackendRequest, options: ExchangeOptions, signal: AbortSignal): Promise<void> {
+async function answerBackend(
+  id: RequestId,
+  request: BackendRequest,
+  options: ExchangeOptions,
+  signal: AbortSignal,
+): Promise<void> {
   const ask = options.onrequest ?? refuse;
   const outcome = await ask(request, signal).then(
     (result) => ({ result }),
@@ -158,12 +178,16 @@ async function answerBackend(id: RequestId, request: BackendRequest, options: Ex
 }
 
 async function refuse(request: BackendRequest): Promise<never> {
-  throw new McpError(ErrorCode.MethodNotFound, `The gateway does not pass "${request.method}" requests on to its client here`);
+  throw new McpError(
+    ErrorCode.MethodNotFound,
+    `The gateway does not pass "${request.method}" requests on to its client here`,
+  );
 }
 
 /** The JSON-RPC error of a failed answer: an McpError's own, an internal error otherwise. */
 function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof McpError) return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
+  if (error instanceof McpError)
+    return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
   return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -183,14 +207,20 @@ async function readAnswer(response: Response, id: RequestId, handlers: StreamHan
     throw new TransportFailure("the service answered without a response to the request");
   }
   await response.body?.cancel();
-  throw new TransportFailure(`the service answered HTTP ${response.status} with content type "${type}" instead of an MCP answer`);
+  throw new TransportFailure(
+    `the service answered HTTP ${response.status} with content type "${type}" instead of an MCP answer`,
+  );
 }
 
 /**
  * Follows the stream until the answer to `id` and hands it over at once; the rest of the stream (its
  * end, normally) is read in the background, so the connection can be reused.
  */
-async function readEventStream(body: ReadableStream<Uint8Array>, id: RequestId, handlers: StreamHandlers): Promise<Message> {
+async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  id: RequestId,
+  handlers: StreamHandlers,
+): Promise<Message> {
   const reader = body.getReader();
   let answer: Message | undefined;
   const parse = createEventDataParser((data) => {
@@ -199,7 +229,8 @@ async function readEventStream(body: ReadableStream<Uint8Array>, id: RequestId, 
     if (isAnswerTo(message, id)) answer = message;
     else if (typeof message.method !== "string") return;
     else if (message.id === undefined) handlers.onnotification({ method: message.method, params: message.params });
-    else if (isRequestId(message.id)) handlers.onrequest(message.id, { method: message.method, params: paramsOf(message.params) });
+    else if (isRequestId(message.id))
+      handlers.onrequest(message.id, { method: message.method, params: paramsOf(message.params) });
   });
   for (;;) {
     const chunk = await reader.read().catch((error: unknown) => {
@@ -241,7 +272,9 @@ function isRequestId(id: unknown): id is RequestId {
 }
 
 function paramsOf(params: unknown): Record<string, unknown> | undefined {
-  return typeof params === "object" && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined;
+  return typeof params === "object" && params !== null && !Array.isArray(params)
+    ? (params as Record<string, unknown>)
+    : undefined;
 }
 
 function isProgressFor(notification: Notification, token: RequestId | undefined): boolean {
@@ -253,7 +286,11 @@ function isProgressFor(notification: Notification, token: RequestId | undefined)
 function resultOf(message: Message): Record<string, unknown> {
   if (message.error) {
     const { code, message: text, data } = message.error;
-    throw McpError.fromError(typeof code === "number" ? code : -32603, typeof text === "string" ? text : "Unknown error", data);
+    throw McpError.fromError(
+      typeof code === "number" ? code : -32603,
+      typeof text === "string" ? text : "Unknown error",
+      data,
+    );
   }
   const { result } = message;
   if (typeof result === "object" && result !== null && !Array.isArray(result)) return result as Record<string, unknown>;
@@ -271,5 +308,8 @@ async function httpFailure(response: Response): Promise<TransportFailure> {
     // Not JSON: the text itself is the detail.
   }
   const redirect = response.status >= 300 && response.status < 400 ? " (redirects are not followed)" : "";
-  return new TransportFailure(`the service answered HTTP ${response.status}${redirect}${detail ? `: ${detail}` : ""}`, response.status);
+  return new TransportFailure(
+    `the service answered HTTP ${response.status}${redirect}${detail ? `: ${detail}` : ""}`,
+    response.status,
+  );
 }

@@ -49,7 +49,12 @@ export async function connectBackend(target: BackendTarget, timeoutMs: number): 
     requestInit: { headers: target.headers },
     fetch: createBackendFetch(timeoutMs),
     // Stateless backends never resume streams; retrying a dead one only delays the failure.
-    reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
+    reconnectionOptions: {
+      maxRetries: 0,
+      initialReconnectionDelay: 1000,
+      maxReconnectionDelay: 1000,
+      reconnectionDelayGrowFactor: 1,
+    },
   });
   try {
     await client.connect(transport, { timeout: timeoutMs });

@@ -27,7 +27,10 @@ function createServer(hooks: Hooks): McpServer {
     content: [{ type: "text", text: extra.sessionId ?? "no session" }],
   }));
   server.registerTool("askName", { description: "Greets the name the client gives when asked." }, async (extra) => {
-    const question = { message: "Name?", requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } } } };
+    const question = {
+      message: "Name?",
+      requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } } },
+    };
     const answer = await server.server.elicitInput(question, { relatedRequestId: extra.requestId });
     return { content: [{ type: "text", text: `hello ${String(answer.content?.name)}` }] };
   });
@@ -50,7 +53,12 @@ function startStatefulBackend(hooks: Hooks) {
 }
 
 function poolFor(url: string, callTimeoutMs = 5000): BackendPool {
-  const pool = createBackendPool({ connectTimeoutMs: 2000, callTimeoutMs, circuit: { failureThreshold: 5, openMs: 1000 }, log: silentLogger });
+  const pool = createBackendPool({
+    connectTimeoutMs: 2000,
+    callTimeoutMs,
+    circuit: { failureThreshold: 5, openMs: 1000 },
+    log: silentLogger,
+  });
   pool.sync([{ name: "svc", url, headers: {} }]);
   cleanups.push(() => pool.close());
   return pool;
@@ -99,7 +107,9 @@ describe("a backend with sessions", () => {
     const failure = await sessionOfCall(pool).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(BackendUnavailableError);
-    expect((failure as Error).message).toBe('Service "svc" is unavailable: the service answered HTTP 404: Session not found');
+    expect((failure as Error).message).toBe(
+      'Service "svc" is unavailable: the service answered HTTP 404: Session not found',
+    );
     expect(backend.seen.initializations).toBe(2);
   });
 
@@ -117,7 +127,9 @@ describe("a backend with sessions", () => {
     expect(answered.content).toEqual([{ type: "text", text: "hello Ada" }]);
     expect(asked).toEqual(["elicitation/create"]);
     expect(refused.isError).toBe(true);
-    expect((refused.content as { text: string }[])[0]?.text).toContain('The gateway does not pass "elicitation/create" requests on to its client here');
+    expect((refused.content as { text: string }[])[0]?.text).toContain(
+      'The gateway does not pass "elicitation/create" requests on to its client here',
+    );
   });
 
   test("the call timeout does not run out while the caller is still answering the backend's question", async () => {

@@ -15,7 +15,13 @@ export interface HealthDeps {
  * `GET /health`: the gateway keeps serving MCP from memory when a store is down, so it answers 200
  * with `degraded` and says which part is missing, rather than taking itself out of rotation.
  */
-export function createHealthRoutes({ catalog, pool, pingDatabase, versionStore, pingTimeoutMs = 1000 }: HealthDeps): Hono {
+export function createHealthRoutes({
+  catalog,
+  pool,
+  pingDatabase,
+  versionStore,
+  pingTimeoutMs = 1000,
+}: HealthDeps): Hono {
   const app = new Hono();
   app.get("/health", async (c) => {
     const database = await withTimeout(pingDatabase(), pingTimeoutMs).then(

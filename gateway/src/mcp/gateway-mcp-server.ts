@@ -31,12 +31,19 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
     // logging: backends' log messages about a call are relayed to the client on the call's stream.
-    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, logging: {} },
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { listChanged: true },
+      prompts: { listChanged: true },
+      logging: {},
+    },
     instructions:
       "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.",
   });
 
-  setValidatedHandler(server, ListToolsRequestSchema, (request) => listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize));
+  setValidatedHandler(server, ListToolsRequestSchema, (request) =>
+    listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
+  );
   setResourceAndPromptHandlers(server, { ...routing, pageSize });
 
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
@@ -49,11 +56,17 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
         onprogress:
           clientToken === undefined
             ? undefined
-            : (progress) => void extra.sendNotification({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } }),
+            : (progress) =>
+                void extra.sendNotification({
+                  method: "notifications/progress",
+                  params: { ...progress, progressToken: clientToken },
+                }),
         onlog: (log) => void extra.sendNotification(log).catch(() => {}),
         // Written straight to the transport, not with extra.sendRequest: the answer may reach another
         // replica, so the request needs an id unique to the session (see client-requests.ts).
-        onrequest: forwardToClient(session?.askClient, (message) => server.transport?.send(message, { relatedRequestId: extra.requestId })),
+        onrequest: forwardToClient(session?.askClient, (message) =>
+          server.transport?.send(message, { relatedRequestId: extra.requestId }),
+        ),
       });
     return session ? session.scope(extra.requestId, extra.signal, call) : call(extra.signal);
   });

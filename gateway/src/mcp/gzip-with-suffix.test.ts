@@ -15,10 +15,16 @@ function joined(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
 }
 
 describe("createGzipWithSuffix", () => {
-  const prefix = encoder.encode(`{"result":{"tools":${JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ name: `tool${i}` })))}},"id":`);
+  const prefix = encoder.encode(
+    `{"result":{"tools":${JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ name: `tool${i}` })))}},"id":`,
+  );
   const gzip = createGzipWithSuffix(prefix);
 
-  test.each([["a number id", "7}"], ["a string id", '"request-é-1"}'], ["nothing", ""]])("decodes to the prefix followed by %s", (_, end) => {
+  test.each([
+    ["a number id", "7}"],
+    ["a string id", '"request-é-1"}'],
+    ["nothing", ""],
+  ])("decodes to the prefix followed by %s", (_, end) => {
     const suffix = encoder.encode(end);
     const body = joined(gzip(suffix) ?? []);
     expect(new Uint8Array(gunzipSync(body))).toEqual(joined([prefix, suffix]));

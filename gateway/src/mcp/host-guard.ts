@@ -18,11 +18,13 @@ export function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
 
   return async (c, next) => {
     const host = hostnameOf(c.req.header("host"));
-    if (host === undefined || !allowed(host)) return reject(`Host "${c.req.header("host") ?? ""}" is not allowed; add it to ALLOWED_HOSTS`);
+    if (host === undefined || !allowed(host))
+      return reject(`Host "${c.req.header("host") ?? ""}" is not allowed; add it to ALLOWED_HOSTS`);
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== "null") {
       const originHost = URL.canParse(origin) ? new URL(origin).hostname.toLowerCase() : undefined;
-      if (originHost === undefined || !allowed(originHost)) return reject(`Origin "${origin}" is not allowed; add its host to ALLOWED_HOSTS`);
+      if (originHost === undefined || !allowed(originHost))
+        return reject(`Origin "${origin}" is not allowed; add its host to ALLOWED_HOSTS`);
     } else if (origin === "null") {
       return reject(`Origin "null" is not allowed`);
     }
@@ -37,5 +39,8 @@ function hostnameOf(header: string | undefined): string | undefined {
 }
 
 function reject(message: string): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: ${message}` }, id: null }, { status: 403 });
+  return Response.json(
+    { jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: ${message}` }, id: null },
+    { status: 403 },
+  );
 }

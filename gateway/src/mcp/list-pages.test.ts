@@ -59,7 +59,11 @@ describe("list pages", () => {
   test("the cursor is base64url JSON of the list, the catalog version and the offset", () => {
     const { nextCursor } = listPage(buildSnapshot([service("a", 7)], 12), "tools", undefined, 3);
     expect(nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(JSON.parse(Buffer.from(nextCursor!, "base64url").toString())).toEqual({ list: "tools", version: 12, offset: 3 });
+    expect(JSON.parse(Buffer.from(nextCursor!, "base64url").toString())).toEqual({
+      list: "tools",
+      version: 12,
+      offset: 3,
+    });
   });
 
   test("a cursor of an older catalog resumes at its offset, so services registered since are listed too", () => {

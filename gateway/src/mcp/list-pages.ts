@@ -35,7 +35,12 @@ const CursorSchema = z.strictObject({
  * The page of `list` that `cursor` points at (the first page without one).
  * @throws McpError InvalidParams (-32602) when the cursor is not one this gateway issued for this list.
  */
-export function listPage<L extends ListName>(snapshot: CatalogSnapshot, list: L, cursor: string | undefined, pageSize: number): ListPage<L> {
+export function listPage<L extends ListName>(
+  snapshot: CatalogSnapshot,
+  list: L,
+  cursor: string | undefined,
+  pageSize: number,
+): ListPage<L> {
   const items = snapshot[list];
   const offset = cursor === undefined ? 0 : offsetOf(cursor, list);
   const end = offset + pageSize;
@@ -50,7 +55,10 @@ function encodeCursor(list: ListName, version: number, offset: number): string {
 function offsetOf(cursor: string, list: ListName): number {
   const decoded = CursorSchema.safeParse(parseJson(Buffer.from(cursor, "base64url").toString()));
   if (!decoded.success || decoded.data.list !== list) {
-    throw new McpError(ErrorCode.InvalidParams, `Invalid cursor for ${METHODS[list]}; call it without a cursor to start from the first page`);
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Invalid cursor for ${METHODS[list]}; call it without a cursor to start from the first page`,
+    );
   }
   return decoded.data.offset;
 }

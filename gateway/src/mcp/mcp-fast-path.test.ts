@@ -47,17 +47,28 @@ describe("the fast path", () => {
   test("answers tools/list with the SDK's message and the request's own id", async () => {
     const answer = await fastAnswerMatchingSdk({ jsonrpc: "2.0", id: "list-1", method: "tools/list" });
     expect(answer.id).toBe("list-1");
-    expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(["getProductById", "searchProducts"]);
+    expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual([
+      "getProductById",
+      "searchProducts",
+    ]);
   });
 
   test("compresses the list for clients that accept gzip, and only for them", async () => {
     const list = async (acceptEncoding: string) => {
       const response = await fetch(`${stack.gw.url}/mcp`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}`, "Accept-Encoding": acceptEncoding },
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${TEST_BEARER}`,
+          "Accept-Encoding": acceptEncoding,
+        },
         body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }),
       });
-      return { encoding: response.headers.get("content-encoding"), vary: response.headers.get("vary"), text: await response.text() };
+      return {
+        encoding: response.headers.get("content-encoding"),
+        vary: response.headers.get("vary"),
+        text: await response.text(),
+      };
     };
     const [gzip, identity, refused] = await Promise.all([list("br, gzip;q=0.8"), list("identity"), list("gzip;q=0")]);
     expect(gzip.encoding).toBe("gzip");
@@ -69,21 +80,36 @@ describe("the fast path", () => {
   });
 
   test("answers tools/call with the SDK's message", async () => {
-    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } };
+    const call = {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "getProductById", arguments: { id: "123" } },
+    };
     const answer = await fastAnswerMatchingSdk(call);
     expect(answer.id).toBe(7);
     expect(answer.result.structuredContent.id).toBe("123");
   });
 
   test("passes a tool's own failure through as the SDK does", async () => {
-    const call = { jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "getProductById", arguments: { id: "no-such-product" } } };
+    const call = {
+      jsonrpc: "2.0",
+      id: 8,
+      method: "tools/call",
+      params: { name: "getProductById", arguments: { id: "no-such-product" } },
+    };
     const answer = await fastAnswerMatchingSdk(call);
     expect(answer.result.isError).toBe(true);
   });
 
   test("answers a backend's protocol error as the SDK does", async () => {
     // The shopping service rejects an id that is not a string.
-    const call = { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "getProductById", arguments: { id: 123 } } };
+    const call = {
+      jsonrpc: "2.0",
+      id: 9,
+      method: "tools/call",
+      params: { name: "getProductById", arguments: { id: 123 } },
+    };
     const answer = await fastAnswerMatchingSdk(call);
     expect(answer.id).toBe(9);
     expect(answer.error ?? answer.result?.isError).toBeTruthy();

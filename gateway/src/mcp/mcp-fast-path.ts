@@ -40,7 +40,8 @@ export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number 
   const toolList = createToolListAnswer(routing.catalog, routing.pageSize);
   return (message, request, session) => {
     if (!isRequest(message) || !answersAsJson(request)) return undefined;
-    if (message.method === "tools/list" && isEmpty(message.params)) return Promise.resolve(toolList(message.id, request));
+    if (message.method === "tools/list" && isEmpty(message.params))
+      return Promise.resolve(toolList(message.id, request));
     if (message.method !== "tools/call") return undefined;
     const call = plainCall(message.params);
     if (!call || !routing.catalog.snapshot().routes.has(call.name)) return undefined;
@@ -63,7 +64,9 @@ function createToolListAnswer(catalog: Catalog, pageSize: number): (id: RequestI
     const snapshot = catalog.snapshot();
     if (snapshot !== encodedFor) {
       // The SDK sends { result, jsonrpc, id } in this order; the result is the first page, as the SDK path's.
-      head = encoder.encode(`{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`);
+      head = encoder.encode(
+        `{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`,
+      );
       gzip = undefined;
       encodedFor = snapshot;
     }
@@ -95,17 +98,26 @@ function acceptsGzip(request: Request): boolean {
  * event streams: then, as on the SDK path, the response becomes an event stream at the first such
  * message and ends with the result.
  */
-function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall, request: Request, session?: SessionCallContext): Promise<Response> {
+function answerToolCall(
+  routing: ToolCallRouting,
+  id: RequestId,
+  call: PlainCall,
+  request: Request,
+  session?: SessionCallContext,
+): Promise<Response> {
   return new Promise((resolve) => {
     let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
     const streamed = (message: object) => {
       stream ??= openEventStream(resolve);
       sendEvent(stream, message);
     };
-    const onlog = acceptsEventStream(request) ? (log: LoggingMessageNotification) => streamed({ ...log, jsonrpc: "2.0" }) : undefined;
+    const onlog = acceptsEventStream(request)
+      ? (log: LoggingMessageNotification) => streamed({ ...log, jsonrpc: "2.0" })
+      : undefined;
     // A request to the client makes the response an event stream too (askClient refuses clients that cannot read one).
     const onrequest = forwardToClient(session?.askClient, streamed);
-    const run = (signal: AbortSignal) => routeToolCall(routing, call.name, call.arguments, { signal, onlog, onrequest });
+    const run = (signal: AbortSignal) =>
+      routeToolCall(routing, call.name, call.arguments, { signal, onlog, onrequest });
     void answerOf(id, session ? session.scope(id, request.signal, run) : run(request.signal)).then((message) => {
       if (!stream) return resolve(new Response(JSON.stringify(message), { headers: JSON_HEADERS }));
       sendEvent(stream, message);
@@ -117,7 +129,8 @@ function answerToolCall(routing: ToolCallRouting, id: RequestId, call: PlainCall
 async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> {
   try {
     const checked = CallToolResultSchema.safeParse(await call);
-    if (!checked.success) throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
+    if (!checked.success)
+      throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
     return { result: checked.data, jsonrpc: "2.0", id };
   } catch (error) {
     return { jsonrpc: "2.0", id, error: errorOf(error) };

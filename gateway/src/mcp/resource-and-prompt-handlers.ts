@@ -21,12 +21,18 @@ export interface ResourceAndPromptDeps extends ForwardRouting {
 /** The server must advertise the resources and prompts capabilities (the SDK refuses the handlers otherwise). */
 export function setResourceAndPromptHandlers(server: Server, deps: ResourceAndPromptDeps): void {
   const { catalog, pageSize } = deps;
-  setValidatedHandler(server, ListResourcesRequestSchema, (request) => listPage(catalog.snapshot(), "resources", request.params?.cursor, pageSize));
+  setValidatedHandler(server, ListResourcesRequestSchema, (request) =>
+    listPage(catalog.snapshot(), "resources", request.params?.cursor, pageSize),
+  );
   setValidatedHandler(server, ListResourceTemplatesRequestSchema, (request) =>
     listPage(catalog.snapshot(), "resourceTemplates", request.params?.cursor, pageSize),
   );
-  setValidatedHandler(server, ReadResourceRequestSchema, (request, extra) => routeResourceRead(deps, request.params.uri, { signal: extra.signal }));
-  setValidatedHandler(server, ListPromptsRequestSchema, (request) => listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize));
+  setValidatedHandler(server, ReadResourceRequestSchema, (request, extra) =>
+    routeResourceRead(deps, request.params.uri, { signal: extra.signal }),
+  );
+  setValidatedHandler(server, ListPromptsRequestSchema, (request) =>
+    listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize),
+  );
   setValidatedHandler(server, GetPromptRequestSchema, (request, extra) =>
     routePromptGet(deps, request.params.name, request.params.arguments, { signal: extra.signal }),
   );

@@ -11,7 +11,13 @@ import { z } from "zod";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
 import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
-import { connectClient, createTestVersionStore, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import {
+  connectClient,
+  createTestVersionStore,
+  startGateway,
+  TEST_BEARER,
+  type RunningGateway,
+} from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
 
@@ -20,8 +26,12 @@ import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
 /** A service whose answers carry `label`, so a test can tell which instance answered. */
 function createFixtureServer(label: string): McpServer {
   const server = new McpServer({ name: "fixture-service", version: "1.0.0" });
-  server.registerTool("fixtureEcho", { description: "Echoes its label" }, () => ({ content: [{ type: "text", text: label }] }));
-  server.registerTool("fixtureCount", { description: "Counts to three" }, () => ({ content: [{ type: "text", text: "1 2 3" }] }));
+  server.registerTool("fixtureEcho", { description: "Echoes its label" }, () => ({
+    content: [{ type: "text", text: label }],
+  }));
+  server.registerTool("fixtureCount", { description: "Counts to three" }, () => ({
+    content: [{ type: "text", text: "1 2 3" }],
+  }));
   server.registerResource("readme", "fixture://readme", { title: "Read me", mimeType: "text/markdown" }, (uri) => ({
     contents: [{ uri: uri.href, mimeType: "text/markdown", text: `# Fixture (${label})` }],
   }));
@@ -32,13 +42,17 @@ function createFixtureServer(label: string): McpServer {
     "user-profile",
     new ResourceTemplate("fixture://users/{id}/profile", { list: undefined }),
     { description: "A user's profile", mimeType: "application/json" },
-    (uri, { id }) => ({ contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ id, label }) }] }),
+    (uri, { id }) => ({
+      contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ id, label }) }],
+    }),
   );
   server.registerPrompt(
     "greet",
     { title: "Greet someone", argsSchema: { who: z.string().describe("Whom to greet"), tone: z.string().optional() } },
     ({ who, tone }) => ({
-      messages: [{ role: "user", content: { type: "text", text: `Greet ${who}${tone ? ` in a ${tone} tone` : ""} (${label})` } }],
+      messages: [
+        { role: "user", content: { type: "text", text: `Greet ${who}${tone ? ` in a ${tone} tone` : ""} (${label})` } },
+      ],
     }),
   );
   server.registerPrompt("summarize", { description: "Summarize the conversation" }, () => ({
@@ -91,7 +105,13 @@ async function rejection(request: Promise<unknown>): Promise<McpError> {
 describe("the admin API", () => {
   test("lists each service's resources, resource templates and prompts beside its tools", async () => {
     const body = (await (await gw.admin("GET", "/services")).json()) as {
-      services: { name: string; tools: string[]; resources: string[]; resourceTemplates: string[]; prompts: string[] }[];
+      services: {
+        name: string;
+        tools: string[];
+        resources: string[];
+        resourceTemplates: string[];
+        prompts: string[];
+      }[];
     };
     const fixture = body.services.find((s) => s.name === "fixture-a");
     expect(fixture).toMatchObject({
@@ -117,7 +137,12 @@ describe("resources", () => {
   test("templates are listed once per template", async () => {
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates).toEqual([
-      { uriTemplate: "fixture://users/{id}/profile", name: "user-profile", description: "A user's profile", mimeType: "application/json" },
+      {
+        uriTemplate: "fixture://users/{id}/profile",
+        name: "user-profile",
+        description: "A user's profile",
+        mimeType: "application/json",
+      },
     ]);
   });
 
@@ -134,7 +159,13 @@ describe("resources", () => {
 
   test("an unlisted URI is read from the first service whose template matches it", async () => {
     const { contents } = await client.readResource({ uri: "fixture://users/42/profile" });
-    expect(contents).toEqual([{ uri: "fixture://users/42/profile", mimeType: "application/json", text: JSON.stringify({ id: "42", label: "first" }) }]);
+    expect(contents).toEqual([
+      {
+        uri: "fixture://users/42/profile",
+        mimeType: "application/json",
+        text: JSON.stringify({ id: "42", label: "first" }),
+      },
+    ]);
   });
 
   test("a URI no service serves is -32002 Resource not found", async () => {
@@ -160,7 +191,9 @@ describe("prompts", () => {
 
   test("get goes to the owning service under the prompt's own name, with the arguments", async () => {
     const bare = await client.getPrompt({ name: "greet", arguments: { who: "Ada", tone: "warm" } });
-    expect(bare.messages).toEqual([{ role: "user", content: { type: "text", text: "Greet Ada in a warm tone (first)" } }]);
+    expect(bare.messages).toEqual([
+      { role: "user", content: { type: "text", text: "Greet Ada in a warm tone (first)" } },
+    ]);
     const qualified = await client.getPrompt({ name: "fixture-b__greet", arguments: { who: "Grace" } });
     expect(qualified.messages[0]?.content).toEqual({ type: "text", text: "Greet Grace (second)" });
   });
@@ -184,7 +217,10 @@ describe("a backend that is down", () => {
       const get = await rejection(client.getPrompt({ name: "greet", arguments: { who: "Ada" } }));
       expect(get.message).toContain('Service "fixture-a" is unavailable');
       // The other instance still answers.
-      expect((await client.getPrompt({ name: "fixture-b__summarize" })).messages[0]?.content).toEqual({ type: "text", text: "Summarize (second)" });
+      expect((await client.getPrompt({ name: "fixture-b__summarize" })).messages[0]?.content).toEqual({
+        type: "text",
+        text: "Summarize (second)",
+      });
     } finally {
       first.start();
     }
@@ -205,7 +241,9 @@ describe("paged lists and a restart", () => {
   });
 
   /** Every entry of a list, following nextCursor; also how many pages that took. */
-  async function collect<T>(list: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>): Promise<{ items: T[]; pages: number }> {
+  async function collect<T>(
+    list: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+  ): Promise<{ items: T[]; pages: number }> {
     const items: T[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -226,20 +264,26 @@ describe("paged lists and a restart", () => {
 
   test("the registered resources, templates and prompts survive the restart", async () => {
     const all = async (c: Client) => ({
-      resources: (await collect(async (cursor) => {
-        const page = await c.listResources(cursor === undefined ? {} : { cursor });
-        return { items: page.resources, nextCursor: page.nextCursor };
-      })).items,
+      resources: (
+        await collect(async (cursor) => {
+          const page = await c.listResources(cursor === undefined ? {} : { cursor });
+          return { items: page.resources, nextCursor: page.nextCursor };
+        })
+      ).items,
       templates: (await c.listResourceTemplates()).resourceTemplates,
-      prompts: (await collect(async (cursor) => {
-        const page = await c.listPrompts(cursor === undefined ? {} : { cursor });
-        return { items: page.prompts, nextCursor: page.nextCursor };
-      })).items,
+      prompts: (
+        await collect(async (cursor) => {
+          const page = await c.listPrompts(cursor === undefined ? {} : { cursor });
+          return { items: page.prompts, nextCursor: page.nextCursor };
+        })
+      ).items,
     });
     const [before, after] = await Promise.all([all(client), all(pagedClient)]);
     expect(after).toEqual(before);
     expect(after.prompts.length).toBe(4);
-    expect((await pagedClient.readResource({ uri: "fixture://users/7/profile" })).contents[0]).toMatchObject({ text: JSON.stringify({ id: "7", label: "first" }) });
+    expect((await pagedClient.readResource({ uri: "fixture://users/7/profile" })).contents[0]).toMatchObject({
+      text: JSON.stringify({ id: "7", label: "first" }),
+    });
   });
 
   test("tools/list pages through every tool exactly once", async () => {
@@ -259,7 +303,9 @@ describe("paged lists and a restart", () => {
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
       });
       const text = await response.text();
-      return JSON.parse(response.headers.get("content-type")?.startsWith("text/event-stream") ? /^data: (.*)$/m.exec(text)![1]! : text);
+      return JSON.parse(
+        response.headers.get("content-type")?.startsWith("text/event-stream") ? /^data: (.*)$/m.exec(text)![1]! : text,
+      );
     };
     const [json, stream] = await Promise.all([list("application/json"), list("text/event-stream")]);
     expect(json.result.tools.map((t: { name: string }) => t.name)).toEqual(["getProductById", "searchProducts"]);

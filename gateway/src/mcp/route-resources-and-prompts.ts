@@ -16,10 +16,21 @@ export interface ForwardRouting {
   pool: BackendPool;
 }
 
-export async function routeResourceRead({ catalog, pool }: ForwardRouting, uri: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+export async function routeResourceRead(
+  { catalog, pool }: ForwardRouting,
+  uri: string,
+  options: CallOptions = {},
+): Promise<Record<string, unknown>> {
   const service = catalog.snapshot().resourceOwner(uri);
   if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
-  return forward(pool, service, "resources/read", { uri }, `The resource "${uri}" cannot be read right now; try again later.`, options);
+  return forward(
+    pool,
+    service,
+    "resources/read",
+    { uri },
+    `The resource "${uri}" cannot be read right now; try again later.`,
+    options,
+  );
 }
 
 export async function routePromptGet(
@@ -29,9 +40,20 @@ export async function routePromptGet(
   options: CallOptions = {},
 ): Promise<Record<string, unknown>> {
   const route = catalog.snapshot().promptRoutes.get(name);
-  if (!route) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt "${name}". Call prompts/list to see the available prompts.`);
+  if (!route)
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Unknown prompt "${name}". Call prompts/list to see the available prompts.`,
+    );
   const params = { name: route.prompt, ...(args === undefined ? {} : { arguments: args }) };
-  return forward(pool, route.service, "prompts/get", params, `The prompt "${name}" cannot be used right now; try again later.`, options);
+  return forward(
+    pool,
+    route.service,
+    "prompts/get",
+    params,
+    `The prompt "${name}" cannot be used right now; try again later.`,
+    options,
+  );
 }
 
 async function forward(

@@ -42,7 +42,12 @@ export async function routeToolCall(
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
-    const result = await pool.request(route.service, "tools/call", { name: route.tool, ...(args === undefined ? {} : { arguments: args }) }, { ...options, onnotification });
+    const result = await pool.request(
+      route.service,
+      "tools/call",
+      { name: route.tool, ...(args === undefined ? {} : { arguments: args }) },
+      { ...options, onnotification },
+    );
     report(result.isError === true ? "tool_error" : "ok");
     return result as CallToolResult;
   } catch (error) {
@@ -53,7 +58,12 @@ export async function routeToolCall(
     report("unavailable");
     return {
       isError: true,
-      content: [{ type: "text", text: `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.` }],
+      content: [
+        {
+          type: "text",
+          text: `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.`,
+        },
+      ],
     };
   }
 }

@@ -19,13 +19,16 @@ export function setValidatedHandler<S extends z.ZodObject<{ method: z.ZodLiteral
   handler: (request: z.infer<S>, extra: HandlerExtra) => unknown,
 ): void {
   const method = schema.shape.method.value;
-  server.setRequestHandler(methodOnlySchema(method) as never, ((request: unknown, extra: HandlerExtra) => {
-    const parsed = schema.safeParse(request);
-    if (!parsed.success) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
-    }
-    return handler(parsed.data, extra);
-  }) as never);
+  server.setRequestHandler(
+    methodOnlySchema(method) as never,
+    ((request: unknown, extra: HandlerExtra) => {
+      const parsed = schema.safeParse(request);
+      if (!parsed.success) {
+        throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
+      }
+      return handler(parsed.data, extra);
+    }) as never,
+  );
 }
 
 /**

@@ -24,10 +24,18 @@ describe("gateway metrics", () => {
     metrics.toolCall({ service: "shop", tool: "find", outcome: "tool_error", durationMs: 250 });
     metrics.httpRequest({ method: "GET", route: "/services", status: 200, durationMs: 40 });
     const text = await metrics.registry.metrics();
-    expect(sampleValue(text, "mcp_gateway_tool_call_duration_seconds_sum", { service: "shop", tool: "find" })).toBeCloseTo(0.25);
-    expect(sampleValue(text, "mcp_gateway_tool_call_duration_seconds_bucket", { service: "shop", tool: "find", le: "0.1" })).toBe(0);
-    expect(sampleValue(text, "mcp_gateway_tool_call_duration_seconds_bucket", { service: "shop", tool: "find", le: "0.25" })).toBe(1);
-    expect(sampleValue(text, "mcp_gateway_http_request_duration_seconds_sum", { method: "GET", route: "/services" })).toBeCloseTo(0.04);
+    expect(
+      sampleValue(text, "mcp_gateway_tool_call_duration_seconds_sum", { service: "shop", tool: "find" }),
+    ).toBeCloseTo(0.25);
+    expect(
+      sampleValue(text, "mcp_gateway_tool_call_duration_seconds_bucket", { service: "shop", tool: "find", le: "0.1" }),
+    ).toBe(0);
+    expect(
+      sampleValue(text, "mcp_gateway_tool_call_duration_seconds_bucket", { service: "shop", tool: "find", le: "0.25" }),
+    ).toBe(1);
+    expect(
+      sampleValue(text, "mcp_gateway_http_request_duration_seconds_sum", { method: "GET", route: "/services" }),
+    ).toBeCloseTo(0.04);
   });
 
   test("methods outside the standard set share one label value", async () => {
@@ -35,7 +43,9 @@ describe("gateway metrics", () => {
     metrics.httpRequest({ method: "BREW", route: "(unmatched)", status: 404, durationMs: 1 });
     metrics.httpRequest({ method: "PROPFIND", route: "(unmatched)", status: 404, durationMs: 1 });
     const text = await metrics.registry.metrics();
-    expect(sampleValue(text, "mcp_gateway_http_requests_total", { method: "other", route: "(unmatched)", status: "404" })).toBe(2);
+    expect(
+      sampleValue(text, "mcp_gateway_http_requests_total", { method: "other", route: "(unmatched)", status: "404" }),
+    ).toBe(2);
     expect(text).not.toContain("BREW");
   });
 
@@ -77,7 +87,9 @@ describe("gateway metrics", () => {
       { name: "b", status: "up", circuit: "half-open" },
       { name: "c", status: "up" },
     ]);
-    const circuits = parseSamples(await metrics.registry.metrics()).filter((s) => s.name === "mcp_gateway_backend_circuit_state");
+    const circuits = parseSamples(await metrics.registry.metrics()).filter(
+      (s) => s.name === "mcp_gateway_backend_circuit_state",
+    );
     expect(circuits).toEqual([
       { name: "mcp_gateway_backend_circuit_state", labels: { service: "a", state: "open" }, value: 1 },
       { name: "mcp_gateway_backend_circuit_state", labels: { service: "b", state: "half-open" }, value: 1 },
@@ -87,7 +99,9 @@ describe("gateway metrics", () => {
   test("process metrics land on the gateway's registry when asked for", async () => {
     const withProcess = metricsOver([], true);
     const without = metricsOver();
-    expect(sampleValue(await withProcess.registry.metrics(), "mcp_gateway_process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(
+      sampleValue(await withProcess.registry.metrics(), "mcp_gateway_process_resident_memory_bytes"),
+    ).toBeGreaterThan(0);
     expect(await without.registry.metrics()).not.toContain("process_resident_memory_bytes");
   });
 });

@@ -50,7 +50,11 @@ const STATUS_VALUE: Record<BackendStatus, number> = { up: 1, down: 0, unknown: -
 /** Tool calls may legitimately run up to the call timeout (30 s by default). */
 const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export function createGatewayMetrics({ registry, backends, processMetrics = false }: GatewayMetricsDeps): GatewayMetrics {
+export function createGatewayMetrics({
+  registry,
+  backends,
+  processMetrics = false,
+}: GatewayMetricsDeps): GatewayMetrics {
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: PREFIX });
 
@@ -79,10 +83,22 @@ export function createGatewayMetrics({ registry, backends, processMetrics = fals
     buckets: TOOL_CALL_BUCKETS,
     registers,
   });
-  const catalogVersion = new Gauge({ name: `${PREFIX}catalog_version`, help: "Version of the catalog this gateway serves.", registers });
-  const catalogServices = new Gauge({ name: `${PREFIX}catalog_services`, help: "Services in the served catalog.", registers });
+  const catalogVersion = new Gauge({
+    name: `${PREFIX}catalog_version`,
+    help: "Version of the catalog this gateway serves.",
+    registers,
+  });
+  const catalogServices = new Gauge({
+    name: `${PREFIX}catalog_services`,
+    help: "Services in the served catalog.",
+    registers,
+  });
   const catalogTools = new Gauge({ name: `${PREFIX}catalog_tools`, help: "Tools in the served catalog.", registers });
-  const catalogReloads = new Counter({ name: `${PREFIX}catalog_reloads_total`, help: "Catalog reloads from the registry.", registers });
+  const catalogReloads = new Counter({
+    name: `${PREFIX}catalog_reloads_total`,
+    help: "Catalog reloads from the registry.",
+    registers,
+  });
   const reloadDuration = new Histogram({
     name: `${PREFIX}catalog_reload_duration_seconds`,
     help: "Duration of catalog reloads from the registry.",

@@ -42,7 +42,9 @@ describe("GET /metrics", () => {
     const client = await stack.gw.client();
     expect((await client.callTool({ name: "getProductById", arguments: { id: "123" } })).isError).toBeFalsy();
     expect((await client.callTool({ name: "getProductById", arguments: { id: "101" } })).isError).toBeFalsy();
-    expect((await client.callTool({ name: "getProductById", arguments: { id: "no-such-product" } })).isError).toBe(true);
+    expect((await client.callTool({ name: "getProductById", arguments: { id: "no-such-product" } })).isError).toBe(
+      true,
+    );
     expect((await client.callTool({ name: "searchProducts", arguments: { query: "chair" } })).isError).toBeFalsy();
 
     const text = await scrape();
@@ -51,10 +53,17 @@ describe("GET /metrics", () => {
     expect(calls("getProductById", "ok")).toBe(2);
     expect(calls("getProductById", "tool_error")).toBe(1);
     expect(calls("searchProducts", "ok")).toBe(1);
-    expect(sampleValue(text, "mcp_gateway_tool_call_duration_seconds_count", { service: "shopping-service", tool: "getProductById" })).toBe(3);
+    expect(
+      sampleValue(text, "mcp_gateway_tool_call_duration_seconds_count", {
+        service: "shopping-service",
+        tool: "getProductById",
+      }),
+    ).toBe(3);
     expect(sampleValue(text, "mcp_gateway_backend_up", { service: "shopping-service" })).toBe(1);
     expect(sampleValue(text, "mcp_gateway_backend_circuit_state", { service: "shopping-service" })).toBe(1);
-    expect(sampleValue(text, "mcp_gateway_backend_circuit_state", { service: "shopping-service", state: "closed" })).toBe(1);
+    expect(
+      sampleValue(text, "mcp_gateway_backend_circuit_state", { service: "shopping-service", state: "closed" }),
+    ).toBe(1);
   });
 
   test("counts HTTP requests by route pattern and status, never by raw path", async () => {
@@ -103,11 +112,16 @@ describe("request ids", () => {
     expect(missing).toMatch(uuid);
     expect(unacceptable.headers.get("x-request-id")).toMatch(uuid);
     expect(tooLong.headers.get("x-request-id")).toMatch(uuid);
-    expect(new Set([missing, unacceptable.headers.get("x-request-id"), tooLong.headers.get("x-request-id")]).size).toBe(3);
+    expect(new Set([missing, unacceptable.headers.get("x-request-id"), tooLong.headers.get("x-request-id")]).size).toBe(
+      3,
+    );
   });
 
   test("errors and unmatched routes carry one too", async () => {
-    const unauthorized = await fetch(`${stack.gw.url}/register`, { method: "POST", headers: { "X-Request-Id": "denied-1" } });
+    const unauthorized = await fetch(`${stack.gw.url}/register`, {
+      method: "POST",
+      headers: { "X-Request-Id": "denied-1" },
+    });
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get("x-request-id")).toBe("denied-1");
     const missing = await fetch(`${stack.gw.url}/nowhere`, { headers: { "X-Request-Id": "lost-1" } });
@@ -121,7 +135,9 @@ describe("request ids at the backends", () => {
     const fixture = startFixtureBackend(
       () => {
         const server = new McpServer({ name: "traced", version: "1.0.0" });
-        server.registerTool("traceMe", { description: "answers ok" }, async () => ({ content: [{ type: "text", text: "ok" }] }));
+        server.registerTool("traceMe", { description: "answers ok" }, async () => ({
+          content: [{ type: "text", text: "ok" }],
+        }));
         return server;
       },
       {
@@ -134,7 +150,10 @@ describe("request ids at the backends", () => {
     try {
       expect((await stack.gw.admin("POST", "/register", { name: "traced", url: fixture.url })).status).toBe(201);
       seen.length = 0;
-      const res = await mcpCall({ method: "tools/call", params: { name: "traceMe", arguments: {} } }, { "X-Request-Id": "trace-abc-123" });
+      const res = await mcpCall(
+        { method: "tools/call", params: { name: "traceMe", arguments: {} } },
+        { "X-Request-Id": "trace-abc-123" },
+      );
       expect(res.status).toBe(200);
       expect(seen).toContain("trace-abc-123");
     } finally {
@@ -146,10 +165,18 @@ describe("request ids at the backends", () => {
 
 describe("access log", () => {
   test("one line per request with method, route, status, duration and request id", async () => {
-    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "list-services-1" } });
+    await fetch(`${stack.gw.url}/services`, {
+      headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "list-services-1" },
+    });
     const access = logEntries().filter((e) => e.msg === "request" && e.requestId === "list-services-1");
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: "info", method: "GET", route: "/services", path: "/services", status: 200 });
+    expect(access[0]).toMatchObject({
+      level: "info",
+      method: "GET",
+      route: "/services",
+      path: "/services",
+      status: 200,
+    });
     expect(typeof access[0]!.durationMs).toBe("number");
   });
 
@@ -163,21 +190,36 @@ describe("access log", () => {
   });
 
   test("lines written while serving a tool call carry its request id", async () => {
-    const res = await mcpCall({ method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } }, { "X-Request-Id": "tool-call-1" });
+    const res = await mcpCall(
+      { method: "tools/call", params: { name: "getProductById", arguments: { id: "123" } } },
+      { "X-Request-Id": "tool-call-1" },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toBe("tool-call-1");
     const mine = logEntries().filter((e) => e.requestId === "tool-call-1");
-    expect(mine.find((e) => e.msg === "tool call")).toMatchObject({ service: "shopping-service", tool: "getProductById", outcome: "ok" });
+    expect(mine.find((e) => e.msg === "tool call")).toMatchObject({
+      service: "shopping-service",
+      tool: "getProductById",
+      outcome: "ok",
+    });
     expect(mine.find((e) => e.msg === "request")).toMatchObject({ method: "POST", route: "/mcp", status: 200 });
   });
 
   test("never contains the API key or the bearer token", async () => {
-    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "secret-check-1" } });
-    await fetch(`${stack.gw.url}/services`, { headers: { "X-API-Key": "a-wrong-key", "X-Request-Id": "secret-check-2" } });
+    await fetch(`${stack.gw.url}/services`, {
+      headers: { "X-API-Key": TEST_API_KEY, "X-Request-Id": "secret-check-1" },
+    });
+    await fetch(`${stack.gw.url}/services`, {
+      headers: { "X-API-Key": "a-wrong-key", "X-Request-Id": "secret-check-2" },
+    });
     await mcpCall({ method: "tools/list" }, { "X-Request-Id": "secret-check-3" });
-    await mcpCall({ method: "tools/list" }, { Authorization: "Bearer a-wrong-token", "X-Request-Id": "secret-check-4" });
+    await mcpCall(
+      { method: "tools/list" },
+      { Authorization: "Bearer a-wrong-token", "X-Request-Id": "secret-check-4" },
+    );
     const ids = new Set(logEntries().map((e) => e.requestId));
-    for (const id of ["secret-check-1", "secret-check-2", "secret-check-3", "secret-check-4"]) expect(ids).toContain(id);
+    for (const id of ["secret-check-1", "secret-check-2", "secret-check-3", "secret-check-4"])
+      expect(ids).toContain(id);
     const all = lines.join("\n");
     for (const secret of [TEST_API_KEY, TEST_BEARER, "a-wrong-key", "a-wrong-token"]) expect(all).not.toContain(secret);
   });

@@ -35,6 +35,13 @@ export function requestLogging({ log, context, metrics, quietRoutes = [] }: Requ
     c.header(REQUEST_ID_HEADER, requestId);
     metrics.httpRequest({ method, route, status, durationMs });
     const level = quiet.has(route) ? "debug" : "info";
-    log[level]("request", { requestId, method, route, path: c.req.path, status, durationMs: Math.round(durationMs * 10) / 10 });
+    log[level]("request", {
+      requestId,
+      method,
+      route,
+      path: c.req.path,
+      status,
+      durationMs: Math.round(durationMs * 10) / 10,
+    });
   };
 }

@@ -15,7 +15,13 @@ export interface BootstrapOptions {
 }
 
 /** Starts the bootstrap in the background; the returned function stops the retries. */
-export function bootstrapServices({ services, registry, log, initialDelayMs = 250, maxDelayMs = 10_000 }: BootstrapOptions): {
+export function bootstrapServices({
+  services,
+  registry,
+  log,
+  initialDelayMs = 250,
+  maxDelayMs = 10_000,
+}: BootstrapOptions): {
   done: Promise<void>;
   stop: () => void;
 } {

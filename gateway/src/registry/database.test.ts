@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
-import { createScratchDatabase, createTestDatabase, testDatabaseKinds, testDatabaseUrl } from "../../test/support/test-database.ts";
+import {
+  createScratchDatabase,
+  createTestDatabase,
+  testDatabaseKinds,
+  testDatabaseUrl,
+} from "../../test/support/test-database.ts";
 import { createDatabase, databaseUrlFromParts, type RegistryDatabase } from "./database.ts";
 import { findActiveService, insertService, listActiveServices } from "./queries.ts";
 import { services } from "./schema.ts";
@@ -13,7 +18,9 @@ import { services } from "./schema.ts";
 
 // Where Drizzle's migrator records what it applied.
 const appliedMigrations = pgSchema("drizzle").table("__drizzle_migrations", { id: serial("id") });
-const journal: { entries: unknown[] } = await Bun.file(join(import.meta.dir, "../../../drizzle/meta/_journal.json")).json();
+const journal: { entries: unknown[] } = await Bun.file(
+  join(import.meta.dir, "../../../drizzle/meta/_journal.json"),
+).json();
 
 async function countAppliedMigrations(database: RegistryDatabase): Promise<number> {
   const [row] = await database.db.select({ rows: count() }).from(appliedMigrations);
@@ -109,6 +116,8 @@ describe("databaseUrlFromParts", () => {
   });
 
   test("brackets an IPv6 host", () => {
-    expect(databaseUrlFromParts({ host: "::1", port: 5432, username: "postgres" })).toBe("postgres://postgres@[::1]:5432");
+    expect(databaseUrlFromParts({ host: "::1", port: 5432, username: "postgres" })).toBe(
+      "postgres://postgres@[::1]:5432",
+    );
   });
 });

@@ -49,7 +49,11 @@ export async function createDatabase(options: DatabaseOptions): Promise<Registry
   return options.url ? openPostgres(options.url, options, logger) : openPglite(options.pgliteDir, logger);
 }
 
-async function openPostgres(url: string, options: DatabaseOptions, logger: Logger | undefined): Promise<RegistryDatabase> {
+async function openPostgres(
+  url: string,
+  options: DatabaseOptions,
+  logger: Logger | undefined,
+): Promise<RegistryDatabase> {
   const connectTimeout = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
   await migratePostgresExclusively(url, connectTimeout);
   const client = postgres(url, {

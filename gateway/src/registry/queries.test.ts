@@ -107,7 +107,10 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
             minItems: 1,
             items: {
               type: "object",
-              properties: { sku: { type: "string", pattern: "^[A-Z]{3}-\\d+$" }, quantity: { type: "integer", maximum: 1e6 } },
+              properties: {
+                sku: { type: "string", pattern: "^[A-Z]{3}-\\d+$" },
+                quantity: { type: "integer", maximum: 1e6 },
+              },
               required: ["sku", "quantity"],
               additionalProperties: false,
             },
@@ -153,7 +156,12 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
     };
 
     test("are stored beside the tools and listed with them in one query", async () => {
-      const inserted = await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
+      const inserted = await insertService(database.db, {
+        name: "shopping",
+        url: "http://a/mcp",
+        tools: [getProduct],
+        ...capabilities,
+      });
       queries.length = 0;
 
       const [listed] = await listActiveServices(database.db);
@@ -166,15 +174,27 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
     test("are empty lists when a write leaves them out", async () => {
       await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct] });
 
-      expect(await findActiveService(database.db, "shopping")).toMatchObject({ resources: [], resourceTemplates: [], prompts: [] });
+      expect(await findActiveService(database.db, "shopping")).toMatchObject({
+        resources: [],
+        resourceTemplates: [],
+        prompts: [],
+      });
     });
 
     test("are replaced together with the tools", async () => {
       await insertService(database.db, { name: "shopping", url: "http://a/mcp", tools: [getProduct], ...capabilities });
 
-      const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers], prompts: [{ name: "other" }] });
+      const replaced = await replaceServiceTools(database.db, "shopping", {
+        tools: [searchUsers],
+        prompts: [{ name: "other" }],
+      });
 
-      expect(replaced).toMatchObject({ tools: [searchUsers], resources: [], resourceTemplates: [], prompts: [{ name: "other" }] });
+      expect(replaced).toMatchObject({
+        tools: [searchUsers],
+        resources: [],
+        resourceTemplates: [],
+        prompts: [{ name: "other" }],
+      });
       expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
     });
   });
@@ -211,7 +231,12 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
 
       const replaced = await replaceServiceTools(database.db, "shopping", { tools: [searchUsers] });
 
-      expect(replaced).toMatchObject({ id: inserted.id, url: "http://a/mcp", tools: [searchUsers], secretHeaders: "v1:old" });
+      expect(replaced).toMatchObject({
+        id: inserted.id,
+        url: "http://a/mcp",
+        tools: [searchUsers],
+        secretHeaders: "v1:old",
+      });
       expect(replaced!.updatedAt.getTime()).toBeGreaterThanOrEqual(inserted.updatedAt.getTime());
       expect(await findActiveService(database.db, "shopping")).toEqual(replaced);
       expect(await countRows(serviceTools)).toBe(2);
@@ -223,7 +248,10 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
 
       await replaceServiceTools(database.db, "shopping", { url: "http://b/mcp", tools: [], secretHeaders: null });
 
-      expect(await findActiveService(database.db, "shopping")).toMatchObject({ url: "http://b/mcp", secretHeaders: null });
+      expect(await findActiveService(database.db, "shopping")).toMatchObject({
+        url: "http://b/mcp",
+        secretHeaders: null,
+      });
     });
 
     test("returns undefined for a name no active service holds", async () => {
@@ -264,7 +292,11 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
         const name = names[index % names.length]!;
         switch (index % 3) {
           case 0:
-            return insertService(database.db, { name, url: `http://${name}/${index}`, tools: [{ name: `tool_${index}` }] });
+            return insertService(database.db, {
+              name,
+              url: `http://${name}/${index}`,
+              tools: [{ name: `tool_${index}` }],
+            });
           case 1:
             return softDeleteService(database.db, name);
           default:

@@ -5,7 +5,14 @@
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.ts";
-import { serviceTools, services, type PromptDefinition, type ResourceDefinition, type ResourceTemplateDefinition, type ToolDefinition } from "./schema.ts";
+import {
+  serviceTools,
+  services,
+  type PromptDefinition,
+  type ResourceDefinition,
+  type ResourceTemplateDefinition,
+  type ToolDefinition,
+} from "./schema.ts";
 
 export type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
 
@@ -134,7 +141,12 @@ function selectActiveServices(db: Database) {
 }
 
 function completeCapabilities(input: CapabilitiesInput): ServiceCapabilities {
-  return { tools: input.tools, resources: input.resources ?? [], resourceTemplates: input.resourceTemplates ?? [], prompts: input.prompts ?? [] };
+  return {
+    tools: input.tools,
+    resources: input.resources ?? [],
+    resourceTemplates: input.resourceTemplates ?? [],
+    prompts: input.prompts ?? [],
+  };
 }
 
 function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCapabilities): ServiceRecord {

@@ -105,14 +105,23 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
 
   // Registering the same name at the same URL again is a refresh, so scripts and the bootstrap can
   // repeat it safely; a different URL is a conflict that needs an explicit update.
-  async function refreshSame(existing: ServiceRecord, url: string, headers: HeaderMap | undefined): Promise<ServiceRecord> {
+  async function refreshSame(
+    existing: ServiceRecord,
+    url: string,
+    headers: HeaderMap | undefined,
+  ): Promise<ServiceRecord> {
     if (existing.url !== url) throw conflict(existing.name, existing.url);
     return refresh(existing.name, url, headers ?? credentials.open(existing.secretHeaders));
   }
 }
 
 function counts({ tools, resources, resourceTemplates, prompts }: ServiceCapabilities) {
-  return { tools: tools.length, resources: resources.length, resourceTemplates: resourceTemplates.length, prompts: prompts.length };
+  return {
+    tools: tools.length,
+    resources: resources.length,
+    resourceTemplates: resourceTemplates.length,
+    prompts: prompts.length,
+  };
 }
 
 function notFound(name: string): HttpError {
@@ -121,7 +130,10 @@ function notFound(name: string): HttpError {
 
 function conflict(name: string, url?: string): HttpError {
   const where = url ? ` at ${url}` : "";
-  return new HttpError("conflict", `A service named "${name}" is already registered${where}; use PUT /update/${name} to change it`);
+  return new HttpError(
+    "conflict",
+    `A service named "${name}" is already registered${where}; use PUT /update/${name} to change it`,
+  );
 }
 
 /** Runs a registry query; a failure of the database itself becomes a 503 the caller can retry. */

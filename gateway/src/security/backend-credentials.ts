@@ -17,12 +17,22 @@ export interface BackendCredentials {
   headersFor(own: HeaderMap): HeaderMap;
 }
 
-export function createBackendCredentials({ secretsKey, bearerToken }: { secretsKey?: string; bearerToken: string }): BackendCredentials {
+export function createBackendCredentials({
+  secretsKey,
+  bearerToken,
+}: {
+  secretsKey?: string;
+  bearerToken: string;
+}): BackendCredentials {
   const box = secretsKey ? createSecretBox(secretsKey) : undefined;
   return {
     seal(headers) {
       if (Object.keys(headers).length === 0) return null;
-      if (!box) throw new HttpError("bad_request", "backend headers can only be stored encrypted: set SECRETS_KEY on the gateway");
+      if (!box)
+        throw new HttpError(
+          "bad_request",
+          "backend headers can only be stored encrypted: set SECRETS_KEY on the gateway",
+        );
       return box.seal(JSON.stringify(headers));
     },
     open(sealed) {

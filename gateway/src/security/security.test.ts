@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
-import { createTestVersionStore, firstText, startGateway, TEST_BEARER, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import {
+  createTestVersionStore,
+  firstText,
+  startGateway,
+  TEST_BEARER,
+  type RunningGateway,
+} from "../../test/support/gateway-harness.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
@@ -31,7 +37,9 @@ describe("url policy", () => {
   });
 
   test("an allowlist of names and CIDRs narrows it", async () => {
-    const narrow = createUrlPolicy(["shopping-service", "*.svc.cluster.local", "192.168.0.0/16"], async () => ["10.9.9.9"]);
+    const narrow = createUrlPolicy(["shopping-service", "*.svc.cluster.local", "192.168.0.0/16"], async () => [
+      "10.9.9.9",
+    ]);
     expect(await narrow.check("http://shopping-service:3002")).toBeUndefined();
     expect(await narrow.check("http://user.default.svc.cluster.local")).toBeUndefined();
     expect(await narrow.check("http://192.168.4.20:3000")).toBeUndefined();
@@ -62,9 +70,16 @@ describe("through the gateway", () => {
   let gw: RunningGateway;
 
   beforeAll(async () => {
-    [database, privateUser] = await Promise.all([createTestDatabase(), startBackend("user", { MCP_BEARER_TOKEN: "user-own-token" })]);
+    [database, privateUser] = await Promise.all([
+      createTestDatabase(),
+      startBackend("user", { MCP_BEARER_TOKEN: "user-own-token" }),
+    ]);
     versions = createTestVersionStore();
-    gw = await startGateway({ database, versionStore: versions, settings: { secretsKey: SECRETS_KEY, allowedHosts: ["gateway.example.com"] } });
+    gw = await startGateway({
+      database,
+      versionStore: versions,
+      settings: { secretsKey: SECRETS_KEY, allowedHosts: ["gateway.example.com"] },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -103,7 +118,11 @@ describe("through the gateway", () => {
   test("registering headers without SECRETS_KEY is refused rather than stored in clear", async () => {
     const plain = await startGateway({ database, versionStore: createTestVersionStore() });
     try {
-      const res = await plain.admin("POST", "/register", { name: "needs-key", url: privateUser.url, headers: { Authorization: "Bearer x" } });
+      const res = await plain.admin("POST", "/register", {
+        name: "needs-key",
+        url: privateUser.url,
+        headers: { Authorization: "Bearer x" },
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain("SECRETS_KEY");
     } finally {

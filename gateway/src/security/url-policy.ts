@@ -11,7 +11,13 @@ export interface UrlPolicy {
   check(url: string): Promise<string | undefined>;
 }
 
-const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal"]);
+const METADATA_HOSTS = new Set([
+  "metadata.google.internal",
+  "metadata.goog",
+  "metadata",
+  "instance-data",
+  "instance-data.ec2.internal",
+]);
 
 function alwaysBlocked(): BlockList {
   const list = new BlockList();

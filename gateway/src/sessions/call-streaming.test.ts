@@ -10,8 +10,13 @@ import { z } from "zod";
 import { connectBalancedClient } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
-import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../../test/support/gateway-harness.ts";
-
+import {
+  firstText,
+  TEST_BEARER,
+  type RunningGateway,
+  startReplicaPair,
+  type ReplicaPair,
+} from "../../test/support/gateway-harness.ts";
 
 /** Calls of `waitForAbort` by label: started, and aborted at the backend. */
 const started = new Set<string>();
@@ -20,15 +25,20 @@ const aborted = new Set<string>();
 function fixtureServer(): McpServer {
   const server = new McpServer({ name: "streaming-fixture", version: "1.0.0" }, { capabilities: { logging: {} } });
   server.registerTool("chatty", { description: "Logs twice, then answers." }, async (extra) => {
-    for (const data of ["looking", "found it"]) await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
+    for (const data of ["looking", "found it"])
+      await extra.sendNotification({ method: "notifications/message", params: { level: "info", data } });
     return { content: [{ type: "text", text: "done" }] };
   });
-  server.registerTool("waitForAbort", { description: "Answers only when aborted.", inputSchema: { label: z.string() } }, async ({ label }, extra) => {
-    started.add(label);
-    await new Promise<void>((resolve) => extra.signal.addEventListener("abort", () => resolve(), { once: true }));
-    aborted.add(label);
-    return { content: [{ type: "text", text: "aborted" }] };
-  });
+  server.registerTool(
+    "waitForAbort",
+    { description: "Answers only when aborted.", inputSchema: { label: z.string() } },
+    async ({ label }, extra) => {
+      started.add(label);
+      await new Promise<void>((resolve) => extra.signal.addEventListener("abort", () => resolve(), { once: true }));
+      aborted.add(label);
+      return { content: [{ type: "text", text: "aborted" }] };
+    },
+  );
   return server;
 }
 
@@ -70,8 +80,17 @@ describe("a call's stream", () => {
     const disconnect = new AbortController();
     const call = fetch(`${a.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${TEST_BEARER}` },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "waitForAbort", arguments: { label: "disconnect" } } }),
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        Authorization: `Bearer ${TEST_BEARER}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "waitForAbort", arguments: { label: "disconnect" } },
+      }),
       signal: disconnect.signal,
     }).catch(() => undefined);
     await eventually(() => started.has("disconnect"));
@@ -84,7 +103,9 @@ describe("a call's stream", () => {
     const { client, seen } = await connectBalancedClient({ a: a.url, b: b.url }, "a");
     try {
       const cancel = new AbortController();
-      const call = client.callTool({ name: "waitForAbort", arguments: { label: "cancelled" } }, undefined, { signal: cancel.signal }).catch((e: Error) => e);
+      const call = client
+        .callTool({ name: "waitForAbort", arguments: { label: "cancelled" } }, undefined, { signal: cancel.signal })
+        .catch((e: Error) => e);
       await eventually(() => started.has("cancelled"));
       cancel.abort("changed my mind");
       expect(await call).toBeInstanceOf(Error);

@@ -17,7 +17,11 @@ export type WriteToClient = (message: JSONRPCRequest) => void | Promise<void>;
  * Asks the client of a call: `write` sends the request, the promise settles with the client's answer
  * (an error answer is thrown as McpError), or rejects when `signal` aborts.
  */
-export type AskClient = (request: BackendRequest, write: WriteToClient, signal: AbortSignal) => Promise<Record<string, unknown>>;
+export type AskClient = (
+  request: BackendRequest,
+  write: WriteToClient,
+  signal: AbortSignal,
+) => Promise<Record<string, unknown>>;
 
 /** A JSON-RPC response as a client sends it. */
 export interface ClientAnswer {
@@ -42,7 +46,10 @@ interface Waiting {
 const CHANNEL = "sessions:client-answers";
 
 /** Which capability a client must have declared to be asked `method`. */
-const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = { "sampling/createMessage": "sampling", "elicitation/create": "elicitation" };
+const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+};
 
 export function createClientRequests(bus: SessionBus): ClientRequests {
   const waiting = new Map<string, Waiting>();
@@ -82,7 +89,12 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
           else resolve(answer.result ?? {});
         },
       });
-      const message: JSONRPCRequest = { jsonrpc: "2.0", id, method: request.method, ...(request.params === undefined ? {} : { params: request.params }) };
+      const message: JSONRPCRequest = {
+        jsonrpc: "2.0",
+        id,
+        method: request.method,
+        ...(request.params === undefined ? {} : { params: request.params }),
+      };
       // A write that fails, at once or later, must not leave the request waiting.
       Promise.resolve()
         .then(() => write(message))
@@ -97,7 +109,8 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
       const capability = CAPABILITY_OF[request.method];
       if (!capability) throw refusal(request, "the gateway passes on only sampling and elicitation requests");
       if (!canStream) throw refusal(request, "the client did not accept an event stream as the response to its call");
-      if (session.clientCapabilities[capability] === undefined) throw refusal(request, `the client did not declare the "${capability}" capability`);
+      if (session.clientCapabilities[capability] === undefined)
+        throw refusal(request, `the client did not declare the "${capability}" capability`);
       return ask(session.key, request, write, signal);
     },
     async deliver(sessionKey, answer) {
@@ -106,7 +119,8 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
     },
     close() {
       unsubscribe();
-      for (const entry of waiting.values()) entry.settle({ id: "", error: { code: ErrorCode.ConnectionClosed, message: "The gateway is shutting down" } });
+      for (const entry of waiting.values())
+        entry.settle({ id: "", error: { code: ErrorCode.ConnectionClosed, message: "The gateway is shutting down" } });
     },
   };
 }
@@ -115,7 +129,10 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
  * The `onrequest` of a call (see CallOptions) whose requests `write` puts on the call's response
  * stream; without `askClient` (a client without a session) every request is refused.
  */
-export function forwardToClient(askClient: AskClient | undefined, write: WriteToClient): (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>> {
+export function forwardToClient(
+  askClient: AskClient | undefined,
+  write: WriteToClient,
+): (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>> {
   return async (request, signal) => {
     if (!askClient) throw refusal(request);
     return askClient(request, write, signal);
@@ -127,5 +144,8 @@ export function forwardToClient(askClient: AskClient | undefined, write: WriteTo
  * the client's answer could not be matched to the call.
  */
 function refusal(request: BackendRequest, reason = "the client holds no session"): McpError {
-  return new McpError(ErrorCode.MethodNotFound, `The gateway cannot pass "${request.method}" on to the client of this call: ${reason}`);
+  return new McpError(
+    ErrorCode.MethodNotFound,
+    `The gateway cannot pass "${request.method}" on to the client of this call: ${reason}`,
+  );
 }

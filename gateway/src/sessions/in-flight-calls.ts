@@ -9,7 +9,11 @@ import type { SessionBus } from "./session-bus.ts";
 type RequestId = string | number;
 
 /** Runs the call of request `requestId` under a signal that also aborts when the client cancels it. */
-export type CallScope = <T>(requestId: RequestId, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type CallScope = <T>(
+  requestId: RequestId,
+  signal: AbortSignal,
+  call: (signal: AbortSignal) => Promise<T>,
+) => Promise<T>;
 
 export interface InFlightCalls {
   scope(sessionKey: string): CallScope;
@@ -31,7 +35,9 @@ export function createInFlightCalls(bus: SessionBus): InFlightCalls {
     const existing = sessions.get(sessionKey);
     if (existing) return existing;
     const calls = new Map<string, AbortController>();
-    const unsubscribe = bus.subscribe(channelOf(sessionKey), (id) => calls.get(id)?.abort(new Error("cancelled by the client")));
+    const unsubscribe = bus.subscribe(channelOf(sessionKey), (id) =>
+      calls.get(id)?.abort(new Error("cancelled by the client")),
+    );
     const entry = { calls, unsubscribe };
     sessions.set(sessionKey, entry);
     return entry;

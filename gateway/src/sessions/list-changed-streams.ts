@@ -86,7 +86,9 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
         },
         cancel: () => forget(controller),
       });
-      return new Response(body, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } });
+      return new Response(body, {
+        headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" },
+      });
     },
     close() {
       for (const stream of [...streams]) {

@@ -26,7 +26,15 @@ export interface McpSessions {
   close(): void;
 }
 
-export function createMcpSessions({ secret, ttlMs, bus }: { secret: string; ttlMs: number; bus: SessionBus }): McpSessions {
+export function createMcpSessions({
+  secret,
+  ttlMs,
+  bus,
+}: {
+  secret: string;
+  ttlMs: number;
+  bus: SessionBus;
+}): McpSessions {
   const ids = createSessionIds({ secret, ttlMs });
   const revoked: RevokedSessions = createRevokedSessions({ bus });
   const listChanged = createListChangedStreams();

@@ -16,7 +16,13 @@ export interface RevokedSessions {
   close(): void;
 }
 
-export function createRevokedSessions({ bus, now = Date.now }: { bus: SessionBus; now?: () => number }): RevokedSessions {
+export function createRevokedSessions({
+  bus,
+  now = Date.now,
+}: {
+  bus: SessionBus;
+  now?: () => number;
+}): RevokedSessions {
   const revoked = new Map<string, number>();
   const remember = (key: string, expiresAt: number) => {
     const time = now();

@@ -6,12 +6,24 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  type ClientCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { startStatefulFixtureBackend, type StatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
-import { firstText, TEST_BEARER, type RunningGateway, startReplicaPair, type ReplicaPair } from "../../test/support/gateway-harness.ts";
-
+import {
+  startStatefulFixtureBackend,
+  type StatefulFixtureBackend,
+} from "../../test/support/stateful-fixture-backend.ts";
+import {
+  firstText,
+  TEST_BEARER,
+  type RunningGateway,
+  startReplicaPair,
+  type ReplicaPair,
+} from "../../test/support/gateway-harness.ts";
 
 /** Its requests name the call they belong to (`relatedRequestId`), so they go out on the call's stream. */
 function fixtureServer(): McpServer {
@@ -19,13 +31,24 @@ function fixtureServer(): McpServer {
   server.registerTool("askName", { description: "Asks the user for a name and greets it." }, async (extra) => {
     const question = {
       message: "What is your name?",
-      requestedSchema: { type: "object" as const, properties: { name: { type: "string" as const } }, required: ["name"] },
+      requestedSchema: {
+        type: "object" as const,
+        properties: { name: { type: "string" as const } },
+        required: ["name"],
+      },
     };
     const answer = await server.server.elicitInput(question, { relatedRequestId: extra.requestId });
-    return { content: [{ type: "text", text: answer.action === "accept" ? `hello ${String(answer.content?.name)}` : answer.action }] };
+    return {
+      content: [
+        { type: "text", text: answer.action === "accept" ? `hello ${String(answer.content?.name)}` : answer.action },
+      ],
+    };
   });
   server.registerTool("askModel", { description: "Asks the client's model for a word." }, async (extra) => {
-    const question = { messages: [{ role: "user" as const, content: { type: "text" as const, text: "A word?" } }], maxTokens: 5 };
+    const question = {
+      messages: [{ role: "user" as const, content: { type: "text" as const, text: "A word?" } }],
+      maxTokens: 5,
+    };
     const answer = await server.server.createMessage(question, { relatedRequestId: extra.requestId });
     return { content: [{ type: "text", text: answer.content.type === "text" ? answer.content.text : "?" }] };
   });
@@ -50,12 +73,20 @@ afterAll(async () => {
 });
 
 /** A client that answers elicitations with the name "Ada" and sampling with the word "blue", when it declares those capabilities. */
-async function askedClient(replicas: "both" | "one", capabilities: ClientCapabilities): Promise<{ client: Client; seen: SeenRequest[] }> {
+async function askedClient(
+  replicas: "both" | "one",
+  capabilities: ClientCapabilities,
+): Promise<{ client: Client; seen: SeenRequest[] }> {
   const urls = replicas === "both" ? { a: a.url, b: b.url } : { a: a.url, b: a.url };
   const { client, seen } = await connectBalancedClient(urls, "a", capabilities);
-  if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
+  if (capabilities.elicitation)
+    client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
   if (capabilities.sampling) {
-    client.setRequestHandler(CreateMessageRequestSchema, () => ({ role: "assistant", content: { type: "text", text: "blue" }, model: "test-model" }));
+    client.setRequestHandler(CreateMessageRequestSchema, () => ({
+      role: "assistant",
+      content: { type: "text", text: "blue" },
+      model: "test-model",
+    }));
   }
   return { client, seen };
 }
@@ -66,20 +97,23 @@ const paths = [
 ] as const;
 
 describe("requests from a backend to the client", () => {
-  test.each(paths)("an elicitation reaches the client and its answer, posted to the other replica, the backend (%s)", async (_path, options) => {
-    const { client, seen } = await askedClient("both", { elicitation: {} });
-    try {
-      const result = await client.callTool({ name: "askName" }, undefined, options);
-      expect(result.isError).toBeFalsy();
-      expect(firstText(result)).toBe("hello Ada");
-      const callOn = seen.find((s) => s.rpc === "tools/call")?.replica;
-      const answerOn = seen.find((s) => s.method === "POST" && s.rpc === undefined)?.replica;
-      expect(answerOn).toBeDefined();
-      expect(answerOn).not.toBe(callOn);
-    } finally {
-      await client.close();
-    }
-  });
+  test.each(paths)(
+    "an elicitation reaches the client and its answer, posted to the other replica, the backend (%s)",
+    async (_path, options) => {
+      const { client, seen } = await askedClient("both", { elicitation: {} });
+      try {
+        const result = await client.callTool({ name: "askName" }, undefined, options);
+        expect(result.isError).toBeFalsy();
+        expect(firstText(result)).toBe("hello Ada");
+        const callOn = seen.find((s) => s.rpc === "tools/call")?.replica;
+        const answerOn = seen.find((s) => s.method === "POST" && s.rpc === undefined)?.replica;
+        expect(answerOn).toBeDefined();
+        expect(answerOn).not.toBe(callOn);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   test.each(paths)("a sampling request works the same on a single replica (%s)", async (_path, options) => {
     const { client } = await askedClient("one", { sampling: {} });
@@ -104,7 +138,11 @@ describe("requests from a backend to the client", () => {
   test("a client without a session gets a tool error", async () => {
     const response = await fetch(`${a.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${TEST_BEARER}` },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        Authorization: `Bearer ${TEST_BEARER}`,
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "askName" } }),
     });
     const body = (await response.json()) as { result: { isError?: boolean; content: { text: string }[] } };

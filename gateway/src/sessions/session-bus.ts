@@ -77,7 +77,12 @@ function createRedisSessionBus(url: string, keyPrefix: string): SessionBus {
  * Adds a listener; `toggle(true)` runs when a channel gets its first listener, `toggle(false)` when it
  * loses its last, so that Redis only sends this replica the channels someone here listens to.
  */
-function addListener(channels: Map<string, Set<Listener>>, channel: string, listener: Listener, toggle: (first: boolean) => void): () => void {
+function addListener(
+  channels: Map<string, Set<Listener>>,
+  channel: string,
+  listener: Listener,
+  toggle: (first: boolean) => void,
+): () => void {
   let listeners = channels.get(channel);
   if (!listeners) {
     listeners = new Set();

@@ -36,9 +36,11 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
     const id = request.headers.get(SESSION_HEADER);
     if (id === null) return serve(deps, request, undefined);
     const session = sessions.open(id);
-    if (!session) return rpcError(404, -32001, "Session not found (unknown, expired or ended): send initialize to start a new one");
+    if (!session)
+      return rpcError(404, -32001, "Session not found (unknown, expired or ended): send initialize to start a new one");
     if (request.method === "GET") {
-      if (!acceptsEventStream(request)) return rpcError(406, -32000, "Not Acceptable: the GET stream needs Accept: text/event-stream");
+      if (!acceptsEventStream(request))
+        return rpcError(406, -32000, "Not Acceptable: the GET stream needs Accept: text/event-stream");
       return sessions.listChanged.open(request.signal);
     }
     if (request.method === "DELETE") {
@@ -49,7 +51,11 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
   };
 }
 
-async function serve({ sessions, createServer, answer, maxBodyBytes }: SessionEndpointDeps, request: Request, session: Session | undefined): Promise<Response> {
+async function serve(
+  { sessions, createServer, answer, maxBodyBytes }: SessionEndpointDeps,
+  request: Request,
+  session: Session | undefined,
+): Promise<Response> {
   const context = session && {
     scope: sessions.calls.scope(session.key),
     askClient: sessions.clientRequests.askerFor(session, acceptsEventStream(request)),
@@ -63,7 +69,10 @@ async function serve({ sessions, createServer, answer, maxBodyBytes }: SessionEn
       // Looked at by method first: parsing every message against these schemas would slow the hot path.
       const method = (message as { method?: unknown } | null)?.method;
       if (method === "initialize") initialize = InitializeRequestSchema.safeParse(message).data?.params;
-      const cancelled = session && method === "notifications/cancelled" ? CancelledNotificationSchema.safeParse(message).data?.params.requestId : undefined;
+      const cancelled =
+        session && method === "notifications/cancelled"
+          ? CancelledNotificationSchema.safeParse(message).data?.params.requestId
+          : undefined;
       // Best effort, as cancellation is in MCP: a lost message leaves the call to finish on its own.
       if (session && cancelled !== undefined) sessions.calls.cancel(session.key, cancelled).catch(() => {});
       return answer(message, req, context);
@@ -71,14 +80,21 @@ async function serve({ sessions, createServer, answer, maxBodyBytes }: SessionEn
   });
   if (!initialize || response.status !== 200) return response;
   const headers = new Headers(response.headers);
-  headers.set(SESSION_HEADER, sessions.issue({ protocolVersion: negotiated(initialize.protocolVersion), clientCapabilities: initialize.capabilities }));
+  headers.set(
+    SESSION_HEADER,
+    sessions.issue({
+      protocolVersion: negotiated(initialize.protocolVersion),
+      clientCapabilities: initialize.capabilities,
+    }),
+  );
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** The messages of a body made only of JSON-RPC responses: a client's answers to requests it was sent. */
 function clientAnswers(body: unknown): ClientAnswer[] | undefined {
   const messages = Array.isArray(body) ? body : [body];
-  const isAnswer = (m: unknown) => typeof m === "object" && m !== null && !("method" in m) && ("result" in m || "error" in m);
+  const isAnswer = (m: unknown) =>
+    typeof m === "object" && m !== null && !("method" in m) && ("result" in m || "error" in m);
   return messages.every(isAnswer) ? (messages as ClientAnswer[]) : undefined;
 }
 

@@ -10,7 +10,11 @@ describe("session ids", () => {
     const other = createSessionIds({ secret: "s3cret", ttlMs: 500, now: () => now });
     const id = issuer.issue(init);
     expect(id).toMatch(/^[\x21-\x7e]+$/);
-    expect(other.open(id)).toMatchObject({ protocolVersion: "2025-06-18", clientCapabilities: { sampling: {} }, expiresAt: 1_500 });
+    expect(other.open(id)).toMatchObject({
+      protocolVersion: "2025-06-18",
+      clientCapabilities: { sampling: {} },
+      expiresAt: 1_500,
+    });
     now = 1_499;
     expect(other.open(id)).toBeDefined();
     now = 1_500;

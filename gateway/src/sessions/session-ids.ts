@@ -40,7 +40,12 @@ export function createSessionIds({ secret, ttlMs, now = Date.now }: SessionIdOpt
   const box = createSecretBox(secret);
   return {
     issue({ protocolVersion, clientCapabilities }) {
-      const fields: SealedFields = { k: randomBytes(16).toString("base64url"), v: protocolVersion, c: clientCapabilities, e: now() + ttlMs };
+      const fields: SealedFields = {
+        k: randomBytes(16).toString("base64url"),
+        v: protocolVersion,
+        c: clientCapabilities,
+        e: now() + ttlMs,
+      };
       return box.seal(JSON.stringify(fields));
     },
     open(id) {

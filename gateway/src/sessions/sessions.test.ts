@@ -9,12 +9,20 @@ import { z } from "zod";
 import { connectBalancedClient, type Replica } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
-import { firstText, startGateway, startReplicaPair, TEST_BEARER, type ReplicaPair, type RunningGateway } from "../../test/support/gateway-harness.ts";
-
+import {
+  firstText,
+  startGateway,
+  startReplicaPair,
+  TEST_BEARER,
+  type ReplicaPair,
+  type RunningGateway,
+} from "../../test/support/gateway-harness.ts";
 
 function fixtureServer(name: string): McpServer {
   const server = new McpServer({ name, version: "1.0.0" });
-  server.registerTool(`${name}Echo`, { inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text }] }));
+  server.registerTool(`${name}Echo`, { inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: "text", text }],
+  }));
   return server;
 }
 
@@ -78,14 +86,20 @@ describe("sessions across replicas", () => {
     await transport.terminateSession();
     await client.close();
     // The other replica learns of it from the bus, a moment later.
-    for (const gw of [a, b]) while ((await post(gw.url, list, { "Mcp-Session-Id": id })).status !== 404) await Bun.sleep(10);
+    for (const gw of [a, b])
+      while ((await post(gw.url, list, { "Mcp-Session-Id": id })).status !== 404) await Bun.sleep(10);
   });
 
   test("requests without a session stay stateless, and initialize hands out an id", async () => {
     const list = await post(a.url, { jsonrpc: "2.0", id: 1, method: "tools/list" });
     expect(list.status).toBe(200);
     expect(list.headers.get("mcp-session-id")).toBeNull();
-    const call = await post(b.url, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "alphaEcho", arguments: { text: "plain" } } });
+    const call = await post(b.url, {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "alphaEcho", arguments: { text: "plain" } },
+    });
     expect(((await call.json()) as { result: object }).result).toMatchObject({ content: [{ text: "plain" }] });
 
     const init = await post(a.url, {
@@ -97,7 +111,9 @@ describe("sessions across replicas", () => {
     expect(init.status).toBe(200);
     const id = init.headers.get("mcp-session-id");
     expect(id).toBeString();
-    expect((await post(b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status).toBe(200);
+    expect((await post(b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -121,14 +137,20 @@ describe("list changes", () => {
   });
 
   test("the event stream needs a valid session", async () => {
-    const res = await fetch(`${b.url}/mcp`, { headers: { Authorization: `Bearer ${TEST_BEARER}`, Accept: "text/event-stream", "Mcp-Session-Id": "forged" } });
+    const res = await fetch(`${b.url}/mcp`, {
+      headers: { Authorization: `Bearer ${TEST_BEARER}`, Accept: "text/event-stream", "Mcp-Session-Id": "forged" },
+    });
     expect(res.status).toBe(404);
   });
 });
 
 describe("MCP_SESSIONS=off", () => {
   test("initialize hands out no session id, and requests stay stateless", async () => {
-    const off = await startGateway({ database: pair.database, versionStore: pair.versionStore, settings: { mcpSessions: { enabled: false, ttlMs: 60_000 } } });
+    const off = await startGateway({
+      database: pair.database,
+      versionStore: pair.versionStore,
+      settings: { mcpSessions: { enabled: false, ttlMs: 60_000 } },
+    });
     try {
       const client = await off.client();
       expect((await client.listTools()).tools.map((t) => t.name)).toContain("alphaEcho");

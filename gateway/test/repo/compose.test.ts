@@ -38,12 +38,40 @@ const BUN_SERVICES = [
 ] as const;
 
 const GATEWAY_VARIABLES = [
-  "PORT", "NODE_ENV", "LOG_LEVEL", "API_KEY", "MCP_BEARER_TOKEN", "BACKEND_BEARER_TOKEN", "DATABASE_URL", "DB_HOST",
-  "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_DATABASE", "DB_POOL_MAX", "PGLITE_DIR", "REDIS_URL",
-  "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "REDIS_KEY_PREFIX", "CATALOG_POLL_INTERVAL_MS",
-  "GATEWAY_SERVICES", "TOOL_CALL_TIMEOUT_MS", "BACKEND_CONNECT_TIMEOUT_MS", "HEALTH_CHECK_INTERVAL_MS",
-  "HEALTH_CHECK_TIMEOUT_MS", "CIRCUIT_FAILURE_THRESHOLD", "CIRCUIT_OPEN_MS", "BACKEND_ALLOWLIST", "ALLOWED_HOSTS", "SECRETS_KEY", "MAX_BODY_BYTES",
-  "MCP_PAGE_SIZE", "MCP_SESSIONS", "MCP_SESSION_SECRET", "MCP_SESSION_TTL_MS",
+  "PORT",
+  "NODE_ENV",
+  "LOG_LEVEL",
+  "API_KEY",
+  "MCP_BEARER_TOKEN",
+  "BACKEND_BEARER_TOKEN",
+  "DATABASE_URL",
+  "DB_HOST",
+  "DB_PORT",
+  "DB_USERNAME",
+  "DB_PASSWORD",
+  "DB_DATABASE",
+  "DB_POOL_MAX",
+  "PGLITE_DIR",
+  "REDIS_URL",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "REDIS_KEY_PREFIX",
+  "CATALOG_POLL_INTERVAL_MS",
+  "GATEWAY_SERVICES",
+  "TOOL_CALL_TIMEOUT_MS",
+  "BACKEND_CONNECT_TIMEOUT_MS",
+  "HEALTH_CHECK_INTERVAL_MS",
+  "HEALTH_CHECK_TIMEOUT_MS",
+  "CIRCUIT_FAILURE_THRESHOLD",
+  "CIRCUIT_OPEN_MS",
+  "BACKEND_ALLOWLIST",
+  "ALLOWED_HOSTS",
+  "SECRETS_KEY",
+  "MAX_BODY_BYTES",
+  "MCP_PAGE_SIZE",
+  "MCP_SESSIONS",
+  "MCP_SESSION_SECRET",
+  "MCP_SESSION_TTL_MS",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
@@ -81,11 +109,18 @@ describe("compose.yml", () => {
   });
 
   test("declares the five services, each with an enabled healthcheck", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(
-      ["mcp-gateway", "postgres", "redis", "shopping-service", "user-service"],
-    );
+    expect(Object.keys(compose.services).sort()).toEqual([
+      "mcp-gateway",
+      "postgres",
+      "redis",
+      "shopping-service",
+      "user-service",
+    ]);
     for (const [name, { healthcheck }] of Object.entries(compose.services)) {
-      const enabled = healthcheck?.disable !== true && /^CMD(-SHELL)?$/.test(healthcheck?.test[0] ?? "") && healthcheck!.test.length > 1;
+      const enabled =
+        healthcheck?.disable !== true &&
+        /^CMD(-SHELL)?$/.test(healthcheck?.test[0] ?? "") &&
+        healthcheck!.test.length > 1;
       expect({ name, enabled }).toEqual({ name, enabled: true });
     }
   });
@@ -191,9 +226,16 @@ describe.each(BUN_SERVICES)("$dir/Dockerfile", ({ name, dir, port }) => {
   test("copies every workspace manifest and the lockfile before installing, sources after", async () => {
     const { workspaces } = await Bun.file(join(ROOT, "package.json")).json();
     const installAt = steps.findIndex((s) => s.keyword === "RUN" && s.args.startsWith("bun install"));
-    const before = steps.slice(0, installAt).filter((s) => s.keyword === "COPY").flatMap((s) => copySources(s.args));
-    expect(before).toEqual(expect.arrayContaining(["package.json", "bun.lock", ...workspaces.map((w: string) => `${w}/package.json`)]));
-    expect(before.every((source) => source.endsWith("package.json") || source.endsWith(".lock") || source.endsWith(".toml"))).toBe(true);
+    const before = steps
+      .slice(0, installAt)
+      .filter((s) => s.keyword === "COPY")
+      .flatMap((s) => copySources(s.args));
+    expect(before).toEqual(
+      expect.arrayContaining(["package.json", "bun.lock", ...workspaces.map((w: string) => `${w}/package.json`)]),
+    );
+    expect(
+      before.every((source) => source.endsWith("package.json") || source.endsWith(".lock") || source.endsWith(".toml")),
+    ).toBe(true);
   });
 
   test("copies only paths that exist in the repository", () => {

@@ -94,8 +94,14 @@ export function describeCurl(args: string[], line = 0): CurlRequest {
   }
   if (url === undefined) throw new Error(`line ${line}: curl without a URL`);
   // As curl does: -d makes a POST, and a form post unless a Content-Type is given.
-  if (body !== undefined && headers["content-type"] === undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-  return { method: method ?? (body === undefined ? "GET" : "POST"), url, headers, ...(body === undefined ? {} : { body }) };
+  if (body !== undefined && headers["content-type"] === undefined)
+    headers["content-type"] = "application/x-www-form-urlencoded";
+  return {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    url,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  };
 }
 
 function expectation(comments: string[], line: number): CurlExample["expected"] {

@@ -30,7 +30,11 @@ let gw: RunningGateway;
 let testPorts: Record<string, number>;
 
 beforeAll(async () => {
-  [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
+  [database, shopping, user] = await Promise.all([
+    createTestDatabase(),
+    startBackend("shopping"),
+    startBackend("user"),
+  ]);
   versions = createTestVersionStore();
   gw = await startGateway({ database, versionStore: versions, settings: { apiKey: README_API_KEY } });
   testPorts = { "3001": gw.server.port!, "3002": shopping.port, "3003": user.port };
@@ -52,11 +56,18 @@ function onTestPorts(arg: string): string {
 }
 
 async function runCurl(args: string[]): Promise<{ status: number; body: string }> {
-  const child = Bun.spawn(["curl", "--silent", "--show-error", "--max-time", "20", "--write-out", "\n%{http_code}", ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const child = Bun.spawn(
+    ["curl", "--silent", "--show-error", "--max-time", "20", "--write-out", "\n%{http_code}", ...args],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   if (code !== 0) throw new Error(`curl exited with ${code}: ${err}`);
   const cut = out.lastIndexOf("\n");
   return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
@@ -113,10 +124,38 @@ const DESIGN_EXAMPLES: DesignExample[] = [
   { what: "shopping health", method: "GET", url: "http://localhost:3002/health", status: 200 },
   { what: "user health", method: "GET", url: "http://localhost:3003/health", status: 200 },
   { what: "gateway health", method: "GET", url: "http://localhost:3001/health", status: 200 },
-  { what: "tools/list without a token", method: "POST", url: "http://localhost:3001/mcp", without: "authorization", body: { method: "tools/list" }, status: 401 },
-  { what: "tools/list", method: "POST", url: "http://localhost:3001/mcp", headers: BEARER, body: { method: "tools/list" }, status: 200 },
-  { what: "getProductById", method: "POST", url: "http://localhost:3001/mcp", headers: BEARER, body: call("getProductById", "123"), status: 200 },
-  { what: "getUserById", method: "POST", url: "http://localhost:3001/mcp", headers: BEARER, body: call("getUserById", "456"), status: 200 },
+  {
+    what: "tools/list without a token",
+    method: "POST",
+    url: "http://localhost:3001/mcp",
+    without: "authorization",
+    body: { method: "tools/list" },
+    status: 401,
+  },
+  {
+    what: "tools/list",
+    method: "POST",
+    url: "http://localhost:3001/mcp",
+    headers: BEARER,
+    body: { method: "tools/list" },
+    status: 200,
+  },
+  {
+    what: "getProductById",
+    method: "POST",
+    url: "http://localhost:3001/mcp",
+    headers: BEARER,
+    body: call("getProductById", "123"),
+    status: 200,
+  },
+  {
+    what: "getUserById",
+    method: "POST",
+    url: "http://localhost:3001/mcp",
+    headers: BEARER,
+    body: call("getUserById", "456"),
+    status: 200,
+  },
   {
     what: "stage 3 register with the bearer token",
     method: "POST",
@@ -125,7 +164,13 @@ const DESIGN_EXAMPLES: DesignExample[] = [
     body: { name: "custom-service", url: "http://custom-service:3000" },
     status: 401,
   },
-  { what: "stage 3 service list with the bearer token", method: "POST", url: "http://localhost:3001/services", headers: BEARER, status: 200 },
+  {
+    what: "stage 3 service list with the bearer token",
+    method: "POST",
+    url: "http://localhost:3001/services",
+    headers: BEARER,
+    status: 200,
+  },
   {
     what: "register user-service",
     method: "POST",
@@ -142,8 +187,20 @@ const DESIGN_EXAMPLES: DesignExample[] = [
     body: { name: "shopping-service", url: "http://localhost:3002" },
     status: 200,
   },
-  { what: "update user-service", method: "PUT", url: "http://localhost:3001/update/user-service", headers: API_KEY, status: 200 },
-  { what: "delete user-service", method: "DELETE", url: "http://localhost:3001/delete/user-service", headers: API_KEY, status: 200 },
+  {
+    what: "update user-service",
+    method: "PUT",
+    url: "http://localhost:3001/update/user-service",
+    headers: API_KEY,
+    status: 200,
+  },
+  {
+    what: "delete user-service",
+    method: "DELETE",
+    url: "http://localhost:3001/delete/user-service",
+    headers: API_KEY,
+    status: 200,
+  },
 ];
 
 function isExampleOf(example: CurlExample, design: DesignExample): boolean {
@@ -155,7 +212,10 @@ function isExampleOf(example: CurlExample, design: DesignExample): boolean {
 }
 
 test("the README has every example of the original design, answering what the issue says", () => {
-  const found = DESIGN_EXAMPLES.map((design) => [design.what, examples.find((e) => isExampleOf(e, design))?.expected.status ?? "missing"]);
+  const found = DESIGN_EXAMPLES.map((design) => [
+    design.what,
+    examples.find((e) => isExampleOf(e, design))?.expected.status ?? "missing",
+  ]);
   expect(Object.fromEntries(found)).toEqual(Object.fromEntries(DESIGN_EXAMPLES.map((d) => [d.what, d.status])));
 });
 

@@ -29,7 +29,11 @@ async function inspector(args: string[]): Promise<{ code: number; stdout: string
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -45,7 +49,15 @@ test.skipIf(!node)("lists the tools of both services through the gateway", async
 
 test.skipIf(!node)("calls getProductById, routed to the shopping service", async () => {
   // --tool-arg values are parsed as JSON when they can be: quoted, "123" stays a string.
-  const run = await inspector(["--method", "tools/call", "--tool-name", "getProductById", "--tool-arg", 'id="123"', ...bearer]);
+  const run = await inspector([
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "getProductById",
+    "--tool-arg",
+    'id="123"',
+    ...bearer,
+  ]);
   expect(run).toMatchObject({ code: 0 });
   const result = JSON.parse(run.stdout) as { isError?: boolean; structuredContent?: { id: string; name: string } };
   expect(result.isError).toBeFalsy();

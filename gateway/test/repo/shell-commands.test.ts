@@ -3,8 +3,14 @@ import { parseShellCommands } from "./shell-commands.ts";
 
 describe("parseShellCommands", () => {
   test("joins continuation lines and removes quotes as a shell does", () => {
-    const [command] = parseShellCommands(`curl -X POST http://localhost:3001/mcp \\\n  -H "Authorization: Bearer t" \\\n  -d '{"a": 1}'`);
-    expect(command).toEqual({ words: ["curl", "-X", "POST", "http://localhost:3001/mcp", "-H", "Authorization: Bearer t", "-d", '{"a": 1}'], line: 1, comments: [] });
+    const [command] = parseShellCommands(
+      `curl -X POST http://localhost:3001/mcp \\\n  -H "Authorization: Bearer t" \\\n  -d '{"a": 1}'`,
+    );
+    expect(command).toEqual({
+      words: ["curl", "-X", "POST", "http://localhost:3001/mcp", "-H", "Authorization: Bearer t", "-d", '{"a": 1}'],
+      line: 1,
+      comments: [],
+    });
   });
 
   test("keeps a single-quoted argument that spans lines, and counts its lines", () => {

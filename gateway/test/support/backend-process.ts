@@ -25,7 +25,10 @@ export function freePort(): number {
   return port;
 }
 
-export async function startBackend(service: "shopping" | "user", env: Record<string, string> = {}): Promise<BackendProcess> {
+export async function startBackend(
+  service: "shopping" | "user",
+  env: Record<string, string> = {},
+): Promise<BackendProcess> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   let child: Subprocess | undefined;

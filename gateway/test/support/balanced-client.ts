@@ -32,7 +32,13 @@ export async function connectBalancedClient(
     const target = new URL(new URL(String(input)).pathname, urls[replica]);
     const rpc = typeof init?.body === "string" ? (JSON.parse(init.body) as { method?: string }).method : undefined;
     const response = await fetch(target, init);
-    seen.push({ replica, method, session: new Headers(init?.headers).get("mcp-session-id"), status: response.status, rpc });
+    seen.push({
+      replica,
+      method,
+      session: new Headers(init?.headers).get("mcp-session-id"),
+      status: response.status,
+      rpc,
+    });
     return response;
   };
   const transport = new StreamableHTTPClientTransport(new URL(`${urls.a}/mcp`), {

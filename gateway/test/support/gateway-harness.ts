@@ -54,7 +54,12 @@ export async function startGateway(options: {
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
-    { log: options.log ?? silentLogger, database: options.database, versionStore: options.versionStore, sessionBus: options.sessionBus },
+    {
+      log: options.log ?? silentLogger,
+      database: options.database,
+      versionStore: options.versionStore,
+      sessionBus: options.sessionBus,
+    },
   );
   const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
   const url = `http://127.0.0.1:${server.port}`;
@@ -84,7 +89,11 @@ export async function startGateway(options: {
 
 export async function connectClient(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: "gateway-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
   return client;
 }
 
@@ -98,7 +107,6 @@ export function firstText(result: object): string {
 export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): VersionStore {
   return createVersionStore({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
-
 
 /** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
 export function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
@@ -124,13 +132,18 @@ export interface TestStack {
 export async function startTestStack(
   options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger } = {},
 ): Promise<TestStack> {
-  const [database, shopping, user] = await Promise.all([createTestDatabase(), startBackend("shopping"), startBackend("user")]);
+  const [database, shopping, user] = await Promise.all([
+    createTestDatabase(),
+    startBackend("shopping"),
+    startBackend("user"),
+  ]);
   const versions = createTestVersionStore();
   const gw = await startGateway({ database, versionStore: versions, settings: options.settings, log: options.log });
   const backends = { shopping, user };
   for (const name of options.register ?? []) {
     const response = await gw.admin("POST", "/register", { name: `${name}-service`, url: backends[name].url });
-    if (response.status !== 201) throw new Error(`registering ${name}-service: ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`registering ${name}-service: ${response.status} ${await response.text()}`);
   }
   return {
     database,

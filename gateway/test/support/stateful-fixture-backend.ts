@@ -27,7 +27,11 @@ export function startStatefulFixtureBackend(createServer: () => McpServer): Stat
       if (sessionId !== null) {
         if (behaviour.forgetsAlways) sessions.clear();
         const transport = sessions.get(sessionId);
-        if (!transport) return Response.json({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }, { status: 404 });
+        if (!transport)
+          return Response.json(
+            { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null },
+            { status: 404 },
+          );
         return transport.handleRequest(request);
       }
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({

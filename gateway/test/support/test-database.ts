@@ -56,7 +56,8 @@ export async function createScratchDatabase(serverUrl: string): Promise<{ url: s
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdminConnection(serverUrl, (admin) => admin.unsafe(`drop database if exists "${name}" with (force)`)),
+    drop: () =>
+      withAdminConnection(serverUrl, (admin) => admin.unsafe(`drop database if exists "${name}" with (force)`)),
   };
 }
 
