@@ -5,7 +5,7 @@
 import { serve } from "@mcp-federation/mcp-http";
 import type { Server } from "bun";
 import type { VersionStore } from "../src/catalog/version-store.ts";
-import { parseConfig, type GatewayConfig } from "../src/config.ts";
+import { type GatewayConfig, parseConfig } from "../src/config.ts";
 import { createGateway, type Gateway } from "../src/gateway.ts";
 import { createLogger } from "../src/logger.ts";
 import type { RegistryDatabase } from "../src/registry/database.ts";
@@ -27,7 +27,7 @@ export const PAGED_SEEDED_REGISTRY_CONFIG: GatewayConfig = parseConfig(SEEDED_RE
 export const benchLog = createLogger({
   level: "warn",
   json: false,
-  write: (line) => process.stderr.write(line + "\n"),
+  write: (line) => process.stderr.write(`${line}\n`),
 });
 
 export interface BenchGateway {

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { createVersionStore, type VersionStore } from "../src/catalog/version-store.ts";
 import { createMemoryVersionStore } from "../src/catalog/version-store-memory.ts";
 import { versionKeys } from "../src/catalog/version-store-redis.ts";
-import { createVersionStore, type VersionStore } from "../src/catalog/version-store.ts";
 import { createDatabase, type RegistryDatabase } from "../src/registry/database.ts";
 import { createScratchDatabase } from "../test/support/test-database.ts";
 

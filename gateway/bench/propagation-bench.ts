@@ -3,8 +3,9 @@
  * registers a new service on gateway A through the admin API, then polls gateway B from the moment A
  * has answered.
  */
-import { percentile } from "./stats.ts";
+
 import { postToolsList, registerService, toolNamesOf } from "./bench-gateway.ts";
+import { percentile } from "./stats.ts";
 
 export interface PropagationFigures {
   trials: number;

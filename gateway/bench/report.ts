@@ -184,7 +184,7 @@ export function formatReport(r: BenchResults): string {
       r.targets.map((t) => [t.met ? "ok" : "MISS", t.note ? `${t.name} (${t.note})` : t.name, t.target, t.value]),
     ),
   );
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 function section(out: string[], title: string): void {

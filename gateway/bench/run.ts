@@ -5,28 +5,28 @@
  * store otherwise. All traffic stays on 127.0.0.1.
  */
 import { availableParallelism } from "node:os";
-import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
-import { startBackend, type BackendProcess } from "../test/support/backend-process.ts";
-import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createDatabase } from "../src/registry/database.ts";
-import { BenchUsageError, parseBenchOptions, type BenchOptions } from "./bench-options.ts";
+import { type BackendProcess, startBackend } from "../test/support/backend-process.ts";
+import { testRedisUrl } from "../test/support/redis-server.ts";
+import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
 import {
   PAGED_SEEDED_REGISTRY_CONFIG,
   registerService,
   SEEDED_REGISTRY_CONFIG,
   startBenchGateway,
 } from "./bench-gateway.ts";
+import { type BenchOptions, BenchUsageError, parseBenchOptions } from "./bench-options.ts";
 import {
+  type BenchVersionStores,
   createPgliteDirectory,
   openBenchDatabase,
   openBenchVersionStores,
-  type BenchVersionStores,
 } from "./bench-stores.ts";
 import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
 import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
 import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
-import { checkTargets, formatReport, type BenchResults } from "./report.ts";
-import { seedCatalog, type CatalogSize } from "./seed-catalog.ts";
+import { type BenchResults, checkTargets, formatReport } from "./report.ts";
+import { type CatalogSize, seedCatalog } from "./seed-catalog.ts";
 import { benchStartup, type StartupFigures } from "./startup-bench.ts";
 import { benchToolCalls, type ToolCallFigures } from "./tool-call-bench.ts";
 import { benchToolList, type ToolListFigures } from "./tool-list-bench.ts";
@@ -232,7 +232,7 @@ if (import.meta.main) {
   }
   const results = await main(options);
   process.stdout.write(formatReport(results));
-  await Bun.write(options.out, JSON.stringify(results, null, 2) + "\n");
+  await Bun.write(options.out, `${JSON.stringify(results, null, 2)}\n`);
   progress(`results written to ${options.out}`);
   process.exit(0);
 }

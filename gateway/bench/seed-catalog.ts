@@ -4,7 +4,7 @@
  */
 import type { Database } from "../src/registry/database.ts";
 import type { ToolDefinition } from "../src/registry/queries.ts";
-import { serviceTools, services } from "../src/registry/schema.ts";
+import { services, serviceTools } from "../src/registry/schema.ts";
 
 export interface CatalogSize {
   services: number;

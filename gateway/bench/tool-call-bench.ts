@@ -5,7 +5,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { connectClient } from "../test/support/gateway-harness.ts";
 import { BENCH_CONFIG } from "./bench-gateway.ts";
-import { interleavedRounds, measureRound, medianOfRounds, medianRatio, type LatencySummary } from "./stats.ts";
+import { interleavedRounds, type LatencySummary, measureRound, medianOfRounds, medianRatio } from "./stats.ts";
 
 export interface ToolCallFigures {
   concurrency: number;

@@ -8,7 +8,7 @@
  * the cursors, which is what its clients have to do.
  */
 import { postToolsList, toolPageOf } from "./bench-gateway.ts";
-import { interleavedRounds, measureRound, medianOfRounds, medianRatio, type LatencySummary } from "./stats.ts";
+import { interleavedRounds, type LatencySummary, measureRound, medianOfRounds, medianRatio } from "./stats.ts";
 
 export interface ToolListFigures {
   tools: number;

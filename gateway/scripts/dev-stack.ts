@@ -63,9 +63,9 @@ async function relay(stream: ReadableStream<Uint8Array>, linePrefix: string): Pr
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     const lines = (pending + decoder.decode(chunk.value, { stream: true })).split("\n");
     pending = lines.pop() ?? "";
-    if (lines.length > 0) process.stdout.write(lines.map((line) => linePrefix + line + "\n").join(""));
+    if (lines.length > 0) process.stdout.write(lines.map((line) => `${linePrefix + line}\n`).join(""));
   }
-  if (pending !== "") process.stdout.write(linePrefix + pending + "\n");
+  if (pending !== "") process.stdout.write(`${linePrefix + pending}\n`);
 }
 
 function parseArgs(args: string[]): { useEnv: boolean } {
@@ -151,7 +151,9 @@ async function stopAll(exitCode: number): Promise<never> {
   stopping = true;
   const running = [...children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
   for (const child of running) child.kill("SIGTERM");
-  const forced = setTimeout(() => running.forEach((child) => child.kill("SIGKILL")), STOP_GRACE_MS);
+  const forced = setTimeout(() => {
+    for (const child of running) child.kill("SIGKILL");
+  }, STOP_GRACE_MS);
   await Promise.all(running.map((child) => child.exited));
   clearTimeout(forced);
   process.exit(exitCode);

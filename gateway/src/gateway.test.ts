@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   createTestVersionStore,
-  TEST_BEARER,
-  type TestStack,
   firstText,
   startGateway,
   startTestStack,
+  TEST_BEARER,
+  type TestStack,
 } from "../test/support/gateway-harness.ts";
-import { bootstrapServices } from "./registry/bootstrap.ts";
 import { silentLogger } from "./logger.ts";
+import { bootstrapServices } from "./registry/bootstrap.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 async function json(response: Response): Promise<any> {
   return response.json();
 }

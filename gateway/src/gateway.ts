@@ -5,11 +5,11 @@
 import type { Hono } from "hono";
 import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
-import { createCatalog, type Catalog } from "./catalog/catalog.ts";
+import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
-import { createBackendPool, type BackendPool } from "./federation/backend-pool.ts";
+import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";

@@ -22,7 +22,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line + "\n"));
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < RANK[options.level]) return;
     const all = { ...bound, ...fields };
@@ -34,7 +34,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, errorReplacer)}`)
       .join(" ");
     write(
-      `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? "  " + extras : ""}`,
+      `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? `  ${extras}` : ""}`,
     );
   };
   return {

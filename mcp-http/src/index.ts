@@ -1,10 +1,10 @@
 export { bearerAuth, parseBearer } from "./bearer-auth.ts";
 export { secretsEqual } from "./secrets-equal.ts";
-export { serve, type ServeOptions } from "./serve.ts";
+export { type ServeOptions, serve } from "./serve.ts";
+export { createServiceApp, loadServiceConfig, type ServiceAppDeps, type ServiceConfig } from "./service-app.ts";
 export {
   acceptsEventStream,
   handleStatelessMcp,
-  withTransportAccept,
   type StreamableEndpointOptions,
+  withTransportAccept,
 } from "./streamable-endpoint.ts";
-export { createServiceApp, loadServiceConfig, type ServiceAppDeps, type ServiceConfig } from "./service-app.ts";

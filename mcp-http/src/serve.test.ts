@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import { FIXTURE_TOKEN, createSlowServer } from "../test/slow-server.ts";
+import { createSlowServer, FIXTURE_TOKEN } from "../test/slow-server.ts";
 import { serve } from "./serve.ts";
 import { createServiceApp } from "./service-app.ts";
 
@@ -135,8 +135,7 @@ function createLineReader(stream: ReadableStream<Uint8Array>) {
   let buffer = "";
   return async function waitFor(pattern: RegExp): Promise<RegExpExecArray> {
     for (;;) {
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
+      for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         const match = pattern.exec(line);

@@ -38,7 +38,7 @@ export function loadServiceConfig(
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    console.error("Invalid configuration:\n" + z.prettifyError(parsed.error));
+    console.error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
     process.exit(1);
   }
   return { port: parsed.data.PORT, bearerToken: parsed.data.MCP_BEARER_TOKEN };

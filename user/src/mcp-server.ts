@@ -1,6 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { ROLES, findUser, searchUsers } from "./users.ts";
+import { findUser, ROLES, searchUsers } from "./users.ts";
 
 const userShape = {
   id: z.string(),

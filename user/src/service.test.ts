@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   describeServiceHttpContract,
-  startServiceForTest,
   type ServiceUnderTest,
+  startServiceForTest,
 } from "@mcp-federation/mcp-http/testing";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createUserServer } from "./mcp-server.ts";

@@ -3,7 +3,7 @@
  * service list may also be read with the MCP bearer token, as the design's `POST /services` example does.
  */
 import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import type { BackendState } from "../federation/backend-pool.ts";

@@ -3,7 +3,7 @@
  * them changes the registry or its version.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
+import { startTestStack, TEST_API_KEY, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

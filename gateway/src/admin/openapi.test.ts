@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv2020 from "ajv/dist/2020";
 import { z } from "zod";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
 import {
   createTestVersionStore,
+  type RunningGateway,
   startGateway,
   TEST_BEARER,
-  type RunningGateway,
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 import { createOpenApiDocument } from "./openapi.ts";
 

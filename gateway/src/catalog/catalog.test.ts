@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
 import { serviceRecord } from "../../test/support/service-records.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
 import { createCatalog } from "./catalog.ts";
 import { buildSnapshot } from "./catalog-snapshot.ts";
 

@@ -4,7 +4,7 @@
  * reload, at most one more database read follows it.
  */
 import type { ServiceRecord } from "../registry/queries.ts";
-import { buildSnapshot, EMPTY_SNAPSHOT, type CatalogSnapshot } from "./catalog-snapshot.ts";
+import { buildSnapshot, type CatalogSnapshot, EMPTY_SNAPSHOT } from "./catalog-snapshot.ts";
 
 export interface CatalogDeps {
   /** Reads the active services, ordered by registration time. */

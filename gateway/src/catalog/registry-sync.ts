@@ -6,7 +6,7 @@
 import type { Logger } from "../logger.ts";
 import type { Catalog } from "./catalog.ts";
 import type { VersionStore } from "./version-store.ts";
-import { watchVersion, type VersionWatcher } from "./version-watcher.ts";
+import { type VersionWatcher, watchVersion } from "./version-watcher.ts";
 
 export interface RegistrySync {
   /** Loads the catalog for the first time and starts watching the version. */

@@ -3,10 +3,10 @@
  * never reads the database.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
-import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
-import { createTestVersionStore, startGateway, type RunningGateway } from "../../test/support/gateway-harness.ts";
+import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
+import { createTestVersionStore, type RunningGateway, startGateway } from "../../test/support/gateway-harness.ts";
 import { isRedisServerInstalled, startRedisServer } from "../../test/support/redis-server.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { createVersionStore, type VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.

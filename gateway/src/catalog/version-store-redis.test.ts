@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../../test/support/redis-server.ts";
-import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
+import { isRedisServerInstalled, type RedisTestServer, startRedisServer } from "../../test/support/redis-server.ts";
 import { createVersionStore, type VersionStore } from "./version-store.ts";
+import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

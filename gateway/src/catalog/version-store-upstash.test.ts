@@ -5,12 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
-import { Redis as UpstashRedis, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
+import { type Requester, Redis as UpstashRedis, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 import { Redis } from "ioredis";
-import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../../test/support/redis-server.ts";
+import { isRedisServerInstalled, type RedisTestServer, startRedisServer } from "../../test/support/redis-server.ts";
+import type { VersionStore } from "./version-store.ts";
 import { createRedisVersionStore } from "./version-store-redis.ts";
 import { createUpstashVersionStore } from "./version-store-upstash.ts";
-import type { VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

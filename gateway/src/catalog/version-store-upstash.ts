@@ -3,8 +3,8 @@
  * version rising; there is no subscription over REST, so replicas learn of bumps by polling.
  */
 import { Redis } from "@upstash/redis";
-import { BUMP_VERSION_LUA, parseVersion, versionKeys } from "./version-store-redis.ts";
 import type { VersionStore } from "./version-store.ts";
+import { BUMP_VERSION_LUA, parseVersion, versionKeys } from "./version-store-redis.ts";
 
 export interface UpstashVersionStoreOptions {
   client: Redis;

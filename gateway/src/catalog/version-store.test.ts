@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { testRedisUrl } from "../../test/support/redis-server.ts";
+import { createVersionStore, type VersionStore } from "./version-store.ts";
 import { createMemoryVersionStore } from "./version-store-memory.ts";
 import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
-import { createVersionStore, type VersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

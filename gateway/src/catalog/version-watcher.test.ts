@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
-import { isRedisServerInstalled, startRedisServer, type RedisTestServer } from "../../test/support/redis-server.ts";
+import { isRedisServerInstalled, type RedisTestServer, startRedisServer } from "../../test/support/redis-server.ts";
+import type { VersionStore } from "./version-store.ts";
 import { createMemoryVersionStore } from "./version-store-memory.ts";
 import { createRedisVersionStore } from "./version-store-redis.ts";
-import type { VersionStore } from "./version-store.ts";
-import { watchVersion, type VersionWatcher, type VersionWatcherOptions } from "./version-watcher.ts";
+import { type VersionWatcher, type VersionWatcherOptions, watchVersion } from "./version-watcher.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { eventually } from "../../test/support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { silentLogger } from "../logger.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
-import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
+import { silentLogger } from "../logger.ts";
+import { type BackendPool, BackendUnavailableError, createBackendPool } from "./backend-pool.ts";
 
 const CALL_TIMEOUT_MS = 300;
 const OPEN_MS = 100;

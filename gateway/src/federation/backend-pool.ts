@@ -7,11 +7,11 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
-import { createBackendSession, type BackendSession } from "./backend-session.ts";
-import { createCircuitBreaker, type Attempt, type CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
+import { type BackendSession, createBackendSession } from "./backend-session.ts";
+import { type Attempt, type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
 import type { BackendRequest, Notification, Progress } from "./json-rpc-exchange.ts";
-import { createIdleTolerantFetch, type BackendTarget } from "./mcp-connection.ts";
+import { type BackendTarget, createIdleTolerantFetch } from "./mcp-connection.ts";
 import { describeFailure } from "./transport-failure.ts";
 
 export type BackendStatus = "unknown" | "up" | "down";
@@ -177,7 +177,8 @@ export function createBackendPool({
     use: (session: BackendSession) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> => {
-    const connection = (entry.connection ??= openConnection(entry));
+    entry.connection ??= openConnection(entry);
+    const connection = entry.connection;
     connection.inFlight++;
     try {
       return await use(connection.session);

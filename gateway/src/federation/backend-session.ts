@@ -7,8 +7,8 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
-import { exchange, notify, type ExchangeOptions, type RequestId } from "./json-rpc-exchange.ts";
-import { GATEWAY_CLIENT_INFO, type BackendTarget } from "./mcp-connection.ts";
+import { type ExchangeOptions, exchange, notify, type RequestId } from "./json-rpc-exchange.ts";
+import { type BackendTarget, GATEWAY_CLIENT_INFO } from "./mcp-connection.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
 export type RequestOptions = Pick<
@@ -143,8 +143,9 @@ export function createBackendSession({
       } catch (error) {
         if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404)
           throw error;
-        if (handshake === used) open();
-        return send(await (handshake ?? open()), method, params, options);
+        // The backend forgot the session: start one handshake again, shared with concurrent requests.
+        const reopened = handshake === used || handshake === undefined ? open() : handshake;
+        return send(await reopened, method, params, options);
       }
     },
 

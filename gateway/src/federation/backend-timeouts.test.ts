@@ -4,17 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
+import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   createTestVersionStore,
   firstText,
-  startGateway,
   type RunningGateway,
+  startGateway,
 } from "../../test/support/gateway-harness.ts";
-import { eventually } from "../../test/support/eventually.ts";
-import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -135,7 +135,7 @@ describe("a backend that accepts calls and never answers", () => {
 
     const hungCall = client.callTool({ name: "hang", arguments: {} });
     const others = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => client.callTool({ name: "getUserById", arguments: { id: "456" } })),
+      Array.from({ length: 5 }, (_, _i) => client.callTool({ name: "getUserById", arguments: { id: "456" } })),
     );
     for (const result of others) expect(result.isError).toBeFalsy();
 

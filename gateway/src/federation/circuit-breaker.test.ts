@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createCircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
+import { type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
 
 /** A breaker on a clock the test moves by hand. */
 function breakerOnManualClock(failureThreshold = 3, openMs = 1000) {

@@ -6,9 +6,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListResourcesRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { ResourceDefinition } from "../registry/queries.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import type { ResourceDefinition } from "../registry/queries.ts";
 import { discoverCapabilities } from "./discover-capabilities.ts";
 
 // These tests start servers: a ceiling for hangs on a busy machine, not a speed check.

@@ -6,7 +6,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ServiceCapabilities } from "../registry/queries.ts";
-import { connectBackend, type BackendTarget } from "./mcp-connection.ts";
+import { type BackendTarget, connectBackend } from "./mcp-connection.ts";
 import {
   RawPromptListSchema,
   RawResourceListSchema,

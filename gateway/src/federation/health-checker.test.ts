@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { silentLogger } from "../logger.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend, type FixtureOptions } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, type FixtureOptions, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
-import { createBackendPool, type BackendPool } from "./backend-pool.ts";
+import { silentLogger } from "../logger.ts";
+import { type BackendPool, createBackendPool } from "./backend-pool.ts";
 import { createHealthChecker } from "./health-checker.ts";
 
 const CHECK_TIMEOUT_MS = 300;

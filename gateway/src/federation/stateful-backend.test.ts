@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { silentLogger } from "../logger.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { startStatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
-import { BackendUnavailableError, createBackendPool, type BackendPool } from "./backend-pool.ts";
+import { silentLogger } from "../logger.ts";
+import { type BackendPool, BackendUnavailableError, createBackendPool } from "./backend-pool.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -4,14 +4,14 @@
  * catalog: no request here reads the database.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { forwardToClient } from "../sessions/client-requests.ts";
+import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { listPage } from "./list-pages.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
-import { forwardToClient } from "../sessions/client-requests.ts";
-import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 
 export interface GatewayMcpDeps extends ToolCallRouting {
   /**

@@ -3,7 +3,7 @@
  * and leaves the gateway serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { TEST_BEARER, type TestStack, startTestStack } from "../../test/support/gateway-harness.ts";
+import { startTestStack, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

@@ -4,7 +4,7 @@
  * answer is compared with.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { TEST_BEARER, type TestStack, startTestStack } from "../../test/support/gateway-harness.ts";
+import { startTestStack, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -35,6 +35,7 @@ async function exchange(message: object, accept: string): Promise<{ type: string
 }
 
 /** The fast answer, checked to be JSON and to equal the SDK's streamed answer byte for byte. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 async function fastAnswerMatchingSdk(message: object): Promise<any> {
   const [fast, sdk] = await Promise.all([exchange(message, SDK_ACCEPT), exchange(message, STREAM_ONLY)]);
   expect(fast.type).toStartWith("application/json");

@@ -14,17 +14,17 @@ import { acceptsEventStream } from "@mcp-federation/mcp-http";
 import {
   CallToolResultSchema,
   ErrorCode,
+  type LoggingMessageNotification,
   McpError,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type LoggingMessageNotification,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
+import { forwardToClient } from "../sessions/client-requests.ts";
+import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
 import { listPage } from "./list-pages.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
-import { forwardToClient } from "../sessions/client-requests.ts";
-import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 
 type RequestId = string | number;
 /** `session` is set for requests of a session: the client can cancel their calls, and be asked by backends. */
@@ -139,7 +139,11 @@ async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> 
 
 function openEventStream(resolve: (response: Response) => void): ReadableStreamDefaultController<Uint8Array> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+  });
   resolve(new Response(body, { headers: EVENT_STREAM_HEADERS }));
   return controller;
 }

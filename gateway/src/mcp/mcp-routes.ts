@@ -1,11 +1,11 @@
 import { bearerAuth, handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { Hono } from "hono";
+import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
+import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
-import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
-import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 
 export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
   bearerToken: string;

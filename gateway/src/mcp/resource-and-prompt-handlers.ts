@@ -11,7 +11,7 @@ import {
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { listPage } from "./list-pages.ts";
-import { routePromptGet, routeResourceRead, type ForwardRouting } from "./route-resources-and-prompts.ts";
+import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
 
 export interface ResourceAndPromptDeps extends ForwardRouting {

@@ -8,17 +8,17 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { VersionStore } from "../catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   connectClient,
   createTestVersionStore,
+  type RunningGateway,
   startGateway,
   TEST_BEARER,
-  type RunningGateway,
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
 import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.

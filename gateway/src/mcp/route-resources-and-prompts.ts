@@ -6,7 +6,7 @@
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog.ts";
-import { BackendUnavailableError, type BackendPool, type CallOptions } from "../federation/backend-pool.ts";
+import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
 
 /** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
 export const RESOURCE_NOT_FOUND = -32002;

@@ -1,12 +1,12 @@
 import {
+  type CallToolResult,
   ErrorCode,
+  type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
   McpError,
-  type CallToolResult,
-  type LoggingMessageNotification,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Catalog } from "../catalog/catalog.ts";
-import { BackendUnavailableError, type BackendPool, type CallOptions } from "../federation/backend-pool.ts";
+import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
-import { createGatewayMetrics, type ObservedBackend } from "./metrics.ts";
 import { parseSamples, sampleValue } from "../../test/support/metrics-samples.ts";
+import { createGatewayMetrics, type ObservedBackend } from "./metrics.ts";
 
 function metricsOver(backends: ObservedBackend[] = [], processMetrics = false) {
   return createGatewayMetrics({ registry: new Registry(), backends: () => backends, processMetrics });

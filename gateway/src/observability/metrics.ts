@@ -3,7 +3,7 @@
  * several gateways in one process each report their own numbers. Labels come from bounded sets: route
  * patterns rather than raw paths, registered services and their tools, a fixed list of methods.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
 import type { BackendStatus } from "../federation/backend-pool.ts";
 import type { GatewayMcpDeps } from "../mcp/gateway-mcp-server.ts";
 

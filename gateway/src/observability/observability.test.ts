@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createLogger } from "../logger.ts";
-import { TEST_API_KEY, TEST_BEARER, startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
-import { sampleValue } from "../../test/support/metrics-samples.ts";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { startTestStack, TEST_API_KEY, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
+import { sampleValue } from "../../test/support/metrics-samples.ts";
+import { createLogger } from "../logger.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

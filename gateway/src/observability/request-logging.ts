@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../logger.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { REQUEST_ID_HEADER, requestIdFrom, type RequestContext } from "./request-context.ts";
+import { REQUEST_ID_HEADER, type RequestContext, requestIdFrom } from "./request-context.ts";
 
 /** The route label of requests no route matched, so that probing random paths adds no series. */
 export const UNMATCHED_ROUTE = "(unmatched)";

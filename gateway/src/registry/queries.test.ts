@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { and, count, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
-import { createTestDatabase, testDatabaseKinds, type TestDatabase } from "../../test/support/test-database.ts";
+import { and, count, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import {
-  ServiceExistsError,
   findActiveService,
   insertService,
   listActiveServices,
   replaceServiceTools,
+  ServiceExistsError,
   softDeleteService,
   type ToolDefinition,
 } from "./queries.ts";
-import { serviceTools, services } from "./schema.ts";
+import { services, serviceTools } from "./schema.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

@@ -6,11 +6,11 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.ts";
 import {
-  serviceTools,
-  services,
   type PromptDefinition,
   type ResourceDefinition,
   type ResourceTemplateDefinition,
+  services,
+  serviceTools,
   type ToolDefinition,
 } from "./schema.ts";
 

@@ -3,9 +3,10 @@
  * tools, resources and prompts, store them, then announce the change so every replica reloads its
  * catalog.
  */
+
+import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
-import type { BackendTarget } from "../federation/mcp-connection.ts";
 import type { BackendCredentials, HeaderMap } from "../security/backend-credentials.ts";
 import type { UrlPolicy } from "../security/url-policy.ts";
 import type { Database } from "./database.ts";
@@ -14,10 +15,10 @@ import {
   insertService,
   listActiveServices,
   replaceServiceTools,
-  ServiceExistsError,
-  softDeleteService,
   type ServiceCapabilities,
+  ServiceExistsError,
   type ServiceRecord,
+  softDeleteService,
 } from "./queries.ts";
 
 export interface RegistryServiceDeps {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
-import { startBackend, type BackendProcess } from "../../test/support/backend-process.ts";
+import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
 import {
   createTestVersionStore,
   firstText,
+  type RunningGateway,
   startGateway,
   TEST_BEARER,
-  type RunningGateway,
 } from "../../test/support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";

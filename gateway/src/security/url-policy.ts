@@ -3,8 +3,9 @@
  * allowed: a registration must not turn the gateway into a proxy for instance credentials. An optional
  * allowlist of host names and CIDR ranges narrows it further.
  */
-import { BlockList, isIP } from "node:net";
+
 import { lookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
 
 export interface UrlPolicy {
   /** Resolves the URL's host and returns why it is refused, or undefined when it is allowed. */
@@ -45,9 +46,9 @@ export function createUrlPolicy(allowlist: readonly string[], resolve: Resolve =
   for (const entry of allowlist) {
     const [base, bits] = entry.split("/");
     const family = base ? isIP(base) : 0;
-    if (family && bits !== undefined) allowedRanges.addSubnet(base!, Number(bits), family === 4 ? "ipv4" : "ipv6");
-    else if (family) allowedRanges.addAddress(base!, family === 4 ? "ipv4" : "ipv6");
-    else allowedNames.push(entry.toLowerCase());
+    if (!base || !family) allowedNames.push(entry.toLowerCase());
+    else if (bits !== undefined) allowedRanges.addSubnet(base, Number(bits), family === 4 ? "ipv4" : "ipv6");
+    else allowedRanges.addAddress(base, family === 4 ? "ipv4" : "ipv6");
   }
 
   const nameAllowed = (host: string) =>

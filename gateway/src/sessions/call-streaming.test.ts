@@ -9,13 +9,13 @@ import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/type
 import { z } from "zod";
 import { connectBalancedClient } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   firstText,
-  TEST_BEARER,
+  type ReplicaPair,
   type RunningGateway,
   startReplicaPair,
-  type ReplicaPair,
+  TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
 
 /** Calls of `waitForAbort` by label: started, and aborted at the backend. */

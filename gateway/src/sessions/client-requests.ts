@@ -5,7 +5,7 @@
  * one running the call. So an answer this replica is not waiting for is published on the session bus,
  * where the replica that waits for it picks it up.
  */
-import { ErrorCode, McpError, type ClientCapabilities, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { type ClientCapabilities, ErrorCode, type JSONRPCRequest, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { BackendRequest } from "../federation/json-rpc-exchange.ts";
 import type { SessionBus } from "./session-bus.ts";
 import type { Session } from "./session-ids.ts";

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { buildSnapshot } from "../catalog/catalog-snapshot.ts";
 import { serviceRecord } from "../../test/support/service-records.ts";
+import { buildSnapshot } from "../catalog/catalog-snapshot.ts";
 import { createListChangedStreams } from "./list-changed-streams.ts";
 
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string): Promise<string> {

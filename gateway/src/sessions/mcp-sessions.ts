@@ -2,8 +2,8 @@
  * Everything stateful sessions need on one replica, built from the session settings and the bus the
  * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
  */
-import { createClientRequests, type AskClient, type ClientRequests } from "./client-requests.ts";
-import { createInFlightCalls, type CallScope, type InFlightCalls } from "./in-flight-calls.ts";
+import { type AskClient, type ClientRequests, createClientRequests } from "./client-requests.ts";
+import { type CallScope, createInFlightCalls, type InFlightCalls } from "./in-flight-calls.ts";
 import { createListChangedStreams, type ListChangedStreams } from "./list-changed-streams.ts";
 import { createRevokedSessions, type RevokedSessions } from "./revoked-sessions.ts";
 import type { SessionBus } from "./session-bus.ts";

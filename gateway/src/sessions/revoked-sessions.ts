@@ -5,8 +5,9 @@
  * path. The price: a replica that starts (or is cut off from Redis) after the announcement does not
  * know of it, and would accept the id until it expires.
  */
-import type { Session } from "./session-ids.ts";
+
 import type { SessionBus } from "./session-bus.ts";
+import type { Session } from "./session-ids.ts";
 
 const CHANNEL = "sessions:revoked";
 

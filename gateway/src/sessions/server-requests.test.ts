@@ -7,23 +7,23 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
+  type ClientCapabilities,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
-  type ClientCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import {
-  startStatefulFixtureBackend,
-  type StatefulFixtureBackend,
-} from "../../test/support/stateful-fixture-backend.ts";
-import {
   firstText,
-  TEST_BEARER,
+  type ReplicaPair,
   type RunningGateway,
   startReplicaPair,
-  type ReplicaPair,
+  TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
+import {
+  type StatefulFixtureBackend,
+  startStatefulFixtureBackend,
+} from "../../test/support/stateful-fixture-backend.ts";
 
 /** Its requests name the call they belong to (`relatedRequestId`), so they go out on the call's stream. */
 function fixtureServer(): McpServer {

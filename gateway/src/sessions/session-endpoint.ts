@@ -10,10 +10,10 @@ import { acceptsEventStream, handleStatelessMcp } from "@mcp-federation/mcp-http
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CancelledNotificationSchema,
+  type InitializeRequestParams,
   InitializeRequestSchema,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type InitializeRequestParams,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ClientAnswer } from "./client-requests.ts";
 import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";

@@ -8,14 +8,14 @@ import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { z } from "zod";
 import { connectBalancedClient, type Replica } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { startFixtureBackend, type FixtureBackend } from "../../test/support/fixture-backend.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   firstText,
+  type ReplicaPair,
+  type RunningGateway,
   startGateway,
   startReplicaPair,
   TEST_BEARER,
-  type ReplicaPair,
-  type RunningGateway,
 } from "../../test/support/gateway-harness.ts";
 
 function fixtureServer(name: string): McpServer {

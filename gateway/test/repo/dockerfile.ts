@@ -17,7 +17,7 @@ export function parseDockerfile(text: string): DockerInstruction[] {
     // Docker drops comment lines even in the middle of a continued instruction.
     if (line.startsWith("#")) continue;
     if (line.endsWith("\\")) {
-      pending += line.slice(0, -1).trim() + " ";
+      pending += `${line.slice(0, -1).trim()} `;
       continue;
     }
     const full = (pending + line).trim();

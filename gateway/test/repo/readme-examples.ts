@@ -49,7 +49,7 @@ export function shellBlocks(markdown: string): { line: number; text: string }[] 
 export function curlExamples(markdown: string): CurlExample[] {
   const examples: CurlExample[] = [];
   for (const block of shellBlocks(markdown)) {
-    let commands;
+    let commands: ReturnType<typeof parseShellCommands>;
     try {
       commands = parseShellCommands(block.text);
     } catch (error) {

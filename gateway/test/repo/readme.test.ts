@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VersionStore } from "../../src/catalog/version-store.ts";
-import { startBackend, type BackendProcess } from "../support/backend-process.ts";
-import { createTestVersionStore, startGateway, type RunningGateway } from "../support/gateway-harness.ts";
+import { type BackendProcess, startBackend } from "../support/backend-process.ts";
+import { createTestVersionStore, type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { curlExamples, type CurlExample } from "./readme-examples.ts";
+import { type CurlExample, curlExamples } from "./readme-examples.ts";
 
 // Starting the services and the gateway is slow on a busy machine: a ceiling for hangs, not a speed check.
 

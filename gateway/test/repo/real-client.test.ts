@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TEST_BEARER, type TestStack, startTestStack } from "../support/gateway-harness.ts";
+import { startTestStack, TEST_BEARER, type TestStack } from "../support/gateway-harness.ts";
 
 // Each Inspector run starts two Node.js processes: a ceiling for hangs on a busy machine, not a speed check.
 

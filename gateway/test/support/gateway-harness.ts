@@ -5,13 +5,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
-import { silentLogger, type Logger } from "../../src/logger.ts";
-import { startBackend, type BackendProcess } from "./backend-process.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
-import type { RegistryDatabase } from "../../src/registry/database.ts";
 import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
+import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
+import { type Logger, silentLogger } from "../../src/logger.ts";
+import type { RegistryDatabase } from "../../src/registry/database.ts";
 import { createSessionBus, type SessionBus } from "../../src/sessions/session-bus.ts";
+import { type BackendProcess, startBackend } from "./backend-process.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export const TEST_API_KEY = "test-api-key";
 export const TEST_BEARER = "mcp-token-123";
