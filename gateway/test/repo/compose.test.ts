@@ -72,6 +72,7 @@ const GATEWAY_VARIABLES = [
   "MCP_SESSIONS",
   "MCP_SESSION_SECRET",
   "MCP_SESSION_TTL_MS",
+  "DRAIN_GRACE_MS",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
