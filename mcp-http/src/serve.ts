@@ -44,6 +44,9 @@ export interface ServeOptions {
   log?: (message: string) => void;
 }
 
+/** How long a drain waits for in-flight requests unless told otherwise; orchestrators must wait longer. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+
 type FetchHandler = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
 
 export function serve(fetch: FetchHandler, options: ServeOptions): Server<undefined> {
@@ -90,7 +93,7 @@ function installGracefulShutdown(
     // stop(false) refuses new connections and resolves once open requests have completed; a request
     // that outlives the deadline (a hung backend call) is cut, so an orchestrator's kill never has to.
     const drained = server.stop(false).then(() => true);
-    const deadline = Bun.sleep(options.drainTimeoutMs ?? 25_000).then(() => false);
+    const deadline = Bun.sleep(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS).then(() => false);
     if (!(await Promise.race([drained, deadline]))) {
       options.log?.("in-flight requests outlived the drain deadline; closing their connections");
       await server.stop(true);
