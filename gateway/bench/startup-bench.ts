@@ -93,6 +93,8 @@ function gatewayEnv(target: StartupTarget, port: number): Record<string, string>
     UPSTASH_REDIS_REST_URL: "",
     UPSTASH_REDIS_REST_TOKEN: "",
     GATEWAY_SERVICES: "",
+    // No load balancer to wait for: SIGTERM ends each timed start at once.
+    DRAIN_GRACE_MS: "0",
     ...SEEDED_REGISTRY_ENV,
   };
 }

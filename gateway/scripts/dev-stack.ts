@@ -91,12 +91,16 @@ function portTaken(port: number): boolean {
   }
 }
 
+/** No load balancer routes to a dev stack, so a stop need not wait for one to notice. */
+const NO_DRAIN_GRACE = "0";
+
 function gatewayEnv(useEnv: boolean): Record<string, string | undefined> {
   const services = BACKENDS.map((b) => `${b.name}-service=http://localhost:${b.port}`).join(",");
   const env: Record<string, string | undefined> = {
     ...process.env,
     PORT: String(GATEWAY.port),
     GATEWAY_SERVICES: services,
+    DRAIN_GRACE_MS: NO_DRAIN_GRACE,
   };
   if (useEnv) return env;
   for (const name of INFRASTRUCTURE_VARIABLES) env[name] = "";
@@ -181,7 +185,9 @@ say(
     ? "gateway uses the environment as it is (--use-env)"
     : "gateway uses embedded PGlite (.data/pglite) and an in-process version store",
 );
-for (const backend of BACKENDS) start(backend, { ...process.env, PORT: String(backend.port) });
+for (const backend of BACKENDS) {
+  start(backend, { ...process.env, PORT: String(backend.port), DRAIN_GRACE_MS: NO_DRAIN_GRACE });
+}
 
 // The gateway registers the backends at start and retries until they answer; waiting first keeps
 // those retries out of the log. A backend that does not come up is reported, not fatal: fixing its

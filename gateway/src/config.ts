@@ -80,6 +80,7 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(24 * 60 * 60 * 1000),
+  DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -116,6 +117,8 @@ export interface GatewayConfig {
    * it from API_KEY and MCP_BEARER_TOKEN, so replicas configured alike accept each other's ids.
    */
   mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
+  /** After SIGTERM, how long /ready answers 503 while requests are still served, before draining. */
+  drainGraceMs: number;
 }
 
 /** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
@@ -170,6 +173,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     maxBodyBytes: e.MAX_BODY_BYTES,
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
+    drainGraceMs: e.DRAIN_GRACE_MS,
   };
 }
 

@@ -1,6 +1,6 @@
 export { bearerAuth, parseBearer } from "./bearer-auth.ts";
 export { secretsEqual } from "./secrets-equal.ts";
-export { type ServeOptions, serve } from "./serve.ts";
+export { DEFAULT_DRAIN_TIMEOUT_MS, type ServeOptions, serve } from "./serve.ts";
 export { createServiceApp, loadServiceConfig, type ServiceAppDeps, type ServiceConfig } from "./service-app.ts";
 export {
   acceptsEventStream,

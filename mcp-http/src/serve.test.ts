@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
+import { createLineReader } from "../test/line-reader.ts";
 import { createSlowServer, FIXTURE_TOKEN } from "../test/slow-server.ts";
 import { serve } from "./serve.ts";
 import { createServiceApp } from "./service-app.ts";
@@ -128,26 +129,6 @@ describe.concurrent("a tool call quieter than the idle timeout", () => {
   );
 });
 
-/** Reads a child's stdout line by line; `waitFor` skips lines until one matches. */
-function createLineReader(stream: ReadableStream<Uint8Array>) {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  return async function waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-    for (;;) {
-      for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        const match = pattern.exec(line);
-        if (match) return match;
-      }
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`output ended before a line matched ${pattern}`);
-      buffer += decoder.decode(value, { stream: true });
-    }
-  };
-}
-
 describe("graceful shutdown on SIGTERM", () => {
   test(
     "finishes the in-flight request, refuses new connections and exits 0",
@@ -170,6 +151,72 @@ describe("graceful shutdown on SIGTERM", () => {
         expect(await response.json()).toMatchObject({
           id: 7,
           result: { content: [{ type: "text", text: "slept 3000 ms" }] },
+        });
+        expect(await child.exited).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+    SLOW_TEST,
+  );
+});
+
+describe("readiness", () => {
+  test("/live answers at once, /ready only once the app says it is ready", async () => {
+    let ready = false;
+    const server = serve(() => new Response("app"), {
+      port: 0,
+      hostname: "127.0.0.1",
+      handleSignals: false,
+      ready: () => ready,
+    });
+    try {
+      expect((await fetch(`${server.url}live`)).status).toBe(200);
+      const starting = await fetch(`${server.url}ready`);
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toEqual({ status: "starting" });
+      ready = true;
+      const answer = await fetch(`${server.url}ready`);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ status: "ready" });
+    } finally {
+      await server.stop(true);
+    }
+  });
+
+  test(
+    "turns 503 on SIGTERM, serves new requests through the grace, then drains the in-flight call",
+    async () => {
+      const fixture = new URL("../test/slow-server.ts", import.meta.url).pathname;
+      // The grace is long so that the requests below land inside it even on a busy machine.
+      const child = Bun.spawn([process.execPath, fixture], {
+        stdout: "pipe",
+        stderr: "inherit",
+        env: { ...process.env, DRAIN_GRACE_MS: "4000" },
+      });
+      try {
+        const waitFor = createLineReader(child.stdout);
+        const [, port] = await waitFor(/^listening on port (\d+)$/);
+        const base = `http://127.0.0.1:${port}`;
+        expect((await fetch(`${base}/ready`)).status).toBe(200);
+
+        const inFlight = postRpc(`${base}/mcp`, sleepCall(9, 7000));
+        await waitFor(/^call started$/);
+        child.kill("SIGTERM");
+        await waitFor(/^SIGTERM received, not ready/);
+
+        const draining = await fetch(`${base}/ready`);
+        expect(draining.status).toBe(503);
+        expect(await draining.json()).toEqual({ status: "draining" });
+        expect((await fetch(`${base}/live`)).status).toBe(200);
+        const during = await postRpc(`${base}/mcp`, sleepCall(10, 0));
+        expect(await during.json()).toMatchObject({ id: 10, result: { content: [{ text: "slept 0 ms" }] } });
+
+        await waitFor(/finishing in-flight requests/);
+        await expect(fetch(`${base}/ready`)).rejects.toThrow();
+        expect(await (await inFlight).json()).toMatchObject({
+          id: 9,
+          result: { content: [{ text: "slept 7000 ms" }] },
         });
         expect(await child.exited).toBe(0);
       } finally {

@@ -1,6 +1,11 @@
 /**
  * Starts a Hono-style fetch handler on Bun.serve and shuts it down gracefully on SIGTERM/SIGINT.
  *
+ * It answers an orchestrator's probes itself, ahead of the app, so that they work while the app is still
+ * being built and follow the drain: `GET /live` is 200 while the process serves at all; `GET /ready` is
+ * 200 once `ready()` says so and 503 again from SIGTERM on. Neither needs credentials nor touches a store:
+ * a restart would not bring back a database, and a probe must not be slowed by one.
+ *
  * Bun closes a connection that has been quiet for `idleTimeout` seconds (10 by default). A tool call
  * may legitimately stay quiet for longer, so MCP requests are exempt from that limit; other routes keep
  * it so that dead connections are still reaped.
@@ -24,6 +29,14 @@ export interface ServeOptions {
    * only the client closes), so that draining can complete.
    */
   onDraining?: () => void;
+  /** Whether the app can take traffic (GET /ready); by default as soon as it listens. */
+  ready?: () => boolean;
+  /**
+   * After SIGTERM, how long to go on serving new requests while `/ready` answers 503, so that load
+   * balancers stop routing here before the listener closes (default 0). SIGINT, someone at a terminal,
+   * skips it.
+   */
+  drainGraceMs?: number;
   /** Longest wait for in-flight requests before their connections are cut (default 25 s). */
   drainTimeoutMs?: number;
   /** Called after the listener closed and in-flight requests finished. */
@@ -31,34 +44,56 @@ export interface ServeOptions {
   log?: (message: string) => void;
 }
 
+/** How long a drain waits for in-flight requests unless told otherwise; orchestrators must wait longer. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+
 type FetchHandler = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
 
 export function serve(fetch: FetchHandler, options: ServeOptions): Server<undefined> {
   const longPaths = new Set(options.longRequestPaths ?? ["/mcp"]);
+  const ready = options.ready ?? (() => true);
+  const lifecycle = { draining: false };
   const server = Bun.serve({
     port: options.port,
     hostname: options.hostname,
     idleTimeout: options.idleTimeoutSeconds ?? 30,
     fetch(request, srv) {
-      if (longPaths.has(new URL(request.url).pathname)) srv.timeout(request, 0);
+      const path = new URL(request.url).pathname;
+      if (request.method === "GET" && path === "/live") return Response.json({ status: "live" });
+      if (request.method === "GET" && path === "/ready") return readiness(lifecycle.draining, ready);
+      if (longPaths.has(path)) srv.timeout(request, 0);
       return fetch(request, srv);
     },
   });
-  if (options.handleSignals ?? true) installGracefulShutdown(server, options);
+  if (options.handleSignals ?? true) installGracefulShutdown(server, lifecycle, options);
   return server;
 }
 
-function installGracefulShutdown(server: Server<undefined>, options: ServeOptions): void {
-  let stopping = false;
+function readiness(draining: boolean, ready: () => boolean): Response {
+  if (draining) return Response.json({ status: "draining" }, { status: 503 });
+  if (!ready()) return Response.json({ status: "starting" }, { status: 503 });
+  return Response.json({ status: "ready" });
+}
+
+function installGracefulShutdown(
+  server: Server<undefined>,
+  lifecycle: { draining: boolean },
+  options: ServeOptions,
+): void {
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
+    const graceMs = signal === "SIGTERM" ? (options.drainGraceMs ?? 0) : 0;
+    if (graceMs > 0) {
+      options.log?.(`${signal} received, not ready; serving ${graceMs} ms more before draining`);
+      await Bun.sleep(graceMs);
+    }
     options.log?.(`${signal} received, finishing in-flight requests`);
     options.onDraining?.();
     // stop(false) refuses new connections and resolves once open requests have completed; a request
     // that outlives the deadline (a hung backend call) is cut, so an orchestrator's kill never has to.
     const drained = server.stop(false).then(() => true);
-    const deadline = Bun.sleep(options.drainTimeoutMs ?? 25_000).then(() => false);
+    const deadline = Bun.sleep(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS).then(() => false);
     if (!(await Promise.race([drained, deadline]))) {
       options.log?.("in-flight requests outlived the drain deadline; closing their connections");
       await server.stop(true);

@@ -25,6 +25,8 @@ export function createServiceApp({ serviceName, bearerToken, createServer }: Ser
 export interface ServiceConfig {
   port: number;
   bearerToken: string;
+  /** After SIGTERM, how long /ready answers 503 while requests are still served (see `serve`). */
+  drainGraceMs: number;
 }
 
 /** Parses a backend's environment once; prints the field errors and exits when it is invalid. */
@@ -35,11 +37,16 @@ export function loadServiceConfig(
   const schema = z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
     MCP_BEARER_TOKEN: z.string().min(1).default("mcp-token-123"),
+    DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     console.error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
     process.exit(1);
   }
-  return { port: parsed.data.PORT, bearerToken: parsed.data.MCP_BEARER_TOKEN };
+  return {
+    port: parsed.data.PORT,
+    bearerToken: parsed.data.MCP_BEARER_TOKEN,
+    drainGraceMs: parsed.data.DRAIN_GRACE_MS,
+  };
 }

@@ -7,5 +7,9 @@ const app = createServiceApp({
   bearerToken: config.bearerToken,
   createServer: createShoppingServer,
 });
-const server = serve(app.fetch, { port: config.port, log: (m) => console.log(`[shopping-service] ${m}`) });
+const server = serve(app.fetch, {
+  port: config.port,
+  drainGraceMs: config.drainGraceMs,
+  log: (m) => console.log(`[shopping-service] ${m}`),
+});
 console.log(`[shopping-service] MCP server listening on http://localhost:${server.port}/mcp`);

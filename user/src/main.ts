@@ -7,5 +7,9 @@ const app = createServiceApp({
   bearerToken: config.bearerToken,
   createServer: createUserServer,
 });
-const server = serve(app.fetch, { port: config.port, log: (m) => console.log(`[user-service] ${m}`) });
+const server = serve(app.fetch, {
+  port: config.port,
+  drainGraceMs: config.drainGraceMs,
+  log: (m) => console.log(`[user-service] ${m}`),
+});
 console.log(`[user-service] MCP server listening on http://localhost:${server.port}/mcp`);

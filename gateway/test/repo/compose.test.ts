@@ -1,7 +1,7 @@
 /**
  * The deployment files cannot be run here (no Docker engine), so this reads them and checks what they
  * promise: compose.yml against the Compose Specification schema, the start order and health checks, the
- * gateway's environment (parsed by the gateway's own config), and the Dockerfiles' build steps.
+ * gateway's environment (parsed by the gateway's own config), and the Dockerfile's build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { createComposeValidator } from "./compose-schema.ts";
-import { copySources, type DockerInstruction, execForm, parseDockerfile } from "./dockerfile.ts";
+import { copySources, type DockerInstruction, parseDockerfile } from "./dockerfile.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dir, "../../..");
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string | number>;
   ports?: string[];
   volumes?: string[];
@@ -72,6 +72,7 @@ const GATEWAY_VARIABLES = [
   "MCP_SESSIONS",
   "MCP_SESSION_SECRET",
   "MCP_SESSION_TTL_MS",
+  "DRAIN_GRACE_MS",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
@@ -145,13 +146,13 @@ describe("compose.yml", () => {
     expect(redis.healthcheck?.test).toEqual(["CMD", "redis-cli", "ping"]);
   });
 
-  test.each(BUN_SERVICES)("$name publishes $port and checks its own /health with Bun", ({ name, port }) => {
+  test.each(BUN_SERVICES)("$name publishes $port and checks its own /ready with Bun", ({ name, port }) => {
     const svc = service(name);
     expect(svc.ports).toEqual([`${port}:${port}`]);
     expect(withDefaults(svc.environment?.PORT ?? "")).toBe(String(port));
     const check = svc.healthcheck?.test ?? [];
     expect(check.slice(0, 3)).toEqual(["CMD", "bun", "-e"]);
-    expect(check[3]).toContain(`http://localhost:${port}/health`);
+    expect(check[3]).toContain(`http://localhost:${port}/ready`);
   });
 
   test("starts the gateway only once Postgres, Redis and both backends are healthy", () => {
@@ -202,14 +203,34 @@ describe("compose.yml", () => {
   });
 });
 
-describe.each(BUN_SERVICES)("$dir/Dockerfile", ({ name, dir, port }) => {
+const DOCKERFILE = "deploy/Dockerfile";
+/** The build arguments as the Dockerfile refers to them. */
+const SERVICE_ARG = `$\{SERVICE}`;
+const PORT_ARG = `$\{PORT}`;
+
+describe(DOCKERFILE, () => {
   let steps: DockerInstruction[];
   const args = (keyword: string) => steps.filter((s) => s.keyword === keyword).map((s) => s.args);
   const indexOf = (keyword: string) => steps.findIndex((s) => s.keyword === keyword);
+  /** An instruction's arguments as one service's build sees them. */
+  const built = (text: string, dir: string, port: number) =>
+    text.replaceAll(SERVICE_ARG, dir).replaceAll(PORT_ARG, String(port));
 
   beforeAll(async () => {
-    expect(service(name).build).toEqual({ context: ".", dockerfile: `${dir}/Dockerfile` });
-    steps = parseDockerfile(await readText(`${dir}/Dockerfile`));
+    steps = parseDockerfile(await readText(DOCKERFILE));
+  });
+
+  test("is the only Dockerfile in the repository", async () => {
+    const files = await Array.fromAsync(new Bun.Glob("**/Dockerfile*").scan({ cwd: ROOT }));
+    expect(files.filter((file) => !file.includes("node_modules"))).toEqual([DOCKERFILE]);
+  });
+
+  test.each(BUN_SERVICES)("builds $name with SERVICE=$dir and its port", ({ name, dir, port }) => {
+    expect(service(name).build).toEqual({
+      context: ".",
+      dockerfile: DOCKERFILE,
+      args: { SERVICE: dir, PORT: String(port) },
+    });
   });
 
   test("builds on the official Bun image of the version the workspace pins", async () => {
@@ -217,10 +238,16 @@ describe.each(BUN_SERVICES)("$dir/Dockerfile", ({ name, dir, port }) => {
     expect(args("FROM")).toEqual([expect.stringMatching(new RegExp(`^oven/bun:${devDependencies["bun-types"]}(-|$)`))]);
   });
 
-  test("installs production dependencies of its own workspace package from the frozen lockfile", async () => {
+  test("declares SERVICE and PORT after FROM, where the build steps can see them", () => {
+    const declared = steps.flatMap((s, i) => (s.keyword === "ARG" ? [{ name: s.args.split("=")[0], i }] : []));
+    expect(declared.map((d) => d.name)).toEqual(["SERVICE", "PORT"]);
+    for (const { i } of declared) expect(i).toBeGreaterThan(indexOf("FROM"));
+  });
+
+  test.each(BUN_SERVICES)("installs the production dependencies of $dir only", async ({ dir, port }) => {
     const { name: packageName } = await Bun.file(join(ROOT, dir, "package.json")).json();
     const install = args("RUN").find((a) => a.startsWith("bun install"));
-    expect(install).toBe(`bun install --frozen-lockfile --production --filter ${packageName}`);
+    expect(built(install ?? "", dir, port)).toBe(`bun install --frozen-lockfile --production --filter ${packageName}`);
   });
 
   test("copies every workspace manifest and the lockfile before installing, sources after", async () => {
@@ -238,32 +265,48 @@ describe.each(BUN_SERVICES)("$dir/Dockerfile", ({ name, dir, port }) => {
     ).toBe(true);
   });
 
-  test("copies only paths that exist in the repository", () => {
-    for (const source of args("COPY").flatMap(copySources)) {
+  test.each(BUN_SERVICES)("copies, for $dir, only paths that exist and no test code", async ({ dir, port }) => {
+    const ignored = (await readText(".dockerignore")).split("\n").map((l) => l.trim());
+    expect(ignored).toContain("**/*.test.ts");
+    const sources = args("COPY").flatMap((a) => copySources(built(a, dir, port)));
+    for (const source of sources) {
       expect({ source, exists: existsSync(join(ROOT, source)) }).toEqual({ source, exists: true });
+    }
+    // What reaches the image from the copied folders, less what .dockerignore drops: no file of it is a test
+    // or a test helper (they import bun:test or live under test/).
+    const folders = sources.filter((source) => !source.includes("."));
+    for (const folder of folders) {
+      for await (const file of new Bun.Glob(`${folder}/**/*.ts`).scan({ cwd: ROOT })) {
+        if (file.endsWith(".test.ts")) continue;
+        const testCode = file.split("/").includes("test") || (await readText(file)).includes('from "bun:test"');
+        expect({ file, testCode }).toEqual({ file, testCode: false });
+      }
     }
   });
 
-  test("runs as the non-root bun user, with a HEALTHCHECK on its port's /health", () => {
+  test("runs as the non-root bun user, with a HEALTHCHECK on its port's /ready", () => {
     expect(args("USER")).toEqual(["bun"]);
     expect(indexOf("USER")).toBeLessThan(indexOf("CMD"));
-    expect(args("ENV")).toContain(`PORT=${port}`);
-    expect(args("EXPOSE")).toEqual([String(port)]);
+    expect(args("ENV").join(" ")).toContain(`PORT=${PORT_ARG}`);
+    expect(args("EXPOSE")).toEqual([PORT_ARG]);
     const [healthcheck] = args("HEALTHCHECK");
-    expect(healthcheck).toMatch(/CMD bun -e .*http:\/\/localhost:' \+ process\.env\.PORT \+ '\/health/);
+    expect(healthcheck).toMatch(/CMD bun -e .*http:\/\/localhost:' \+ process\.env\.PORT \+ '\/ready/);
   });
 
-  test("starts the TypeScript entry point the workspace's start script names", async () => {
-    const { scripts } = await Bun.file(join(ROOT, "package.json")).json();
-    const [cmd] = args("CMD");
-    expect(execForm(cmd ?? "")?.join(" ")).toBe(scripts[`start:${dir}`]);
-  });
+  test.each(BUN_SERVICES)(
+    "starts the entry point $dir's start script names, as the first process",
+    async ({ dir, port }) => {
+      const { scripts } = await Bun.file(join(ROOT, "package.json")).json();
+      expect(args("ENV").join(" ")).toContain(`SERVICE=${SERVICE_ARG}`);
+      const [cmd = ""] = args("CMD");
+      expect(cmd.startsWith("exec ")).toBe(true);
+      expect(built(cmd.slice("exec ".length), dir, port).replaceAll('"', "")).toBe(scripts[`start:${dir}`]);
+    },
+  );
 
-  if (dir === "gateway") {
-    test("ships the drizzle/ migrations the gateway applies at start", () => {
-      expect(args("COPY")).toContain("drizzle drizzle");
-    });
-  }
+  test("ships the drizzle/ migrations the gateway applies at start", () => {
+    expect(args("COPY")).toContain("drizzle drizzle");
+  });
 });
 
 describe(".dockerignore", () => {

@@ -30,7 +30,7 @@ export function parseDockerfile(text: string): DockerInstruction[] {
 }
 
 /** The argument list of an exec-form (`["bun", "run", ...]`) instruction; undefined for shell form. */
-export function execForm(args: string): string[] | undefined {
+function execForm(args: string): string[] | undefined {
   if (!args.startsWith("[")) return undefined;
   const parsed: unknown = JSON.parse(args);
   return Array.isArray(parsed) && parsed.every((a) => typeof a === "string") ? parsed : undefined;
