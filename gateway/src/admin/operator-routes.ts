@@ -5,12 +5,12 @@
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
-import { z } from "zod";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { BackendPool, BackendState } from "../federation/backend-pool.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import { routeToolCall } from "../mcp/route-tool-call.ts";
 import type { AdminRole } from "./admin-roles.ts";
+import { toolCallBody } from "./admin-schemas.ts";
 import { createEventStreams, type EventStreams } from "./event-streams.ts";
 
 export interface OperatorRoutesDeps {
@@ -21,8 +21,6 @@ export interface OperatorRoutesDeps {
   /** How often the live stream looks for changes; also bounds how late an update arrives. */
   eventPollMs?: number;
 }
-
-const callBody = z.object({ arguments: z.record(z.string(), z.unknown()).optional() }).strict();
 
 export function createOperatorRoutes(deps: OperatorRoutesDeps): { app: Hono; streams: EventStreams } {
   const app = new Hono();
@@ -62,7 +60,7 @@ export function createOperatorRoutes(deps: OperatorRoutesDeps): { app: Hono; str
 
   app.post("/tools/:name/call", async (c) => {
     require(c, "admin");
-    const parsed = callBody.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = toolCallBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw new HttpError("bad_request", "request body is invalid", toIssues(parsed.error));
     const name = c.req.param("name");
     if (!catalog.snapshot().routes.has(name)) throw new HttpError("not_found", `no tool named "${name}"`);
