@@ -1,7 +1,11 @@
 import { Hono } from "hono";
+import { createRoleResolver } from "./admin/admin-roles.ts";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
+import { createOperatorRoutes } from "./admin/operator-routes.ts";
 import type { Catalog } from "./catalog/catalog.ts";
+import { loadConsoleAssets } from "./console/console-assets.ts";
+import { createConsoleRoutes } from "./console/console-routes.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
@@ -17,6 +21,10 @@ import type { McpSessions } from "./sessions/mcp-sessions.ts";
 
 export interface AppDeps {
   apiKey: string;
+  /** Serve the console's prebuilt bundle when there is one (production), instead of bundling it. */
+  prebuiltConsole?: boolean;
+  /** A read-only admin key (VIEWER_API_KEY), if any. */
+  viewerApiKey?: string;
   bearerToken: string;
   maxBodyBytes: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
@@ -35,8 +43,14 @@ export interface AppDeps {
   sessions?: McpSessions;
 }
 
+export interface GatewayApp {
+  app: Hono;
+  /** Ends the console's event streams, which only the client would otherwise close (graceful shutdown). */
+  endStreams(): void;
+}
+
 /** The gateway's HTTP surface; every dependency is passed in, so tests build it from real parts. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): GatewayApp {
   const app = new Hono();
   // First, so that its access line and metrics cover every route, errors and not-found included.
   app.use(
@@ -58,9 +72,20 @@ export function createApp(deps: AppDeps): Hono {
     createAdminRoutes({
       registry: deps.registry,
       apiKey: deps.apiKey,
+      viewerApiKey: deps.viewerApiKey,
       readToken: deps.bearerToken,
       backendState: (name) => deps.pool.state(name),
     }),
   );
-  return app;
+  const operator = createOperatorRoutes({
+    catalog: deps.catalog,
+    pool: deps.pool,
+    roleOf: createRoleResolver({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey }),
+  });
+  app.route("/", operator.app);
+  app.route(
+    "/",
+    createConsoleRoutes(() => loadConsoleAssets({ prebuilt: deps.prebuiltConsole ?? false })),
+  );
+  return { app, endStreams: () => operator.streams.close() };
 }

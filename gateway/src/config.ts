@@ -42,6 +42,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   API_KEY: z.string().min(1).default(DEFAULT_API_KEY),
+  VIEWER_API_KEY: z.string().min(1).optional(),
   MCP_BEARER_TOKEN: z.string().min(1).default(DEFAULT_BEARER_TOKEN),
   BACKEND_BEARER_TOKEN: optionalString,
   DATABASE_URL: optionalString,
@@ -90,6 +91,8 @@ export interface GatewayConfig {
   port: number;
   logLevel: GatewayEnv["LOG_LEVEL"];
   apiKey: string;
+  /** A key for the admin API and console that may read but not change anything. */
+  viewerApiKey?: string;
   bearerToken: string;
   /** Token sent to backends that have no credentials of their own. */
   backendBearerToken: string;
@@ -150,6 +153,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     apiKey: e.API_KEY,
+    viewerApiKey: e.VIEWER_API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
     backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },

@@ -55,7 +55,12 @@ export type GatewaySettings = Pick<
   | "circuitOpenMs"
   | "mcpSessions"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
+  Partial<
+    Pick<
+      GatewayConfig,
+      "nodeEnv" | "viewerApiKey" | "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey"
+    >
+  >;
 
 export interface GatewayParts {
   log: Logger;
@@ -185,8 +190,10 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
   if (settings.healthCheckIntervalMs > 0) healthChecker.start();
 
-  const app = createApp({
+  const { app, endStreams: endConsoleStreams } = createApp({
     apiKey: settings.apiKey,
+    viewerApiKey: settings.viewerApiKey,
+    prebuiltConsole: settings.nodeEnv === "production",
     bearerToken: settings.bearerToken,
     maxBodyBytes: settings.maxBodyBytes,
     pageSize: settings.mcpPageSize,
@@ -216,6 +223,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     versionStore,
     endStreams() {
       sessions?.listChanged.close();
+      endConsoleStreams();
     },
     async close() {
       sync.stop();

@@ -15,6 +15,8 @@ import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 export interface AdminRoutesDeps {
   registry: RegistryService;
   apiKey: string;
+  /** A read-only key, accepted for reading the service list. */
+  viewerApiKey?: string;
   /** The MCP bearer token, accepted for reading the service list. */
   readToken: string;
   backendState: (service: string) => BackendState | undefined;
@@ -22,11 +24,11 @@ export interface AdminRoutesDeps {
 
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
-export function createAdminRoutes({ registry, apiKey, readToken, backendState }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({ registry, apiKey, viewerApiKey, readToken, backendState }: AdminRoutesDeps): Hono {
   const app = new Hono();
   const view = (record: ServiceRecord) => serviceView(record, backendState(record.name));
   const writeAuth = requireApiKey(apiKey);
-  const readAuth = requireApiKey(apiKey, readToken);
+  const readAuth = requireApiKey(apiKey, readToken, viewerApiKey);
   const limit = bodyLimit({
     maxSize: MAX_ADMIN_BODY_BYTES,
     onError: () => {
@@ -95,10 +97,11 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
   };
 }
 
-function requireApiKey(apiKey: string, bearerToken?: string): MiddlewareHandler {
+function requireApiKey(apiKey: string, bearerToken?: string, viewerApiKey?: string): MiddlewareHandler {
   return async (c, next) => {
     const key = c.req.header("x-api-key");
     if (key !== undefined && secretsEqual(key, apiKey)) return next();
+    if (key !== undefined && viewerApiKey !== undefined && secretsEqual(key, viewerApiKey)) return next();
     const bearer = bearerToken === undefined ? undefined : parseBearer(c.req.header("authorization"));
     if (bearer !== undefined && bearerToken !== undefined && secretsEqual(bearer, bearerToken)) return next();
     const message = key === undefined ? "missing X-API-Key header" : "invalid API key";

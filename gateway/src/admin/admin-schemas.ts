@@ -70,3 +70,8 @@ export const updateBody = z.strictObject({
 
 export type RegisterBody = z.infer<typeof registerBody>;
 export type UpdateBody = z.infer<typeof updateBody>;
+
+/** Body of `POST /tools/:name/call`: what an operator's "try it" sends. */
+export const toolCallBody = z
+  .object({ arguments: z.record(z.string(), z.unknown()).optional().describe("The tool's arguments.") })
+  .strict();

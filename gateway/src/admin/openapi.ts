@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
-import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
+import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
 
 const timestamp = z.string().meta({ format: "date-time" });
 
@@ -69,6 +69,14 @@ export const OPENAPI_SCHEMAS = {
   Error: errorResponse,
   Health: health,
   JsonRpcRequest: jsonRpcRequest,
+  ToolCallBody: toolCallBody,
+  Catalog: z.object({
+    version: z.number(),
+    tools: z.array(z.looseObject({ name: z.string(), service: z.string(), tool: z.string() })),
+    prompts: z.array(z.looseObject({ name: z.string(), service: z.string(), prompt: z.string() })),
+    services: z.array(z.looseObject({ name: z.string() })),
+  }),
+  ToolCallResult: z.object({ result: z.looseObject({ isError: z.boolean().optional() }) }),
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof OPENAPI_SCHEMAS;
@@ -165,6 +173,58 @@ export function createOpenApiDocument() {
       "/services": {
         get: listServices("List the registered services"),
         post: listServices("List the registered services (POST form of the design)"),
+      },
+      "/whoami": {
+        get: {
+          summary: "The role of the presented key (admin or viewer)",
+          security: writeSecurity,
+          responses: {
+            "200": { description: "The role.", content: { "application/json": { schema: { type: "object" } } } },
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
+      "/catalog": {
+        get: {
+          summary: "The catalog as MCP clients see it, with every tool's schema and owner",
+          security: writeSecurity,
+          responses: {
+            "200": { description: "The catalog.", content: json("Catalog") },
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
+      "/events": {
+        get: {
+          summary: "Server-sent events: the catalog version and backend states, at once and on every change",
+          security: writeSecurity,
+          responses: {
+            "200": {
+              description: "An event stream.",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
+      "/tools/{tool}/call": {
+        post: {
+          summary: "Call a tool as an operator (the console's try it); needs the admin key",
+          security: writeSecurity,
+          parameters: [{ name: "tool", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: false, content: json("ToolCallBody") },
+          responses: {
+            "200": { description: "The tool's result as its service sent it.", content: json("ToolCallResult") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "403": { description: "A viewer key may not call tools.", content: json("Error") },
+            "404": errorRef("NotFound"),
+            "422": {
+              description: "The backend refused the call with a JSON-RPC error.",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+          },
+        },
       },
       "/health": {
         get: {
