@@ -1,4 +1,9 @@
 import { Hono } from "hono";
+import { createAdminAuth } from "./access/admin-auth.ts";
+import type { CatalogViews } from "./access/catalog-views.ts";
+import type { Authenticate } from "./access/identity-auth.ts";
+import { createVirtualServerRoutes } from "./access/virtual-server-routes.ts";
+import type { VirtualServers } from "./access/virtual-servers.ts";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
 import type { Catalog } from "./catalog/catalog.ts";
@@ -17,7 +22,13 @@ import type { McpSessions } from "./sessions/mcp-sessions.ts";
 
 export interface AppDeps {
   apiKey: string;
+  /** The admin API's read-only key, when there is one. */
+  viewerApiKey?: string;
   bearerToken: string;
+  /** Turns an MCP request's credential into the caller's identity. */
+  authenticate: Authenticate;
+  views: CatalogViews;
+  virtualServers: VirtualServers;
   maxBodyBytes: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
@@ -53,14 +64,16 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());
   app.route("/", createMcpRoutes({ ...deps }));
+  const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey });
   app.route(
     "/",
     createAdminRoutes({
       registry: deps.registry,
-      apiKey: deps.apiKey,
+      auth,
       readToken: deps.bearerToken,
       backendState: (name) => deps.pool.state(name),
     }),
   );
+  app.route("/", createVirtualServerRoutes({ virtualServers: deps.virtualServers, auth }));
   return app;
 }

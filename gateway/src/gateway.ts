@@ -4,6 +4,11 @@
  */
 import type { Hono } from "hono";
 import { Registry } from "prom-client";
+import { DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
+import { createCatalogViews } from "./access/catalog-views.ts";
+import { type Authenticate, staticTokenAuthenticate } from "./access/identity-auth.ts";
+import { listVirtualServers } from "./access/virtual-server-queries.ts";
+import { createVirtualServers } from "./access/virtual-servers.ts";
 import { createApp } from "./app.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
@@ -55,7 +60,12 @@ export type GatewaySettings = Pick<
   | "circuitOpenMs"
   | "mcpSessions"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
+  Partial<
+    Pick<
+      GatewayConfig,
+      "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey" | "viewerApiKey" | "access"
+    >
+  >;
 
 export interface GatewayParts {
   log: Logger;
@@ -64,6 +74,11 @@ export interface GatewayParts {
   versionStore?: VersionStore;
   /** Use this bus between replicas instead of one from the settings (tests share an in-process bus). */
   sessionBus?: SessionBus;
+  /**
+   * Resolves the credential of an MCP request into an identity, instead of accepting only the static
+   * bearer token (tests give callers scopes and roles this way).
+   */
+  authenticate?: Authenticate;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
 }
@@ -137,6 +152,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
+    loadVirtualServers: () => listVirtualServers(database.db),
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
@@ -187,7 +203,14 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
 
   const app = createApp({
     apiKey: settings.apiKey,
+    viewerApiKey: settings.viewerApiKey,
     bearerToken: settings.bearerToken,
+    authenticate: parts.authenticate ?? staticTokenAuthenticate(settings.bearerToken),
+    views: createCatalogViews({
+      catalog,
+      policy: settings.access ?? { adminScope: DEFAULT_ADMIN_SCOPE, adminRole: DEFAULT_ADMIN_ROLE },
+    }),
+    virtualServers: createVirtualServers({ db: database.db, announce: () => sync.announce(), log }),
     maxBodyBytes: settings.maxBodyBytes,
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
