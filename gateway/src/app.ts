@@ -1,5 +1,9 @@
 import { Hono } from "hono";
-import { createRoleResolver } from "./admin/admin-roles.ts";
+import { createAdminAuth } from "./access/admin-auth.ts";
+import type { CatalogViews } from "./access/catalog-views.ts";
+import type { Authenticate } from "./access/identity-auth.ts";
+import { createVirtualServerRoutes } from "./access/virtual-server-routes.ts";
+import type { VirtualServers } from "./access/virtual-servers.ts";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
 import { createOperatorRoutes } from "./admin/operator-routes.ts";
@@ -23,9 +27,13 @@ export interface AppDeps {
   apiKey: string;
   /** Serve the console's prebuilt bundle when there is one (production), instead of bundling it. */
   prebuiltConsole?: boolean;
-  /** A read-only admin key (VIEWER_API_KEY), if any. */
+  /** The admin API's read-only key, when there is one. */
   viewerApiKey?: string;
   bearerToken: string;
+  /** Turns an MCP request's credential into the caller's identity. */
+  authenticate: Authenticate;
+  views: CatalogViews;
+  virtualServers: VirtualServers;
   maxBodyBytes: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
@@ -67,25 +75,22 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());
   app.route("/", createMcpRoutes({ ...deps }));
+  const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey });
   app.route(
     "/",
     createAdminRoutes({
       registry: deps.registry,
-      apiKey: deps.apiKey,
-      viewerApiKey: deps.viewerApiKey,
+      auth,
       readToken: deps.bearerToken,
       backendState: (name) => deps.pool.state(name),
     }),
   );
-  const operator = createOperatorRoutes({
-    catalog: deps.catalog,
-    pool: deps.pool,
-    roleOf: createRoleResolver({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey }),
-  });
+  const operator = createOperatorRoutes({ catalog: deps.catalog, pool: deps.pool, auth });
   app.route("/", operator.app);
   app.route(
     "/",
     createConsoleRoutes(() => loadConsoleAssets({ prebuilt: deps.prebuiltConsole ?? false })),
   );
+  app.route("/", createVirtualServerRoutes({ virtualServers: deps.virtualServers, auth }));
   return { app, endStreams: () => operator.streams.close() };
 }

@@ -50,6 +50,19 @@ describe("parseConfig", () => {
     }
   });
 
+  test("the viewer key and the admin scope and role", () => {
+    expect(parseConfig({})).toMatchObject({
+      viewerApiKey: undefined,
+      access: { adminScope: "mcp:admin", adminRole: "mcp-admin" },
+    });
+    expect(parseConfig({ VIEWER_API_KEY: "look", ACCESS_ADMIN_ROLE: "ops" })).toMatchObject({
+      viewerApiKey: "look",
+      access: { adminRole: "ops" },
+    });
+    // With the admin's key a viewer would be an admin.
+    expect(() => parseConfig({ API_KEY: "same", VIEWER_API_KEY: "same" })).toThrow(/VIEWER_API_KEY/);
+  });
+
   test("production refuses the public default key and token, and says which", () => {
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/API_KEY[\s\S]*MCP_BEARER_TOKEN/);
     expect(() => parseConfig({ NODE_ENV: "production", API_KEY: "k".repeat(32) })).toThrow(/MCP_BEARER_TOKEN/);

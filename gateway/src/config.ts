@@ -2,6 +2,7 @@
  * The gateway's configuration, parsed once from the environment. Nothing else reads `process.env`.
  */
 import { z } from "zod";
+import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
@@ -42,8 +43,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   API_KEY: z.string().min(1).default(DEFAULT_API_KEY),
-  VIEWER_API_KEY: z.string().min(1).optional(),
   MCP_BEARER_TOKEN: z.string().min(1).default(DEFAULT_BEARER_TOKEN),
+  VIEWER_API_KEY: optionalString,
+  ACCESS_ADMIN_SCOPE: z.string().min(1).default(DEFAULT_ADMIN_SCOPE),
+  ACCESS_ADMIN_ROLE: z.string().min(1).default(DEFAULT_ADMIN_ROLE),
   BACKEND_BEARER_TOKEN: optionalString,
   DATABASE_URL: optionalString,
   DB_HOST: optionalString,
@@ -91,9 +94,11 @@ export interface GatewayConfig {
   port: number;
   logLevel: GatewayEnv["LOG_LEVEL"];
   apiKey: string;
-  /** A key for the admin API and console that may read but not change anything. */
+  /** A read-only admin API key; undefined when there is none. */
   viewerApiKey?: string;
   bearerToken: string;
+  /** Which identities may use everything on the MCP endpoints (see access/access-policy.ts). */
+  access: AccessPolicy;
   /** Token sent to backends that have no credentials of their own. */
   backendBearerToken: string;
   database: { url?: string; pgliteDir: string; poolMax: number };
@@ -140,6 +145,8 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
   const e = parsed.data;
+  if (e.VIEWER_API_KEY === e.API_KEY)
+    throw new ConfigError("VIEWER_API_KEY must differ from API_KEY: with the same key a viewer would be an admin");
   if (e.NODE_ENV === "production") {
     const problems: string[] = [];
     if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
@@ -155,6 +162,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     apiKey: e.API_KEY,
     viewerApiKey: e.VIEWER_API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
+    access: { adminScope: e.ACCESS_ADMIN_SCOPE, adminRole: e.ACCESS_ADMIN_ROLE },
     backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
     versionStore: {

@@ -4,6 +4,11 @@
  */
 import type { Hono } from "hono";
 import { Registry } from "prom-client";
+import { DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
+import { createCatalogViews } from "./access/catalog-views.ts";
+import { type Authenticate, staticTokenAuthenticate } from "./access/identity-auth.ts";
+import { listVirtualServers } from "./access/virtual-server-queries.ts";
+import { createVirtualServers } from "./access/virtual-servers.ts";
 import { createApp } from "./app.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
@@ -58,7 +63,14 @@ export type GatewaySettings = Pick<
   Partial<
     Pick<
       GatewayConfig,
-      "nodeEnv" | "viewerApiKey" | "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey"
+      | "nodeEnv"
+      | "database"
+      | "versionStore"
+      | "allowedHosts"
+      | "backendAllowlist"
+      | "secretsKey"
+      | "viewerApiKey"
+      | "access"
     >
   >;
 
@@ -69,6 +81,11 @@ export interface GatewayParts {
   versionStore?: VersionStore;
   /** Use this bus between replicas instead of one from the settings (tests share an in-process bus). */
   sessionBus?: SessionBus;
+  /**
+   * Resolves the credential of an MCP request into an identity, instead of accepting only the static
+   * bearer token (tests give callers scopes and roles this way).
+   */
+  authenticate?: Authenticate;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
 }
@@ -142,6 +159,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
+    loadVirtualServers: () => listVirtualServers(database.db),
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
@@ -195,6 +213,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     viewerApiKey: settings.viewerApiKey,
     prebuiltConsole: settings.nodeEnv === "production",
     bearerToken: settings.bearerToken,
+    authenticate: parts.authenticate ?? staticTokenAuthenticate(settings.bearerToken),
+    views: createCatalogViews({
+      catalog,
+      policy: settings.access ?? { adminScope: DEFAULT_ADMIN_SCOPE, adminRole: DEFAULT_ADMIN_ROLE },
+    }),
+    virtualServers: createVirtualServers({ db: database.db, announce: () => sync.announce(), log }),
     maxBodyBytes: settings.maxBodyBytes,
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],

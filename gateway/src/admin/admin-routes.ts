@@ -1,11 +1,12 @@
 /**
- * The admin API: register, update, delete and list backend services. Writes need `X-API-Key`; the
- * service list may also be read with the MCP bearer token, as the design's `POST /services` example does.
+ * The admin API: register, update, delete and list backend services. Writes need the admin `X-API-Key`,
+ * reads the admin or viewer key; the service list may also be read with the MCP bearer token, as the
+ * design's `POST /services` example does.
  */
-import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
+import type { AdminAuth } from "../access/admin-auth.ts";
 import type { BackendState } from "../federation/backend-pool.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
@@ -14,9 +15,7 @@ import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 
 export interface AdminRoutesDeps {
   registry: RegistryService;
-  apiKey: string;
-  /** A read-only key, accepted for reading the service list. */
-  viewerApiKey?: string;
+  auth: AdminAuth;
   /** The MCP bearer token, accepted for reading the service list. */
   readToken: string;
   backendState: (service: string) => BackendState | undefined;
@@ -24,25 +23,19 @@ export interface AdminRoutesDeps {
 
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
-export function createAdminRoutes({ registry, apiKey, viewerApiKey, readToken, backendState }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({ registry, auth, readToken, backendState }: AdminRoutesDeps): Hono {
   const app = new Hono();
   const view = (record: ServiceRecord) => serviceView(record, backendState(record.name));
-  const writeAuth = requireApiKey(apiKey);
-  const readAuth = requireApiKey(apiKey, readToken, viewerApiKey);
-  const limit = bodyLimit({
-    maxSize: MAX_ADMIN_BODY_BYTES,
-    onError: () => {
-      throw new HttpError("payload_too_large", `request body exceeds ${MAX_ADMIN_BODY_BYTES} bytes`);
-    },
-  });
+  const writeAuth = auth.write;
+  const readAuth = auth.read(readToken);
 
-  app.post("/register", writeAuth, limit, async (c) => {
+  app.post("/register", writeAuth, adminBodyLimit, async (c) => {
     const body = await readBody(c, registerBody, true);
     const { service, created } = await registry.register(body);
     return c.json({ service: view(service), created }, created ? 201 : 200);
   });
 
-  app.put("/update/:name", writeAuth, limit, async (c) => {
+  app.put("/update/:name", writeAuth, adminBodyLimit, async (c) => {
     const name = parseName(c.req.param("name"));
     const body = await readBody(c, updateBody, false);
     const service = await registry.update(name, body);
@@ -97,26 +90,22 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
   };
 }
 
-function requireApiKey(apiKey: string, bearerToken?: string, viewerApiKey?: string): MiddlewareHandler {
-  return async (c, next) => {
-    const key = c.req.header("x-api-key");
-    if (key !== undefined && secretsEqual(key, apiKey)) return next();
-    if (key !== undefined && viewerApiKey !== undefined && secretsEqual(key, viewerApiKey)) return next();
-    const bearer = bearerToken === undefined ? undefined : parseBearer(c.req.header("authorization"));
-    if (bearer !== undefined && bearerToken !== undefined && secretsEqual(bearer, bearerToken)) return next();
-    const message = key === undefined ? "missing X-API-Key header" : "invalid API key";
-    throw new HttpError("unauthorized", message);
-  };
-}
-
 function parseName(raw: string): string {
   const parsed = serviceName.safeParse(raw);
   if (!parsed.success) throw new HttpError("bad_request", "invalid service name in the path", toIssues(parsed.error));
   return parsed.data;
 }
 
+/** Refuses admin request bodies beyond any a valid request needs. */
+export const adminBodyLimit = bodyLimit({
+  maxSize: MAX_ADMIN_BODY_BYTES,
+  onError: () => {
+    throw new HttpError("payload_too_large", `request body exceeds ${MAX_ADMIN_BODY_BYTES} bytes`);
+  },
+});
+
 /** Parses and validates a JSON body; an absent body counts as `{}` where the body is optional. */
-async function readBody<T extends z.ZodType>(c: Context, schema: T, required: boolean): Promise<z.infer<T>> {
+export async function readBody<T extends z.ZodType>(c: Context, schema: T, required: boolean): Promise<z.infer<T>> {
   const text = await c.req.text();
   if (text.trim() === "" && !required) return schema.parse({});
   const type = c.req.header("content-type") ?? "";

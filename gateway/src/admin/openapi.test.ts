@@ -56,6 +56,9 @@ describe("the OpenAPI document", () => {
       "/health": ["get"],
       "/metrics": ["get"],
       "/mcp": ["post"],
+      "/virtual-servers": ["get", "post"],
+      "/virtual-servers/{name}": ["delete", "get", "put"],
+      "/servers/{name}/mcp": ["post"],
     });
     for (const item of Object.values(document.paths)) {
       for (const operation of Object.values(item) as { responses: Record<string, unknown> }[]) {

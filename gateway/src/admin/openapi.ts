@@ -5,6 +5,11 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import {
+  createVirtualServerBody,
+  replaceVirtualServerBody,
+  virtualServerName,
+} from "../access/virtual-server-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
 
@@ -28,6 +33,20 @@ const service = z.object({
   createdAt: timestamp,
   updatedAt: timestamp,
   health: z.object(backendHealth),
+});
+
+const virtualServer = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  path: z.string().describe("Where the server is served, /servers/<name>/mcp."),
+  services: z.array(z.string()),
+  tools: z.array(z.string()),
+  resources: z.array(z.string()),
+  prompts: z.array(z.string()),
+  allowedScopes: z.array(z.string()),
+  allowedRoles: z.array(z.string()),
+  createdAt: timestamp,
+  updatedAt: timestamp,
 });
 
 const errorResponse = z.object({
@@ -66,6 +85,12 @@ export const OPENAPI_SCHEMAS = {
   ServiceResult: z.object({ service, created: z.boolean().optional() }),
   ServiceList: z.object({ services: z.array(service) }),
   Deleted: z.object({ deleted: z.string() }),
+  VirtualServerBody: createVirtualServerBody,
+  VirtualServerReplaceBody: replaceVirtualServerBody,
+  VirtualServerName: virtualServerName,
+  VirtualServer: virtualServer,
+  VirtualServerResult: z.object({ virtualServer }),
+  VirtualServerList: z.object({ virtualServers: z.array(virtualServer) }),
   Error: errorResponse,
   Health: health,
   JsonRpcRequest: jsonRpcRequest,
@@ -94,8 +119,9 @@ const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 const ERRORS = {
   BadRequest: "The body or a path parameter is invalid; `issues` names the fields.",
   Unauthorized: "Missing or wrong credentials.",
-  NotFound: "No service of that name is registered.",
-  Conflict: "A service of that name is already registered at another URL.",
+  Forbidden: "The viewer API key (VIEWER_API_KEY) may only read; writes need the admin API key.",
+  NotFound: "No service (or virtual server) of that name exists.",
+  Conflict: "A service of that name is already registered at another URL, or a virtual server of that name exists.",
   PayloadTooLarge: "The body exceeds the size limit.",
   UnsupportedMediaType: "The body is not JSON.",
   BadGateway: "The service could not be reached, or did not list its tools.",
@@ -103,7 +129,9 @@ const ERRORS = {
 } as const;
 
 const nameParameter = { name: "name", in: "path", required: true, schema: ref("ServiceName") };
+const virtualServerParameter = { name: "name", in: "path", required: true, schema: ref("VirtualServerName") };
 const writeSecurity = [{ ApiKey: [] }];
+const readSecurity = [{ ApiKey: [] }];
 const noSecurity: never[] = [];
 
 export function createOpenApiDocument() {
@@ -129,6 +157,7 @@ export function createOpenApiDocument() {
             "200": { description: "Already registered at this URL; tools refreshed.", content: json("ServiceResult") },
             "400": errorRef("BadRequest"),
             "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
             "409": errorRef("Conflict"),
             "413": errorRef("PayloadTooLarge"),
             "415": errorRef("UnsupportedMediaType"),
@@ -148,6 +177,7 @@ export function createOpenApiDocument() {
             "200": { description: "Updated.", content: json("ServiceResult") },
             "400": errorRef("BadRequest"),
             "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
             "404": errorRef("NotFound"),
             "413": errorRef("PayloadTooLarge"),
             "415": errorRef("UnsupportedMediaType"),
@@ -165,6 +195,7 @@ export function createOpenApiDocument() {
             "200": { description: "Deleted.", content: json("Deleted") },
             "400": errorRef("BadRequest"),
             "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
             "404": errorRef("NotFound"),
             "503": errorRef("ServiceUnavailable"),
           },
@@ -217,12 +248,84 @@ export function createOpenApiDocument() {
             "200": { description: "The tool's result as its service sent it.", content: json("ToolCallResult") },
             "400": errorRef("BadRequest"),
             "401": errorRef("Unauthorized"),
-            "403": { description: "A viewer key may not call tools.", content: json("Error") },
+            "403": errorRef("Forbidden"),
             "404": errorRef("NotFound"),
             "422": {
               description: "The backend refused the call with a JSON-RPC error.",
               content: { "application/json": { schema: { type: "object" } } },
             },
+          },
+        },
+      },
+      "/virtual-servers": {
+        post: {
+          summary: "Create a virtual server",
+          description:
+            "A named selection of the catalog, served at /servers/<name>/mcp; see Access control in the README.",
+          security: writeSecurity,
+          requestBody: { required: true, content: json("VirtualServerBody") },
+          responses: {
+            "201": { description: "Created.", content: json("VirtualServerResult") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
+            "409": errorRef("Conflict"),
+            "413": errorRef("PayloadTooLarge"),
+            "415": errorRef("UnsupportedMediaType"),
+            "503": errorRef("ServiceUnavailable"),
+          },
+        },
+        get: {
+          summary: "List the virtual servers",
+          security: readSecurity,
+          responses: {
+            "200": { description: "The virtual servers, oldest first.", content: json("VirtualServerList") },
+            "401": errorRef("Unauthorized"),
+            "503": errorRef("ServiceUnavailable"),
+          },
+        },
+      },
+      "/virtual-servers/{name}": {
+        get: {
+          summary: "Read a virtual server",
+          security: readSecurity,
+          parameters: [virtualServerParameter],
+          responses: {
+            "200": { description: "The virtual server.", content: json("VirtualServerResult") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "404": errorRef("NotFound"),
+            "503": errorRef("ServiceUnavailable"),
+          },
+        },
+        put: {
+          summary: "Replace a virtual server",
+          description: "Replaces everything but the name; lists left out become empty.",
+          security: writeSecurity,
+          parameters: [virtualServerParameter],
+          requestBody: { required: true, content: json("VirtualServerReplaceBody") },
+          responses: {
+            "200": { description: "Replaced.", content: json("VirtualServerResult") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
+            "404": errorRef("NotFound"),
+            "413": errorRef("PayloadTooLarge"),
+            "415": errorRef("UnsupportedMediaType"),
+            "503": errorRef("ServiceUnavailable"),
+          },
+        },
+        delete: {
+          summary: "Delete a virtual server",
+          security: writeSecurity,
+          parameters: [virtualServerParameter],
+          responses: {
+            "200": { description: "Deleted.", content: json("Deleted") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
+            "404": errorRef("NotFound"),
+            "503": errorRef("ServiceUnavailable"),
           },
         },
       },
@@ -279,10 +382,36 @@ export function createOpenApiDocument() {
           },
         },
       },
+      "/servers/{name}/mcp": {
+        post: {
+          summary: "A virtual server's MCP endpoint",
+          description:
+            "The same endpoint as /mcp, serving the virtual server's selection of the catalog; the caller's lists show only what it may use, and calls outside them are JSON-RPC errors with code -32003.",
+          security: [{ Bearer: [] }],
+          parameters: [virtualServerParameter],
+          requestBody: { required: true, content: json("JsonRpcRequest") },
+          responses: {
+            "200": {
+              description: "The JSON-RPC response, as JSON or as an event stream.",
+              content: {
+                "application/json": { schema: { type: "object" } },
+                "text/event-stream": { schema: { type: "string" } },
+              },
+            },
+            "401": { description: "Missing or wrong bearer token (a JSON-RPC error body)." },
+            "404": { description: "No virtual server of that name (a JSON-RPC error body)." },
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
-        ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "The admin API key (API_KEY)." },
+        ApiKey: {
+          type: "apiKey",
+          in: "header",
+          name: "X-API-Key",
+          description: "The admin API key (API_KEY), or for reads the viewer key (VIEWER_API_KEY).",
+        },
         Bearer: { type: "http", scheme: "bearer", description: "The MCP bearer token (MCP_BEARER_TOKEN)." },
       },
       schemas: Object.fromEntries(Object.entries(OPENAPI_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),

@@ -5,41 +5,34 @@
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
+import type { AdminAuth } from "../access/admin-auth.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { BackendPool, BackendState } from "../federation/backend-pool.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import { routeToolCall } from "../mcp/route-tool-call.ts";
-import type { AdminRole } from "./admin-roles.ts";
 import { toolCallBody } from "./admin-schemas.ts";
 import { createEventStreams, type EventStreams } from "./event-streams.ts";
 
 export interface OperatorRoutesDeps {
   catalog: Catalog;
   pool: BackendPool;
-  /** The role the request's credentials carry, or undefined when they carry none. */
-  roleOf: (c: Context) => AdminRole | undefined;
+  auth: AdminAuth;
   /** How often the live stream looks for changes; also bounds how late an update arrives. */
   eventPollMs?: number;
 }
 
 export function createOperatorRoutes(deps: OperatorRoutesDeps): { app: Hono; streams: EventStreams } {
   const app = new Hono();
-  const { catalog, pool } = deps;
-  const require = (c: Context, needed: AdminRole) => {
-    const role = deps.roleOf(c);
-    if (role === undefined) throw new HttpError("unauthorized", "missing or invalid X-API-Key header");
-    if (needed === "admin" && role !== "admin") throw new HttpError("forbidden", "this needs the admin role");
-    return role;
-  };
+  const { catalog, pool, auth } = deps;
+  const read = auth.read();
   const streams = createEventStreams({
     intervalMs: deps.eventPollMs ?? 1000,
     state: () => liveState(catalog, pool.states()),
   });
 
-  app.get("/whoami", (c) => c.json({ role: require(c, "viewer") }));
+  app.get("/whoami", read, (c) => c.json({ role: auth.role(c) }));
 
-  app.get("/catalog", (c) => {
-    require(c, "viewer");
+  app.get("/catalog", read, (c) => {
     const snapshot = catalog.snapshot();
     return c.json({
       version: snapshot.version,
@@ -53,13 +46,11 @@ export function createOperatorRoutes(deps: OperatorRoutesDeps): { app: Hono; str
     });
   });
 
-  app.get("/events", (c) => {
-    require(c, "viewer");
+  app.get("/events", read, (c) => {
     return streams.open(c.req.raw.signal);
   });
 
-  app.post("/tools/:name/call", async (c) => {
-    require(c, "admin");
+  app.post("/tools/:name/call", auth.write, async (c) => {
     const parsed = toolCallBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw new HttpError("bad_request", "request body is invalid", toIssues(parsed.error));
     const name = c.req.param("name");

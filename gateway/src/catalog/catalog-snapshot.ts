@@ -3,6 +3,7 @@
  * resource templates and prompts, their routing and the services, built once per registry version so
  * requests only read memory.
  */
+import type { VirtualServerRecord } from "../access/virtual-server-queries.ts";
 import type { PromptDefinition, ServiceRecord, ToolDefinition } from "../registry/queries.ts";
 import { buildResourceRoutes, type ResourceRoutes } from "./resource-routes.ts";
 
@@ -29,6 +30,19 @@ export interface CatalogSnapshot extends ResourceRoutes {
   /** Prompt definitions as clients see them, named by the same rule as tools. */
   prompts: readonly PromptDefinition[];
   promptRoutes: ReadonlyMap<string, PromptRoute>;
+  /** The virtual servers, loaded with the services so that a request never reads them from the database. */
+  virtualServers: readonly VirtualServerRecord[];
+  /**
+   * Set on a caller's view of the catalog (see access/catalog-views.ts): what the endpoint has but the
+   * caller may not use, so that calling it is refused as not permitted rather than reported unknown.
+   */
+  withheld?: Withheld;
+}
+
+export interface Withheld {
+  tools: ReadonlySet<string>;
+  prompts: ReadonlySet<string>;
+  resource(uri: string): boolean;
 }
 
 /** Separator of `<service>__<tool>`, the name a tool gets when another service already has its name. */
@@ -39,7 +53,11 @@ export const QUALIFIED_SEPARATOR = "__";
  * bare tool or prompt name, later ones get the qualified name, so names already exposed never change
  * when a service registers. Resources are routed by URI (see resource-routes.ts).
  */
-export function buildSnapshot(services: readonly ServiceRecord[], version: number): CatalogSnapshot {
+export function buildSnapshot(
+  services: readonly ServiceRecord[],
+  version: number,
+  virtualServers: readonly VirtualServerRecord[] = [],
+): CatalogSnapshot {
   const tools = exposeByName(
     services,
     (service) => service.tools,
@@ -57,6 +75,7 @@ export function buildSnapshot(services: readonly ServiceRecord[], version: numbe
     routes: tools.routes,
     prompts: prompts.exposed,
     promptRoutes: prompts.routes,
+    virtualServers,
     ...buildResourceRoutes(services),
   };
 }

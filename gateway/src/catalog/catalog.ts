@@ -3,12 +3,15 @@
  * newer version. Reloads are single-flight: however many notifications or requests arrive during a
  * reload, at most one more database read follows it.
  */
+import type { VirtualServerRecord } from "../access/virtual-server-queries.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import { buildSnapshot, type CatalogSnapshot, EMPTY_SNAPSHOT } from "./catalog-snapshot.ts";
 
 export interface CatalogDeps {
   /** Reads the active services, ordered by registration time. */
   loadServices: () => Promise<ServiceRecord[]>;
+  /** Reads the virtual servers; they are part of the catalog and reload with it. */
+  loadVirtualServers?: () => Promise<VirtualServerRecord[]>;
   /** Told after every successful reload, with the previous and new snapshot. */
   onReload?: (next: CatalogSnapshot, previous: CatalogSnapshot, durationMs: number) => void;
 }
@@ -20,15 +23,18 @@ export interface Catalog {
   reload(version: number, options?: { force?: boolean }): Promise<CatalogSnapshot>;
 }
 
-export function createCatalog({ loadServices, onReload }: CatalogDeps): Catalog {
+/** What MCP requests read: the whole catalog, or one caller's view of it. */
+export type CatalogView = Pick<Catalog, "snapshot">;
+
+export function createCatalog({ loadServices, loadVirtualServers, onReload }: CatalogDeps): Catalog {
   let current = EMPTY_SNAPSHOT;
   let running: Promise<CatalogSnapshot> | undefined;
   let wanted: { version: number; force: boolean } | undefined;
 
   const runOnce = async (version: number): Promise<CatalogSnapshot> => {
     const started = performance.now();
-    const services = await loadServices();
-    const next = buildSnapshot(services, Math.max(version, current.version));
+    const [services, virtualServers] = await Promise.all([loadServices(), loadVirtualServers?.() ?? []]);
+    const next = buildSnapshot(services, Math.max(version, current.version), virtualServers);
     const previous = current;
     current = next;
     onReload?.(next, previous, performance.now() - started);

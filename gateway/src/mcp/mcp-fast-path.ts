@@ -18,7 +18,7 @@ import {
   McpError,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Catalog } from "../catalog/catalog.ts";
+import type { CatalogView } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
@@ -36,47 +36,62 @@ const GZIP_LIST_HEADERS = { ...LIST_HEADERS, "Content-Encoding": "gzip" };
 const EVENT_STREAM_HEADERS = { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" };
 const encoder = new TextEncoder();
 
-export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number }): Answer {
-  const toolList = createToolListAnswer(routing.catalog, routing.pageSize);
-  return (message, request, session) => {
-    if (!isRequest(message) || !answersAsJson(request)) return undefined;
-    if (message.method === "tools/list" && isEmpty(message.params))
-      return Promise.resolve(toolList(message.id, request));
-    if (message.method !== "tools/call") return undefined;
-    const call = plainCall(message.params);
-    if (!call || !routing.catalog.snapshot().routes.has(call.name)) return undefined;
-    return answerToolCall(routing, message.id, call, request, session);
+/**
+ * The fast path for requests served from `catalog`: the whole catalog or a caller's view of it. The
+ * encoded tool lists are shared by all views, one per snapshot.
+ */
+export function createMcpFastPath({
+  pageSize,
+  ...deps
+}: Omit<ToolCallRouting, "catalog"> & { pageSize: number }): (catalog: CatalogView) => Answer {
+  const toolList = createToolListAnswer(pageSize);
+  return (catalog) => {
+    const routing = { ...deps, catalog };
+    return (message, request, session) => {
+      if (!isRequest(message) || !answersAsJson(request)) return undefined;
+      if (message.method === "tools/list" && isEmpty(message.params))
+        return Promise.resolve(toolList(catalog.snapshot(), message.id, request));
+      if (message.method !== "tools/call") return undefined;
+      const call = plainCall(message.params);
+      if (!call || !catalog.snapshot().routes.has(call.name)) return undefined;
+      return answerToolCall(routing, message.id, call, request, session);
+    };
   };
 }
 
+interface EncodedToolList {
+  head: Uint8Array<ArrayBuffer>;
+  gzip?: GzipWithSuffix;
+}
+
 /**
- * The tools/list answer, encoded once per catalog snapshot: with thousands of tools, serialising the
- * list is most of the work, and only the request id differs between answers. Clients that accept gzip
- * get it compressed (also once per snapshot): a large list shrinks about eighty-fold, which saves more
- * time than their decoding costs even over loopback.
+ * The tools/list answer, encoded once per snapshot: with thousands of tools, serialising the list is
+ * most of the work, and only the request id differs between answers. Clients that accept gzip get it
+ * compressed (also once per snapshot): a large list shrinks about eighty-fold, which saves more time
+ * than their decoding costs even over loopback. Held weakly, so a snapshot's encoding goes with it.
  */
-function createToolListAnswer(catalog: Catalog, pageSize: number): (id: RequestId, request: Request) => Response {
-  const encoder = new TextEncoder();
-  let encodedFor: CatalogSnapshot | undefined;
-  let head = new Uint8Array();
-  let gzip: GzipWithSuffix | undefined;
-  return (id, request) => {
-    const snapshot = catalog.snapshot();
-    if (snapshot !== encodedFor) {
+function createToolListAnswer(
+  pageSize: number,
+): (snapshot: CatalogSnapshot, id: RequestId, request: Request) => Response {
+  const encoded = new WeakMap<CatalogSnapshot, EncodedToolList>();
+  return (snapshot, id, request) => {
+    let list = encoded.get(snapshot);
+    if (!list) {
       // The SDK sends { result, jsonrpc, id } in this order; the result is the first page, as the SDK path's.
-      head = encoder.encode(
-        `{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`,
-      );
-      gzip = undefined;
-      encodedFor = snapshot;
+      list = {
+        head: encoder.encode(
+          `{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`,
+        ),
+      };
+      encoded.set(snapshot, list);
     }
     const tail = encoder.encode(`${JSON.stringify(id)}}`);
     if (acceptsGzip(request)) {
-      gzip ??= createGzipWithSuffix(head);
-      const parts = gzip(tail);
+      list.gzip ??= createGzipWithSuffix(list.head);
+      const parts = list.gzip(tail);
       if (parts) return new Response(new Blob(parts), { headers: GZIP_LIST_HEADERS });
     }
-    return new Response(new Blob([head, tail]), { headers: LIST_HEADERS });
+    return new Response(new Blob([list.head, tail]), { headers: LIST_HEADERS });
   };
 }
 

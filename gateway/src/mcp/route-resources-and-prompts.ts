@@ -5,14 +5,15 @@
  * thrown as it came.
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import type { Catalog } from "../catalog/catalog.ts";
+import { notPermitted } from "../access/not-permitted.ts";
+import type { CatalogView } from "../catalog/catalog.ts";
 import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
 
 /** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
 export const RESOURCE_NOT_FOUND = -32002;
 
 export interface ForwardRouting {
-  catalog: Catalog;
+  catalog: CatalogView;
   pool: BackendPool;
 }
 
@@ -21,7 +22,9 @@ export async function routeResourceRead(
   uri: string,
   options: CallOptions = {},
 ): Promise<Record<string, unknown>> {
-  const service = catalog.snapshot().resourceOwner(uri);
+  const snapshot = catalog.snapshot();
+  const service = snapshot.resourceOwner(uri);
+  if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
   if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   return forward(
     pool,
@@ -39,7 +42,9 @@ export async function routePromptGet(
   args: Record<string, string> | undefined,
   options: CallOptions = {},
 ): Promise<Record<string, unknown>> {
-  const route = catalog.snapshot().promptRoutes.get(name);
+  const snapshot = catalog.snapshot();
+  const route = snapshot.promptRoutes.get(name);
+  if (!route && snapshot.withheld?.prompts.has(name)) throw notPermitted(`the prompt "${name}"`);
   if (!route)
     throw new McpError(
       ErrorCode.InvalidParams,

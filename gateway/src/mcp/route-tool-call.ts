@@ -5,7 +5,8 @@ import {
   LoggingMessageNotificationSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { Catalog } from "../catalog/catalog.ts";
+import { notPermitted } from "../access/not-permitted.ts";
+import type { CatalogView } from "../catalog/catalog.ts";
 import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
@@ -16,7 +17,7 @@ export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
 export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "error";
 
 export interface ToolCallRouting {
-  catalog: Catalog;
+  catalog: CatalogView;
   pool: BackendPool;
   /** Told of every routed call, for metrics and logs. */
   onToolCall?: (event: { service: string; tool: string; outcome: ToolCallOutcome; durationMs: number }) => void;
@@ -33,8 +34,10 @@ export async function routeToolCall(
   args: Record<string, unknown> | undefined,
   { onlog, ...options }: RouteOptions = {},
 ): Promise<CallToolResult> {
-  const route = catalog.snapshot().routes.get(name);
+  const snapshot = catalog.snapshot();
+  const route = snapshot.routes.get(name);
   if (!route) {
+    if (snapshot.withheld?.tools.has(name)) throw notPermitted(`the tool "${name}"`);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
   const started = performance.now();

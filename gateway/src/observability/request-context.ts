@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Identity } from "../identity/identity.ts";
 import type { LogFields, Logger } from "../logger.ts";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -17,13 +18,22 @@ export interface RequestContext {
   run<T>(requestId: string, fn: () => T): T;
   /** The id of the request being served, or undefined outside of one. */
   requestId(): string | undefined;
+  /** Records who is calling, once the request's credential is checked. */
+  setIdentity(identity: Identity): void;
+  /** The caller of the request being served, once authenticated. */
+  identity(): Identity | undefined;
 }
 
 export function createRequestContext(): RequestContext {
-  const storage = new AsyncLocalStorage<string>();
+  const storage = new AsyncLocalStorage<{ requestId: string; identity?: Identity }>();
   return {
-    run: (requestId, fn) => storage.run(requestId, fn),
-    requestId: () => storage.getStore(),
+    run: (requestId, fn) => storage.run({ requestId }, fn),
+    requestId: () => storage.getStore()?.requestId,
+    setIdentity(identity) {
+      const store = storage.getStore();
+      if (store) store.identity = identity;
+    },
+    identity: () => storage.getStore()?.identity,
   };
 }
 

@@ -162,7 +162,7 @@ function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCa
 }
 
 // Drizzle wraps driver errors (postgres.js PostgresError, PGlite DatabaseError), both of which carry the SQLSTATE.
-function hasErrorCode(error: unknown, code: string): boolean {
+export function hasErrorCode(error: unknown, code: string): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
     if ("code" in current && current.code === code) return true;
   }

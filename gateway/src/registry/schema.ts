@@ -49,3 +49,22 @@ export const serviceTools = pgTable(
   },
   (table) => [uniqueIndex("service_tools_active_service_key").on(table.serviceId).where(isNull(table.deletedAt))],
 );
+
+/**
+ * A named selection of the catalog served at /servers/<name>/mcp, and who may use it. Selections are
+ * patterns (exact names or `*` globs), resolved against the catalog when it loads, so a server keeps
+ * following the services it names as they change.
+ */
+export const virtualServers = pgTable("virtual_servers", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique("virtual_servers_name_key"),
+  description: text("description"),
+  services: jsonb("services").$type<string[]>().notNull().default([]),
+  tools: jsonb("tools").$type<string[]>().notNull().default([]),
+  resources: jsonb("resources").$type<string[]>().notNull().default([]),
+  prompts: jsonb("prompts").$type<string[]>().notNull().default([]),
+  allowedScopes: jsonb("allowed_scopes").$type<string[]>().notNull().default([]),
+  allowedRoles: jsonb("allowed_roles").$type<string[]>().notNull().default([]),
+  createdAt: timestamps.createdAt,
+  updatedAt: timestamps.updatedAt,
+});

@@ -36,7 +36,11 @@ beforeAll(async () => {
     startBackend("user"),
   ]);
   versions = createTestVersionStore();
-  gw = await startGateway({ database, versionStore: versions, settings: { apiKey: README_API_KEY } });
+  gw = await startGateway({
+    database,
+    versionStore: versions,
+    settings: { apiKey: README_API_KEY, viewerApiKey: "mcp-viewer-key-123" },
+  });
   testPorts = { "3001": gw.server.port!, "3002": shopping.port, "3003": user.port };
   // The URLs GATEWAY_SERVICES gives in `bun run dev`, so the README's register examples are refreshes here too.
   await gw.gateway.registry.register({ name: "shopping-service", url: `http://localhost:${shopping.port}` });

@@ -5,6 +5,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
+import type { Authenticate } from "../../src/access/identity-auth.ts";
 import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
@@ -51,6 +52,8 @@ export async function startGateway(options: {
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
+  /** Resolves MCP credentials into identities (see createGateway's `authenticate`). */
+  authenticate?: Authenticate;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -59,6 +62,7 @@ export async function startGateway(options: {
       database: options.database,
       versionStore: options.versionStore,
       sessionBus: options.sessionBus,
+      authenticate: options.authenticate,
     },
   );
   const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });

@@ -1,0 +1,82 @@
+/**
+ * The virtual servers' write operations as the admin API uses them: store the change, then announce it
+ * so that every replica reloads its catalog, virtual servers included.
+ */
+import { HttpError } from "../http-error.ts";
+import type { Logger } from "../logger.ts";
+import type { Database } from "../registry/database.ts";
+import {
+  deleteVirtualServer,
+  findVirtualServer,
+  insertVirtualServer,
+  listVirtualServers,
+  replaceVirtualServer,
+  VirtualServerExistsError,
+  type VirtualServerFields,
+  type VirtualServerRecord,
+} from "./virtual-server-queries.ts";
+
+export interface VirtualServers {
+  create(fields: VirtualServerFields): Promise<VirtualServerRecord>;
+  list(): Promise<VirtualServerRecord[]>;
+  get(name: string): Promise<VirtualServerRecord>;
+  replace(name: string, fields: Omit<VirtualServerFields, "name">): Promise<VirtualServerRecord>;
+  remove(name: string): Promise<void>;
+}
+
+export interface VirtualServersDeps {
+  db: Database;
+  /** Announces a committed change (bumps the registry version, reloads the local catalog). */
+  announce: () => Promise<void>;
+  log: Logger;
+}
+
+export function createVirtualServers({ db, announce, log }: VirtualServersDeps): VirtualServers {
+  return {
+    async create(fields) {
+      const server = await storage(() => insertVirtualServer(db, fields));
+      await announce();
+      log.info("virtual server created", { virtualServer: server.name });
+      return server;
+    },
+    list: () => storage(() => listVirtualServers(db)),
+    async get(name) {
+      const server = await storage(() => findVirtualServer(db, name));
+      if (!server) throw notFound(name);
+      return server;
+    },
+    async replace(name, fields) {
+      const server = await storage(() => replaceVirtualServer(db, name, fields));
+      if (!server) throw notFound(name);
+      await announce();
+      log.info("virtual server updated", { virtualServer: name });
+      return server;
+    },
+    async remove(name) {
+      if (!(await storage(() => deleteVirtualServer(db, name)))) throw notFound(name);
+      await announce();
+      log.info("virtual server deleted", { virtualServer: name });
+    },
+  };
+}
+
+function notFound(name: string): HttpError {
+  return new HttpError("not_found", `No virtual server named "${name}" exists`);
+}
+
+/** Runs a query; a taken name is a conflict, a failure of the database itself a 503 the caller can retry. */
+async function storage<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    if (error instanceof VirtualServerExistsError) {
+      const { serverName } = error;
+      throw new HttpError(
+        "conflict",
+        `A virtual server named "${serverName}" already exists; use PUT /virtual-servers/${serverName} to change it`,
+      );
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError("service_unavailable", `The registry database is unavailable, try again later (${reason})`);
+  }
+}
