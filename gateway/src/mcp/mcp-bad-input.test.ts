@@ -3,6 +3,7 @@
  * and leaves the gateway serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rawRequest } from "@mcp-federation/mcp-http/raw-http";
 import { startTestStack, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
@@ -105,6 +106,17 @@ describe("bad MCP messages", () => {
     const byId = new Map((Array.isArray(body) ? body : [body]).map((m) => [m.id, m]));
     expect(byId.get(1)?.result).toBeDefined();
     expect(byId.get(2)?.error?.code).toBe(-32601);
+  });
+
+  test.each(["a@b", "a b", "[::1"])("Host %p gets 400 as JSON before auth, on every route", async (host) => {
+    for (const path of ["/health", "/mcp", "/services"]) {
+      const response = await rawRequest(
+        stack.gw.server.port ?? 0,
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: "bad_request" } });
+    }
   });
 
   test("the gateway still serves after all of the above", async () => {

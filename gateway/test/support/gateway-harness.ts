@@ -2,6 +2,7 @@
  * Starts a real gateway on an ephemeral port for tests, on the given test database and version store,
  * and connects SDK clients to it.
  */
+import { serve } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
@@ -61,7 +62,8 @@ export async function startGateway(options: {
       sessionBus: options.sessionBus,
     },
   );
-  const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
+  // Served as main.ts serves it, so that what serve() refuses before the app is covered too.
+  const server = serve(gateway.app.fetch, { port: 0, idleTimeoutSeconds: 0, handleSignals: false });
   const url = `http://127.0.0.1:${server.port}`;
   const clients: Client[] = [];
   return {
