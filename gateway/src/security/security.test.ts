@@ -27,8 +27,34 @@ describe("url policy", () => {
     "http://metadata.google.internal/computeMetadata/v1",
     "http://100.100.100.200",
     "http://sneaky.test",
+    // Other spellings of a metadata host or address
+    "http://metadata.google.internal./",
+    "http://METADATA.GOOGLE.INTERNAL../",
+    "http://2852039166/",
+    "http://0251.0376.0251.0376/",
+    "http://0xa9fea9fe/",
+    "http://169.254.43518/",
+    // IPv6 addresses that carry 169.254.169.254
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::ffff:0:a9fe:a9fe]/",
+    "http://[::169.254.169.254]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b:1::a9fe:a9fe]/",
+    "http://[2002:a9fe:a9fe::]/",
+    "http://[2001:0:a9fe:a9fe::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:5601:5601]/",
   ])("always refuses %s", async (url) => {
     expect(await open.check(url)).toBeString();
+  });
+
+  test.each([
+    "http://[::1]:3000",
+    "http://[2001:db8::1]/",
+    "http://[64:ff9b::a01:203]/",
+    "http://[2002:a01:203::]/",
+    "http://127.0.0.1:3002",
+  ])("still allows %s, which carries no blocked address", async (url) => {
+    expect(await open.check(url)).toBeUndefined();
   });
 
   test("allows ordinary hosts when there is no allowlist", async () => {
