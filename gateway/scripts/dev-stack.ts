@@ -181,7 +181,11 @@ say(
     ? "gateway uses the environment as it is (--use-env)"
     : "gateway uses embedded PGlite (.data/pglite) and an in-process version store",
 );
-for (const backend of BACKENDS) start(backend, { ...process.env, PORT: String(backend.port) });
+// The backends require what the gateway sends them (BACKEND_BEARER_TOKEN, by default the demo token),
+// not the clients' MCP_BEARER_TOKEN that Bun may have loaded from .env.
+const backendToken = process.env.BACKEND_BEARER_TOKEN || "mcp-token-123";
+for (const backend of BACKENDS)
+  start(backend, { ...process.env, PORT: String(backend.port), MCP_BEARER_TOKEN: backendToken });
 
 // The gateway registers the backends at start and retries until they answer; waiting first keeps
 // those retries out of the log. A backend that does not come up is reported, not fatal: fixing its

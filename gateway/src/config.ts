@@ -5,6 +5,11 @@ import { z } from "zod";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
+/** What the demo services require (their MCP_BEARER_TOKEN default), so the design's examples work as written. */
+const DEMO_BACKEND_TOKEN = "mcp-token-123";
+const PUBLIC_DEFAULTS = new Set([DEFAULT_API_KEY, DEFAULT_BEARER_TOKEN, DEMO_BACKEND_TOKEN]);
+/** Shortest secret production accepts: anything shorter can be guessed. */
+const MIN_SECRET_LENGTH = 16;
 
 const optionalString = z
   .string()
@@ -90,8 +95,11 @@ export interface GatewayConfig {
   logLevel: GatewayEnv["LOG_LEVEL"];
   apiKey: string;
   bearerToken: string;
-  /** Token sent to backends that have no credentials of their own. */
-  backendBearerToken: string;
+  /**
+   * Token sent to backends that have no credentials of their own; never the clients' token. Undefined in
+   * production unless BACKEND_BEARER_TOKEN is set: then only registrations with headers send any.
+   */
+  backendBearerToken?: string;
   database: { url?: string; pgliteDir: string; poolMax: number };
   versionStore: { redisUrl?: string; upstashUrl?: string; upstashToken?: string; keyPrefix: string };
   catalogPollIntervalMs: number;
@@ -134,11 +142,9 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
   const e = parsed.data;
-  if (e.NODE_ENV === "production") {
-    const problems: string[] = [];
-    if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
-    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN)
-      problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
+  const production = e.NODE_ENV === "production";
+  if (production) {
+    const problems = weakSecrets(e);
     if (problems.length > 0)
       throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
   }
@@ -148,7 +154,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     logLevel: e.LOG_LEVEL,
     apiKey: e.API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
-    backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
+    backendBearerToken: e.BACKEND_BEARER_TOKEN ?? (production ? undefined : DEMO_BACKEND_TOKEN),
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
     versionStore: {
       redisUrl: e.REDIS_URL,
@@ -171,6 +177,29 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
   };
+}
+
+/** Why each secret of a production environment is unfit: too short, a public default, or shared with backends. */
+function weakSecrets(e: GatewayEnv): string[] {
+  const secrets: [string, string | undefined][] = [
+    ["API_KEY", e.API_KEY],
+    ["MCP_BEARER_TOKEN", e.MCP_BEARER_TOKEN],
+    ["BACKEND_BEARER_TOKEN", e.BACKEND_BEARER_TOKEN],
+    ["MCP_SESSION_SECRET", e.MCP_SESSION_SECRET],
+    ["SECRETS_KEY", e.SECRETS_KEY],
+  ];
+  const problems: string[] = [];
+  for (const [name, value] of secrets) {
+    if (value === undefined) continue;
+    // Whitespace around a secret is no part of its strength (and headers lose it on the way).
+    const trimmed = value.trim();
+    if (PUBLIC_DEFAULTS.has(trimmed)) problems.push(`${name} is a public default; set a secret value`);
+    else if (trimmed.length < MIN_SECRET_LENGTH)
+      problems.push(`${name} is shorter than ${MIN_SECRET_LENGTH} characters; set a long random value`);
+  }
+  if (e.BACKEND_BEARER_TOKEN !== undefined && e.BACKEND_BEARER_TOKEN.trim() === e.MCP_BEARER_TOKEN.trim())
+    problems.push("BACKEND_BEARER_TOKEN equals MCP_BEARER_TOKEN; backends must not hold the clients' token");
+  return problems;
 }
 
 /** For main.ts: parse `process.env`, or print why not and exit. */
