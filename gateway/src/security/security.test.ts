@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { sql } from "drizzle-orm";
 import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
