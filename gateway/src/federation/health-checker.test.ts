@@ -75,9 +75,7 @@ describe("health checks", () => {
     const elsewhere = backend();
     const redirecting = backend({
       intercept: (r) =>
-        new URL(r.url).pathname === "/health"
-          ? Response.redirect(`${elsewhere.url}/health`, 302)
-          : undefined,
+        new URL(r.url).pathname === "/health" ? Response.redirect(`${elsewhere.url}/health`, 302) : undefined,
     });
     const { pool, checker } = poolWith({ svc: redirecting.url });
     await checker.checkAll();

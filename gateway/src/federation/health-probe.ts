@@ -19,11 +19,9 @@ export async function probeHealth(target: BackendTarget, timeoutMs: number, ping
       headers: target.headers,
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
-    }).catch(
-      (error: unknown) => {
-        throw (error as Error)?.name === "TimeoutError" ? timeoutError(timeoutMs) : error;
-      },
-    );
+    }).catch((error: unknown) => {
+      throw (error as Error)?.name === "TimeoutError" ? timeoutError(timeoutMs) : error;
+    });
     await response.body?.cancel();
     if (response.ok) return;
     if (response.status >= 300 && response.status < 400)
