@@ -19,6 +19,7 @@ export interface AppDeps {
   apiKey: string;
   bearerToken: string;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
   allowedHosts: readonly string[];

@@ -77,6 +77,7 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
   MCP_SESSIONS: z.enum(["on", "off"]).default("on"),
   MCP_SESSION_SECRET: optionalString,
@@ -117,6 +118,8 @@ export interface GatewayConfig {
   allowedHosts: string[];
   secretsKey?: string;
   maxBodyBytes: number;
+  /** Longest wait for an /mcp request body to arrive in full. */
+  bodyReadTimeoutMs: number;
   /** Most entries in one page of tools/list, resources/list, resources/templates/list and prompts/list. */
   mcpPageSize: number;
   /**
@@ -174,6 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     allowedHosts: e.ALLOWED_HOSTS,
     secretsKey: e.SECRETS_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
   };

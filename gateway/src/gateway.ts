@@ -45,6 +45,7 @@ export type GatewaySettings = Pick<
   | "bearerToken"
   | "backendBearerToken"
   | "maxBodyBytes"
+  | "bodyReadTimeoutMs"
   | "mcpPageSize"
   | "catalogPollIntervalMs"
   | "toolCallTimeoutMs"
@@ -189,6 +190,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     apiKey: settings.apiKey,
     bearerToken: settings.bearerToken,
     maxBodyBytes: settings.maxBodyBytes,
+    bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
     registry,

@@ -9,22 +9,25 @@ export interface ServiceAppDeps {
   /** Reported by `/health`, e.g. `shopping-service`. */
   serviceName: string;
   bearerToken: string;
+  /** Longest wait for an /mcp request body to arrive in full (BODY_READ_TIMEOUT_MS). */
+  bodyReadTimeoutMs?: number;
   /** Builds the MCP server that answers one request. */
   createServer: () => Server | McpServer;
 }
 
 /** The HTTP face of a backend MCP service: `GET /health` and the bearer-protected `POST /mcp`. */
-export function createServiceApp({ serviceName, bearerToken, createServer }: ServiceAppDeps): Hono {
+export function createServiceApp({ serviceName, bearerToken, bodyReadTimeoutMs, createServer }: ServiceAppDeps): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok", service: serviceName }));
   app.use("/mcp", bearerAuth(bearerToken));
-  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer));
+  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer, { bodyReadTimeoutMs }));
   return app;
 }
 
 export interface ServiceConfig {
   port: number;
   bearerToken: string;
+  bodyReadTimeoutMs: number;
 }
 
 /** Parses a backend's environment once; prints the field errors and exits when it is invalid. */
@@ -35,11 +38,16 @@ export function loadServiceConfig(
   const schema = z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
     MCP_BEARER_TOKEN: z.string().min(1).default("mcp-token-123"),
+    BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     console.error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
     process.exit(1);
   }
-  return { port: parsed.data.PORT, bearerToken: parsed.data.MCP_BEARER_TOKEN };
+  return {
+    port: parsed.data.PORT,
+    bearerToken: parsed.data.MCP_BEARER_TOKEN,
+    bodyReadTimeoutMs: parsed.data.BODY_READ_TIMEOUT_MS,
+  };
 }

@@ -10,6 +10,7 @@ import { createMcpFastPath } from "./mcp-fast-path.ts";
 export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
   bearerToken: string;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
   /** Stateful sessions next to the stateless mode; undefined when MCP_SESSIONS=off. */
@@ -23,10 +24,11 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, session });
   const answer = createMcpFastPath(deps);
-  const { sessions, maxBodyBytes } = deps;
+  const { sessions, maxBodyBytes, bodyReadTimeoutMs } = deps;
   const endpoint = sessions
-    ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes })
-    : (request: Request) => handleStatelessMcp(request, () => createServer(), { maxBodyBytes, answer });
+    ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs })
+    : (request: Request) =>
+        handleStatelessMcp(request, () => createServer(), { maxBodyBytes, bodyReadTimeoutMs, answer });
   app.all("/mcp", (c) => endpoint(c.req.raw));
   return app;
 }

@@ -28,6 +28,7 @@ export interface SessionEndpointDeps {
   /** The fast path (see mcp-fast-path.ts), given the session's call context. */
   answer: (message: unknown, request: Request, context?: SessionCallContext) => Promise<Response> | undefined;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
 }
 
 export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Request) => Promise<Response> {
@@ -52,7 +53,7 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
 }
 
 async function serve(
-  { sessions, createServer, answer, maxBodyBytes }: SessionEndpointDeps,
+  { sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs }: SessionEndpointDeps,
   request: Request,
   session: Session | undefined,
 ): Promise<Response> {
@@ -63,6 +64,7 @@ async function serve(
   let initialize: InitializeRequestParams | undefined;
   const response = await handleStatelessMcp(request, () => createServer(context), {
     maxBodyBytes,
+    bodyReadTimeoutMs,
     answer(message, req) {
       const answers = session && clientAnswers(message);
       if (session && answers) return deliver(sessions, session.key, answers);

@@ -22,6 +22,7 @@ export const TEST_SETTINGS: GatewaySettings = {
   bearerToken: TEST_BEARER,
   backendBearerToken: TEST_BEARER,
   maxBodyBytes: 1024 * 1024,
+  bodyReadTimeoutMs: 5_000,
   mcpPageSize: 1000,
   catalogPollIntervalMs: 100,
   toolCallTimeoutMs: 5_000,
