@@ -129,6 +129,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         secret: sessionSecret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken),
         ttlMs: sessionTtlMs,
         bus: sessionBus,
+        log: log.child({ component: "sessions" }),
       })
     : undefined;
   const metrics = createGatewayMetrics({

@@ -35,6 +35,9 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
   const { sessions } = deps;
   return async (request) => {
     const id = request.headers.get(SESSION_HEADER);
+    // Ending a session needs its id (the streamable HTTP transport answers such requests 400).
+    if (id === null && request.method === "DELETE")
+      return rpcError(400, -32000, "Bad Request: DELETE needs the Mcp-Session-Id header of the session to end");
     if (id === null) return serve(deps, request, undefined);
     const session = sessions.open(id);
     if (!session)
