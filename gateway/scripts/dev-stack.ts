@@ -185,8 +185,16 @@ say(
     ? "gateway uses the environment as it is (--use-env)"
     : "gateway uses embedded PGlite (.data/pglite) and an in-process version store",
 );
+// The backends require what the gateway sends them (BACKEND_BEARER_TOKEN, by default the demo token),
+// not the clients' MCP_BEARER_TOKEN that Bun may have loaded from .env.
+const backendToken = process.env.BACKEND_BEARER_TOKEN || "mcp-token-123";
 for (const backend of BACKENDS) {
-  start(backend, { ...process.env, PORT: String(backend.port), DRAIN_GRACE_MS: NO_DRAIN_GRACE });
+  start(backend, {
+    ...process.env,
+    PORT: String(backend.port),
+    DRAIN_GRACE_MS: NO_DRAIN_GRACE,
+    MCP_BEARER_TOKEN: backendToken,
+  });
 }
 
 // The gateway registers the backends at start and retries until they answer; waiting first keeps

@@ -35,6 +35,7 @@ export interface AppDeps {
   views: CatalogViews;
   virtualServers: VirtualServers;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
   allowedHosts: readonly string[];

@@ -69,6 +69,32 @@ describe("parseConfig", () => {
     const ok = parseConfig({ NODE_ENV: "production", API_KEY: "k".repeat(32), MCP_BEARER_TOKEN: "t".repeat(32) });
     expect(ok.nodeEnv).toBe("production");
   });
+
+  const STRONG = { NODE_ENV: "production", API_KEY: "k".repeat(32), MCP_BEARER_TOKEN: "t".repeat(32) };
+
+  test.each([
+    ["a one-character API key", { API_KEY: "k" }, "API_KEY is shorter than 16"],
+    ["a 15-character bearer token", { MCP_BEARER_TOKEN: "t".repeat(15) }, "MCP_BEARER_TOKEN is shorter than 16"],
+    ["the default API key after a space", { API_KEY: " mcp-api-key-123" }, "API_KEY is a public default"],
+    ["the default token inside spaces", { MCP_BEARER_TOKEN: " mcp-token-123 " }, "MCP_BEARER_TOKEN is a public"],
+    ["a demo backend token", { BACKEND_BEARER_TOKEN: "mcp-token-123" }, "BACKEND_BEARER_TOKEN is a public"],
+    ["a short backend token", { BACKEND_BEARER_TOKEN: "b".repeat(8) }, "BACKEND_BEARER_TOKEN is shorter"],
+    ["the clients' token for backends", { BACKEND_BEARER_TOKEN: "t".repeat(32) }, "equals MCP_BEARER_TOKEN"],
+    ["a short session secret", { MCP_SESSION_SECRET: "secret" }, "MCP_SESSION_SECRET is shorter"],
+    ["a default as session secret", { MCP_SESSION_SECRET: "mcp-api-key-123" }, "MCP_SESSION_SECRET is a public"],
+    ["a short secrets key", { SECRETS_KEY: "key" }, "SECRETS_KEY is shorter"],
+    ["a default as secrets key", { SECRETS_KEY: " mcp-token-123" }, "SECRETS_KEY is a public"],
+  ])("production refuses %s", (_, weak, reason) => {
+    expect(() => parseConfig({ ...STRONG, ...weak })).toThrow(reason);
+  });
+
+  test("backends get their own token, not the clients': the demo one outside production, none by default in it", () => {
+    expect(parseConfig({ MCP_BEARER_TOKEN: "client-token-0123456789" }).backendBearerToken).toBe("mcp-token-123");
+    expect(parseConfig({ BACKEND_BEARER_TOKEN: "own" }).backendBearerToken).toBe("own");
+    expect(parseConfig(STRONG).backendBearerToken).toBeUndefined();
+    const own = parseConfig({ ...STRONG, BACKEND_BEARER_TOKEN: "b".repeat(32) });
+    expect(own.backendBearerToken).toBe("b".repeat(32));
+  });
 });
 
 test("the gateway process exits with the reason when production keeps the defaults", async () => {

@@ -6,6 +6,11 @@ import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./ac
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
+/** What the demo services require (their MCP_BEARER_TOKEN default), so the design's examples work as written. */
+const DEMO_BACKEND_TOKEN = "mcp-token-123";
+const PUBLIC_DEFAULTS = new Set([DEFAULT_API_KEY, DEFAULT_BEARER_TOKEN, DEMO_BACKEND_TOKEN]);
+/** Shortest secret production accepts: anything shorter can be guessed. */
+const MIN_SECRET_LENGTH = 16;
 
 const optionalString = z
   .string()
@@ -76,6 +81,7 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
   MCP_SESSIONS: z.enum(["on", "off"]).default("on"),
   MCP_SESSION_SECRET: optionalString,
@@ -99,8 +105,11 @@ export interface GatewayConfig {
   bearerToken: string;
   /** Which identities may use everything on the MCP endpoints (see access/access-policy.ts). */
   access: AccessPolicy;
-  /** Token sent to backends that have no credentials of their own. */
-  backendBearerToken: string;
+  /**
+   * Token sent to backends that have no credentials of their own; never the clients' token. Undefined in
+   * production unless BACKEND_BEARER_TOKEN is set: then only registrations with headers send any.
+   */
+  backendBearerToken?: string;
   database: { url?: string; pgliteDir: string; poolMax: number };
   versionStore: { redisUrl?: string; upstashUrl?: string; upstashToken?: string; keyPrefix: string };
   catalogPollIntervalMs: number;
@@ -118,6 +127,8 @@ export interface GatewayConfig {
   allowedHosts: string[];
   secretsKey?: string;
   maxBodyBytes: number;
+  /** Longest wait for an /mcp request body to arrive in full. */
+  bodyReadTimeoutMs: number;
   /** Most entries in one page of tools/list, resources/list, resources/templates/list and prompts/list. */
   mcpPageSize: number;
   /**
@@ -147,11 +158,9 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   const e = parsed.data;
   if (e.VIEWER_API_KEY === e.API_KEY)
     throw new ConfigError("VIEWER_API_KEY must differ from API_KEY: with the same key a viewer would be an admin");
-  if (e.NODE_ENV === "production") {
-    const problems: string[] = [];
-    if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
-    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN)
-      problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
+  const production = e.NODE_ENV === "production";
+  if (production) {
+    const problems = weakSecrets(e);
     if (problems.length > 0)
       throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
   }
@@ -163,7 +172,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     viewerApiKey: e.VIEWER_API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
     access: { adminScope: e.ACCESS_ADMIN_SCOPE, adminRole: e.ACCESS_ADMIN_ROLE },
-    backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
+    backendBearerToken: e.BACKEND_BEARER_TOKEN ?? (production ? undefined : DEMO_BACKEND_TOKEN),
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
     versionStore: {
       redisUrl: e.REDIS_URL,
@@ -183,10 +192,34 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     allowedHosts: e.ALLOWED_HOSTS,
     secretsKey: e.SECRETS_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
   };
+}
+
+/** Why each secret of a production environment is unfit: too short, a public default, or shared with backends. */
+function weakSecrets(e: GatewayEnv): string[] {
+  const secrets: [string, string | undefined][] = [
+    ["API_KEY", e.API_KEY],
+    ["MCP_BEARER_TOKEN", e.MCP_BEARER_TOKEN],
+    ["BACKEND_BEARER_TOKEN", e.BACKEND_BEARER_TOKEN],
+    ["MCP_SESSION_SECRET", e.MCP_SESSION_SECRET],
+    ["SECRETS_KEY", e.SECRETS_KEY],
+  ];
+  const problems: string[] = [];
+  for (const [name, value] of secrets) {
+    if (value === undefined) continue;
+    // Whitespace around a secret is no part of its strength (and headers lose it on the way).
+    const trimmed = value.trim();
+    if (PUBLIC_DEFAULTS.has(trimmed)) problems.push(`${name} is a public default; set a secret value`);
+    else if (trimmed.length < MIN_SECRET_LENGTH)
+      problems.push(`${name} is shorter than ${MIN_SECRET_LENGTH} characters; set a long random value`);
+  }
+  if (e.BACKEND_BEARER_TOKEN !== undefined && e.BACKEND_BEARER_TOKEN.trim() === e.MCP_BEARER_TOKEN.trim())
+    problems.push("BACKEND_BEARER_TOKEN equals MCP_BEARER_TOKEN; backends must not hold the clients' token");
+  return problems;
 }
 
 /** For main.ts: parse `process.env`, or print why not and exit. */

@@ -196,7 +196,7 @@ describe("a backend that is down", () => {
       expect(firstText(result)).toContain("shopping-service");
       const other = await client.callTool({ name: "getUserById", arguments: { id: "456" } });
       expect(other.isError).toBeFalsy();
-      const health = await json(await fetch(`${stack.gw.url}/health`));
+      const health = await json(await stack.gw.admin("GET", "/health"));
       expect(health.backends.find((b: { name: string }) => b.name === "shopping-service").status).toBe("down");
     } finally {
       await stack.shopping.start();
@@ -244,7 +244,7 @@ describe("bootstrap and restart", () => {
 
 describe("health", () => {
   test("reports the database, version store and catalog", async () => {
-    const health = await json(await fetch(`${stack.gw.url}/health`));
+    const health = await json(await stack.gw.admin("GET", "/health"));
     expect(health.status).toBe("ok");
     expect(health.database).toBe("up");
     expect(health.catalog.tools).toBeGreaterThan(0);

@@ -50,6 +50,7 @@ export type GatewaySettings = Pick<
   | "bearerToken"
   | "backendBearerToken"
   | "maxBodyBytes"
+  | "bodyReadTimeoutMs"
   | "mcpPageSize"
   | "catalogPollIntervalMs"
   | "toolCallTimeoutMs"
@@ -150,6 +151,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         secret: sessionSecret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken),
         ttlMs: sessionTtlMs,
         bus: sessionBus,
+        log: log.child({ component: "sessions" }),
       })
     : undefined;
   const metrics = createGatewayMetrics({
@@ -220,6 +222,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     }),
     virtualServers: createVirtualServers({ db: database.db, announce: () => sync.announce(), log }),
     maxBodyBytes: settings.maxBodyBytes,
+    bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
     registry,

@@ -58,15 +58,27 @@ export function serve(fetch: FetchHandler, options: ServeOptions): Server<undefi
     hostname: options.hostname,
     idleTimeout: options.idleTimeoutSeconds ?? 30,
     fetch(request, srv) {
+      // Bun leaves request.url relative or unparsable when the Host header is no valid authority
+      // (`a@b`, `a b`): refused here, before any route or URL parsing could fail on it.
+      if (!URL.canParse(request.url)) return badRequest("the Host header is not a valid host");
       const path = new URL(request.url).pathname;
       if (request.method === "GET" && path === "/live") return Response.json({ status: "live" });
       if (request.method === "GET" && path === "/ready") return readiness(lifecycle.draining, ready);
       if (longPaths.has(path)) srv.timeout(request, 0);
       return fetch(request, srv);
     },
+    // Without it Bun answers an uncaught error with a page of stack lines (and writes them to stderr).
+    error(error) {
+      options.log?.(`unhandled error: ${error.message}`);
+      return Response.json({ error: { code: "internal_error", message: "internal error" } }, { status: 500 });
+    },
   });
   if (options.handleSignals ?? true) installGracefulShutdown(server, lifecycle, options);
   return server;
+}
+
+function badRequest(message: string): Response {
+  return Response.json({ error: { code: "bad_request", message } }, { status: 400 });
 }
 
 function readiness(draining: boolean, ready: () => boolean): Response {

@@ -9,16 +9,18 @@ export interface ServiceAppDeps {
   /** Reported by `/health`, e.g. `shopping-service`. */
   serviceName: string;
   bearerToken: string;
+  /** Longest wait for an /mcp request body to arrive in full (BODY_READ_TIMEOUT_MS). */
+  bodyReadTimeoutMs?: number;
   /** Builds the MCP server that answers one request. */
   createServer: () => Server | McpServer;
 }
 
 /** The HTTP face of a backend MCP service: `GET /health` and the bearer-protected `POST /mcp`. */
-export function createServiceApp({ serviceName, bearerToken, createServer }: ServiceAppDeps): Hono {
+export function createServiceApp({ serviceName, bearerToken, bodyReadTimeoutMs, createServer }: ServiceAppDeps): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok", service: serviceName }));
   app.use("/mcp", bearerAuth(bearerToken));
-  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer));
+  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer, { bodyReadTimeoutMs }));
   return app;
 }
 
@@ -27,6 +29,7 @@ export interface ServiceConfig {
   bearerToken: string;
   /** After SIGTERM, how long /ready answers 503 while requests are still served (see `serve`). */
   drainGraceMs: number;
+  bodyReadTimeoutMs: number;
 }
 
 /** Parses a backend's environment once; prints the field errors and exits when it is invalid. */
@@ -38,6 +41,7 @@ export function loadServiceConfig(
     PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
     MCP_BEARER_TOKEN: z.string().min(1).default("mcp-token-123"),
     DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+    BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -48,5 +52,6 @@ export function loadServiceConfig(
     port: parsed.data.PORT,
     bearerToken: parsed.data.MCP_BEARER_TOKEN,
     drainGraceMs: parsed.data.DRAIN_GRACE_MS,
+    bodyReadTimeoutMs: parsed.data.BODY_READ_TIMEOUT_MS,
   };
 }

@@ -14,6 +14,7 @@ import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const BOTH = "application/json, text/event-stream";
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_BODY_READ_TIMEOUT_MS = 30_000;
 
 /** True when the client can read an event stream, so a streamed response may be sent. */
 export function acceptsEventStream(request: Request): boolean {
@@ -33,8 +34,13 @@ export function withTransportAccept(request: Request): Request {
 }
 
 export interface StreamableEndpointOptions {
-  /** Largest POST body read, in bytes (the SDK answers 413 above it). */
+  /** Largest POST body read, in bytes: reading stops there and the request gets 413. */
   maxBodyBytes?: number;
+  /**
+   * Longest wait for a POST body to arrive in full (408 after it). /mcp is exempt from the server's
+   * idle timeout, so without it a body that never ends would hold its connection forever.
+   */
+  bodyReadTimeoutMs?: number;
   /**
    * Sees every POST body that parsed as JSON-RPC before a server and transport are built for it. It may
    * answer the request itself (for requests so common that building them costs more than the answer),
@@ -52,7 +58,11 @@ export async function handleStatelessMcp(
   createServer: () => Server | McpServer,
   options: StreamableEndpointOptions = {},
 ): Promise<Response> {
-  const body = await readMessages(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const body = await readMessages(
+    request,
+    options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    options.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS,
+  );
   if (body instanceof Response) return body;
   const answered = body && options.answer?.(body.parsed, request);
   if (answered) return answered;
@@ -105,12 +115,16 @@ function closeWhenDone(response: Response, close: () => void): Response {
  * message (the SDK reports both as -32700). Other requests (GET, DELETE, non-JSON content types) are
  * left to the transport, which answers them; undefined means "not read here".
  */
-async function readMessages(request: Request, maxBytes: number): Promise<{ parsed: unknown } | Response | undefined> {
+async function readMessages(
+  request: Request,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<{ parsed: unknown } | Response | undefined> {
   if (request.method !== "POST" || !isJsonContentType(request.headers.get("content-type"))) return undefined;
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+  const text = await readBodyText(request, maxBytes, timeoutMs);
+  if (text instanceof Response) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -121,7 +135,68 @@ async function readMessages(request: Request, maxBytes: number): Promise<{ parse
   if (messages.length === 0 || !messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
     return rpcError(400, -32600, "Invalid Request: the body is not a JSON-RPC 2.0 message (or batch of messages)");
   }
-  return { parsed };
+  return (Array.isArray(parsed) && refuseRepeatedIds(parsed)) || { parsed };
+}
+
+/**
+ * Reads a body chunk by chunk, so a chunked body without Content-Length is cut off at `maxBytes` rather
+ * than held whole in memory first, and one that stops arriving is given up after `timeoutMs`.
+ */
+async function readBodyText(request: Request, maxBytes: number, timeoutMs: number): Promise<string | Response> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === "timeout") {
+        void reader.cancel().catch(() => {});
+        return rpcError(408, -32000, `Request body not received in full within ${timeoutMs} ms`);
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > maxBytes) {
+        void reader.cancel().catch(() => {});
+        return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Answers match requests by id, so two requests of one batch with the same id cannot both be answered
+ * (the SDK would drop one result). Such a batch is refused whole, with an error for each of its
+ * requests, as an array like the batch, rather than run in part.
+ */
+function refuseRepeatedIds(batch: unknown[]): Response | undefined {
+  const requests = batch.filter(
+    (m): m is { id: string | number } =>
+      typeof m === "object" && m !== null && "method" in m && "id" in m && m.id !== undefined,
+  );
+  const seen = new Map<string | number, number>();
+  for (const { id } of requests) seen.set(id, (seen.get(id) ?? 0) + 1);
+  if (requests.length === seen.size) return undefined;
+  const answers = requests.map(({ id }) => ({
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32600,
+      message:
+        (seen.get(id) ?? 0) > 1
+          ? `Invalid Request: id ${JSON.stringify(id)} is used by more than one request of this batch`
+          : "Invalid Request: not run, because other requests of this batch repeat an id",
+    },
+  }));
+  return Response.json(answers, { status: 400 });
 }
 
 function isJsonContentType(header: string | null): boolean {

@@ -11,6 +11,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
 import { serve } from "../src/serve.ts";
 import { createServiceApp } from "../src/service-app.ts";
+import { rawRequest } from "./raw-http.ts";
 
 export interface ServiceContract {
   serviceName: string;
@@ -47,6 +48,17 @@ export function describeServiceHttpContract({ serviceName, createServer, sampleC
       const response = await fetch(`${baseUrl}/health`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: "ok", service: serviceName });
+    });
+
+    test.each(["a@b", "a b", "[::1", "a%b"])("Host %p gets 400 as JSON, on every route", async (host) => {
+      for (const path of ["/health", "/mcp"]) {
+        const response = await rawRequest(
+          server.port ?? 0,
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        );
+        expect(response.status).toBe(400);
+        expect(JSON.parse(response.body)).toMatchObject({ error: { code: "bad_request" } });
+      }
     });
 
     test.each([

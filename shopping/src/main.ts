@@ -5,6 +5,7 @@ const config = loadServiceConfig(3002);
 const app = createServiceApp({
   serviceName: "shopping-service",
   bearerToken: config.bearerToken,
+  bodyReadTimeoutMs: config.bodyReadTimeoutMs,
   createServer: createShoppingServer,
 });
 const server = serve(app.fetch, {

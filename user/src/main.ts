@@ -5,6 +5,7 @@ const config = loadServiceConfig(3003);
 const app = createServiceApp({
   serviceName: "user-service",
   bearerToken: config.bearerToken,
+  bodyReadTimeoutMs: config.bodyReadTimeoutMs,
   createServer: createUserServer,
 });
 const server = serve(app.fetch, {

@@ -11,6 +11,7 @@ import type { BackendState } from "../federation/backend-pool.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
+import { redactUrl } from "../security/redact-url.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 
 export interface AdminRoutesDeps {
@@ -73,7 +74,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState }: A
 export function serviceView(record: ServiceRecord, state: BackendState | undefined) {
   return {
     name: record.name,
-    url: record.url,
+    url: redactUrl(record.url),
     tools: record.tools.map((t) => t.name),
     resources: record.resources.map((r) => r.uri),
     resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),

@@ -156,6 +156,7 @@ describe("GET /openapi.json on a running gateway", () => {
     const viaBearer = await fetch(`${gw.url}/services`, { headers: { Authorization: `Bearer ${TEST_BEARER}` } });
     validator("ServiceList", await viaBearer.json());
     validator("Health", await (await fetch(`${gw.url}/health`)).json());
+    validator("Health", await (await gw.admin("GET", "/health")).json());
 
     const invalid = await gw.admin("POST", "/register", { name: "Not Valid!", url: "ftp://x" });
     expect(invalid.status).toBe(400);

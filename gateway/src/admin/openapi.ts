@@ -60,13 +60,17 @@ const errorResponse = z.object({
   }),
 });
 
+/** A part of /health shown only to callers with the API key or the MCP bearer token. */
+const detail = <T extends z.ZodType>(schema: T) =>
+  schema.optional().describe("Only with X-API-Key or the MCP bearer token.");
+
 const health = z.object({
   status: z.enum(["ok", "degraded"]),
   service: z.string(),
-  database: z.enum(["up", "down"]),
-  versionStore: z.object({ kind: z.string(), status: z.enum(["up", "down"]) }),
-  catalog: z.object({ version: z.number(), services: z.number(), tools: z.number() }),
-  backends: z.array(z.object({ name: z.string(), url: z.string(), ...backendHealth })),
+  database: detail(z.enum(["up", "down"])),
+  versionStore: detail(z.object({ kind: z.string(), status: z.enum(["up", "down"]) })),
+  catalog: detail(z.object({ version: z.number(), services: z.number(), tools: z.number() })),
+  backends: detail(z.array(z.object({ name: z.string(), url: z.string(), ...backendHealth }))),
 });
 
 const jsonRpcRequest = z.object({
@@ -331,9 +335,10 @@ export function createOpenApiDocument() {
       },
       "/health": {
         get: {
-          summary: "Liveness and the state of the stores and backends",
-          description: "Answers 200 with `degraded` while a store is down, since MCP keeps being served from memory.",
-          security: noSecurity,
+          summary: "Liveness; with credentials, the state of the stores and backends",
+          description:
+            "Answers 200 with `degraded` while a store is down, since MCP keeps being served from memory. Without credentials it says only `status` and `service`.",
+          security: [{}, { ApiKey: [] }, { Bearer: [] }],
           responses: { "200": { description: "The gateway answers.", content: json("Health") } },
         },
       },

@@ -219,7 +219,7 @@ describe("Postgres outage", () => {
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
         "registry database is unavailable",
       );
-      const health = (await (await fetch(`${gw.url}/health`)).json()) as { status: string; database: string };
+      const health = (await (await gw.admin("GET", "/health")).json()) as { status: string; database: string };
       expect(health).toMatchObject({ status: "degraded", database: "down" });
     } finally {
       await gw.stop();

@@ -78,7 +78,7 @@ test("killing shopping under load: user callers never notice, shopping callers f
   await until("the circuit opened", () => shoppingState()?.circuit === "open");
   phase = "open";
   const failuresAtOpen = shoppingState()?.consecutiveFailures ?? 0;
-  const health = (await (await fetch(`${stack.gw.url}/health`)).json()) as {
+  const health = (await (await stack.gw.admin("GET", "/health")).json()) as {
     backends: { name: string; circuit: string; lastError?: string }[];
   };
   const listed = (await (await stack.gw.admin("GET", "/services")).json()) as {

@@ -7,6 +7,7 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
+import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import { type BackendSession, createBackendSession } from "./backend-session.ts";
 import { type Attempt, type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
@@ -210,7 +211,8 @@ export function createBackendPool({
         setStatus(entry, "up");
         throw error;
       }
-      const reason = describeFailure(error);
+      // Shown to callers, /health and /services, and logged: a URL in it must not carry its query secrets.
+      const reason = redactUrlsIn(describeFailure(error));
       setStatus(entry, "down", reason);
       attempt.failed();
       throw new BackendUnavailableError(entry.target.name, reason);
@@ -219,7 +221,7 @@ export function createBackendPool({
 
   const viewOf = (entry: Entry): BackendState => ({
     name: entry.target.name,
-    url: entry.target.url,
+    url: redactUrl(entry.target.url),
     status: entry.status,
     ...(entry.lastError ? { lastError: entry.lastError } : {}),
     ...(entry.lastChangeAt ? { lastChangeAt: entry.lastChangeAt } : {}),

@@ -71,6 +71,30 @@ describe("health checks", () => {
     expect(noHealthRoute.paths).toContain("/mcp");
   });
 
+  test("a health route that redirects is a failure, and the redirect is not followed", async () => {
+    const elsewhere = backend();
+    const redirecting = backend({
+      intercept: (r) =>
+        new URL(r.url).pathname === "/health" ? Response.redirect(`${elsewhere.url}/health`, 302) : undefined,
+    });
+    const { pool, checker } = poolWith({ svc: redirecting.url });
+    await checker.checkAll();
+    expect(stateOf(pool, "svc").status).toBe("down");
+    expect(stateOf(pool, "svc").lastError).toContain("redirect");
+    expect(elsewhere.paths).toEqual([]);
+  });
+
+  test("MCP requests to a backend do not follow redirects either", async () => {
+    const elsewhere = backend();
+    const redirecting = backend({
+      intercept: (r) =>
+        new URL(r.url).pathname === "/mcp" ? Response.redirect(`${elsewhere.url}/mcp`, 307) : undefined,
+    });
+    const { pool } = poolWith({ svc: `${redirecting.url}/mcp` });
+    await expect(pool.request("svc", "tools/list", {})).rejects.toThrow(/unavailable/);
+    expect(elsewhere.paths).toEqual([]);
+  });
+
   test("an unhealthy answer and a hung health route are failures, each check bounded by its timeout", async () => {
     const unhealthy = backend({
       intercept: (r) => (new URL(r.url).pathname === "/health" ? new Response("busy", { status: 503 }) : undefined),

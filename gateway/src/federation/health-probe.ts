@@ -14,13 +14,18 @@ const timeoutError = (ms: number) => new Error(`health check got no answer withi
 export async function probeHealth(target: BackendTarget, timeoutMs: number, ping: () => Promise<void>): Promise<void> {
   const url = healthEndpoint(target.url);
   if (url) {
-    const response = await fetch(url, { headers: target.headers, signal: AbortSignal.timeout(timeoutMs) }).catch(
-      (error: unknown) => {
-        throw (error as Error)?.name === "TimeoutError" ? timeoutError(timeoutMs) : error;
-      },
-    );
+    // Never followed: the URL policy vetted the backend's address, not wherever it points us next.
+    const response = await fetch(url, {
+      headers: target.headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      throw (error as Error)?.name === "TimeoutError" ? timeoutError(timeoutMs) : error;
+    });
     await response.body?.cancel();
     if (response.ok) return;
+    if (response.status >= 300 && response.status < 400)
+      throw new Error(`health check answered HTTP ${response.status} (redirects are not followed)`);
     if (!NO_HEALTH_ROUTE.has(response.status)) throw new Error(`health check answered HTTP ${response.status}`);
   }
   await withDeadline(ping(), timeoutMs);

@@ -17,7 +17,8 @@ export const GATEWAY_CLIENT_INFO = { name: "mcp-federation-gateway", version: "1
 const FETCH_IDLE_GRACE_MS = 1000;
 
 /**
- * Fetch for requests to a backend on which a request may stay quiet for up to `longestQuietMs`.
+ * Fetch for requests to a backend on which a request may stay quiet for up to `longestQuietMs`; every
+ * request the gateway makes to a backend goes through it.
  *
  * Bun's fetch drops a connection that stays quiet for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT), which
  * would cut a legitimately quiet call when TOOL_CALL_TIMEOUT_MS is longer. Our own request timeout is
@@ -26,7 +27,8 @@ const FETCH_IDLE_GRACE_MS = 1000;
  */
 export function createIdleTolerantFetch(longestQuietMs: number): FetchLike {
   const timeout = longestQuietMs + FETCH_IDLE_GRACE_MS;
-  return (url, init) => fetch(url, { ...init, timeout });
+  // Redirects are never followed: the URL policy vetted the backend's address, not where it points next.
+  return (url, init) => fetch(url, { ...init, timeout, redirect: "manual" });
 }
 
 /** The fetch the SDK transport uses: answers streamed as events are guarded, so a backend dying mid-call fails the call at once. */

@@ -1,8 +1,12 @@
-import { Hono } from "hono";
+import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
+import { type Context, Hono } from "hono";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { BackendPool } from "../federation/backend-pool.ts";
 
 export interface HealthDeps {
+  /** Credentials that unlock the details: the admin API key, or the MCP bearer token. */
+  apiKey: string;
+  bearerToken: string;
   catalog: Catalog;
   pool: BackendPool;
   /** Resolves when the registry database answers. */
@@ -14,8 +18,15 @@ export interface HealthDeps {
 /**
  * `GET /health`: the gateway keeps serving MCP from memory when a store is down, so it answers 200
  * with `degraded` and says which part is missing, rather than taking itself out of rotation.
+ *
+ * Anonymous callers (load balancers, compose healthchecks) get only the status: the details name every
+ * backend and its state, which tell an outsider where the gateway reaches and make up/down an oracle for
+ * probing. The details need `X-API-Key`, or the MCP bearer token, which already reads the same backends
+ * and states through `GET /services`.
  */
 export function createHealthRoutes({
+  apiKey,
+  bearerToken,
   catalog,
   pool,
   pingDatabase,
@@ -29,9 +40,11 @@ export function createHealthRoutes({
       () => "down" as const,
     );
     const store = versionStore.degraded() ? "down" : "up";
+    const status = database === "up" && store === "up" ? "ok" : "degraded";
+    if (!authorized(c, apiKey, bearerToken)) return c.json({ status, service: "mcp-gateway" });
     const snapshot = catalog.snapshot();
     return c.json({
-      status: database === "up" && store === "up" ? "ok" : "degraded",
+      status,
       service: "mcp-gateway",
       database,
       versionStore: { kind: versionStore.kind, status: store },
@@ -40,6 +53,13 @@ export function createHealthRoutes({
     });
   });
   return app;
+}
+
+function authorized(c: Context, apiKey: string, bearerToken: string): boolean {
+  const key = c.req.header("x-api-key");
+  if (key !== undefined && secretsEqual(key, apiKey)) return true;
+  const bearer = parseBearer(c.req.header("authorization"));
+  return bearer !== undefined && secretsEqual(bearer, bearerToken);
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

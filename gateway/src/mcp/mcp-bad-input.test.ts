@@ -3,14 +3,19 @@
  * and leaves the gateway serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { openRawConnection, rawRequest } from "@mcp-federation/mcp-http/raw-http";
 import { startTestStack, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
 let stack: TestStack;
+const MAX_BODY_BYTES = 64 * 1024;
 
 beforeAll(async () => {
-  stack = await startTestStack({ register: ["shopping"], settings: { maxBodyBytes: 64 * 1024 } });
+  stack = await startTestStack({
+    register: ["shopping"],
+    settings: { maxBodyBytes: MAX_BODY_BYTES, bodyReadTimeoutMs: 300 },
+  });
 });
 afterAll(() => stack?.stop());
 
@@ -102,9 +107,83 @@ describe("bad MCP messages", () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { id: number; result?: unknown; error?: { code: number } }[];
-    const byId = new Map((Array.isArray(body) ? body : [body]).map((m) => [m.id, m]));
+    expect(body).toBeArray();
+    const byId = new Map(body.map((m) => [m.id, m]));
     expect(byId.get(1)?.result).toBeDefined();
     expect(byId.get(2)?.error?.code).toBe(-32601);
+  });
+
+  test.each(["a@b", "a b", "[::1"])("Host %p gets 400 as JSON before auth, on every route", async (host) => {
+    for (const path of ["/health", "/mcp", "/services"]) {
+      const response = await rawRequest(
+        stack.gw.server.port ?? 0,
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: "bad_request" } });
+    }
+  });
+
+  test("a batch that repeats a request id is refused whole, with an error for each request, as an array", async () => {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
+      body: rpc([
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { jsonrpc: "2.0", id: 1, method: "ping" },
+        { jsonrpc: "2.0", id: "other", method: "ping" },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+      ]),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { id: unknown; error: { code: number; message: string } }[];
+    expect(body).toBeArray();
+    expect(body.map((m) => m.id)).toEqual([1, 1, "other"]);
+    for (const answer of body) expect(answer.error.code).toBe(-32600);
+    expect(body[0]?.error.message).toContain("more than one request");
+  });
+
+  const authorizedHead = (extra: string) =>
+    `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_BEARER}\r\n` +
+    `Content-Type: application/json\r\n${extra}\r\n`;
+
+  test("a chunked body over the limit is cut off while it streams, with 413", async () => {
+    const connection = await openRawConnection(stack.gw.server.port ?? 0);
+    const chunk = "x".repeat(16 * 1024);
+    const chunksToSend = (64 * MAX_BODY_BYTES) / chunk.length;
+    let sent = 0;
+    try {
+      await connection.write(authorizedHead("Transfer-Encoding: chunked\r\n"));
+      // Stops at the answer; the server may also close the socket, which ends the writes.
+      while (sent < chunksToSend && !connection.answered()) {
+        const written = await connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`).then(
+          () => true,
+          () => false,
+        );
+        if (!written) break;
+        sent++;
+      }
+      if (sent === chunksToSend) await connection.write("0\r\n\r\n").catch(() => {});
+      const response = await connection.response;
+      expect(response.status).toBe(413);
+      expect(JSON.parse(response.body).error.code).toBe(-32000);
+      // Answered long before the 4 MiB were sent: the limit applied to what arrived, not to the whole body.
+      expect(sent).toBeLessThan(chunksToSend);
+    } finally {
+      connection.close();
+    }
+  });
+
+  test("a body that never completes is given up after the body read timeout, with 408", async () => {
+    const connection = await openRawConnection(stack.gw.server.port ?? 0);
+    try {
+      await connection.write(`${authorizedHead("Content-Length: 100\r\n")}{"jsonrpc":`);
+      const response = await connection.response;
+      expect(response.status).toBe(408);
+      expect(JSON.parse(response.body).error.code).toBe(-32000);
+    } finally {
+      connection.close();
+    }
   });
 
   test("the gateway still serves after all of the above", async () => {

@@ -19,6 +19,7 @@ export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator
   views: CatalogViews;
   requestContext: Pick<RequestContext, "setIdentity">;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
   /** Stateful sessions next to the stateless mode; undefined when MCP_SESSIONS=off. */
@@ -37,13 +38,13 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono<{ Variables: Identity
   app.use("/servers/:name/mcp", ...guard);
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const fastPath = createMcpFastPath(deps);
-  const { sessions, maxBodyBytes } = deps;
+  const { sessions, maxBodyBytes, bodyReadTimeoutMs } = deps;
   const serve = (request: Request, catalog: CatalogView) => {
     const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, catalog, session });
     const answer = fastPath(catalog);
     return sessions
-      ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes })(request)
-      : handleStatelessMcp(request, () => createServer(), { maxBodyBytes, answer });
+      ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs })(request)
+      : handleStatelessMcp(request, () => createServer(), { maxBodyBytes, bodyReadTimeoutMs, answer });
   };
   const identity = (c: Context<{ Variables: IdentityVariables }>) => c.get(IDENTITY_VARIABLE);
   app.all("/mcp", (c) => serve(c.req.raw, deps.views.whole(identity(c))));

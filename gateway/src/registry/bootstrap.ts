@@ -4,6 +4,7 @@
  */
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
+import { redactUrl } from "../security/redact-url.ts";
 import type { RegistryService } from "./registry-service.ts";
 
 export interface BootstrapOptions {
@@ -29,21 +30,25 @@ export function bootstrapServices({
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const ensure = async ({ name, url }: { name: string; url: string }) => {
+    const shown = redactUrl(url);
     for (let delay = initialDelayMs; !stopped; delay = Math.min(delay * 2, maxDelayMs)) {
       try {
         const { created } = await registry.register({ name, url });
-        log.info(created ? "bootstrap registered service" : "bootstrap refreshed service", { service: name, url });
+        log.info(created ? "bootstrap registered service" : "bootstrap refreshed service", {
+          service: name,
+          url: shown,
+        });
         return;
       } catch (error) {
         // The environment is authoritative: a service registered elsewhere under this name moves here.
         if (error instanceof HttpError && error.code === "conflict") {
           await registry.update(name, { url }).then(
-            () => log.info("bootstrap moved service", { service: name, url }),
+            () => log.info("bootstrap moved service", { service: name, url: shown }),
             (e) => log.warn("bootstrap could not move service", { service: name, error: e }),
           );
           return;
         }
-        log.warn("bootstrap: service not ready, retrying", { service: name, url, retryInMs: delay, error });
+        log.warn("bootstrap: service not ready, retrying", { service: name, url: shown, retryInMs: delay, error });
         await sleep(delay);
       }
     }

@@ -8,6 +8,7 @@ import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendCredentials, HeaderMap } from "../security/backend-credentials.ts";
+import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import type { UrlPolicy } from "../security/url-policy.ts";
 import type { Database } from "./database.ts";
 import {
@@ -51,12 +52,15 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
 
   const discover = async (name: string, url: string, headers: HeaderMap): Promise<ServiceCapabilities> => {
     const refused = await deps.urlPolicy.check(url);
-    if (refused) throw new HttpError("forbidden", `The gateway does not connect to ${url}: ${refused}`);
+    if (refused) throw new HttpError("forbidden", `The gateway does not connect to ${redactUrl(url)}: ${refused}`);
     try {
       return await deps.discover({ name, url, headers: credentials.headersFor(headers) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new HttpError("bad_gateway", `Could not list the tools of "${name}" at ${url}: ${reason}`);
+      throw new HttpError(
+        "bad_gateway",
+        `Could not list the tools of "${name}" at ${redactUrl(url)}: ${redactUrlsIn(reason)}`,
+      );
     }
   };
 
@@ -66,7 +70,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     const service = await storage(() => replaceServiceTools(db, name, { url, ...capabilities, secretHeaders }));
     if (!service) throw notFound(name);
     await deps.announce();
-    log.info("service updated", { service: name, url, ...counts(capabilities) });
+    log.info("service updated", { service: name, url: redactUrl(url), ...counts(capabilities) });
     return service;
   };
 
@@ -79,7 +83,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       try {
         const service = await storage(() => insertService(db, { name, url, ...capabilities, secretHeaders }));
         await deps.announce();
-        log.info("service registered", { service: name, url, ...counts(capabilities) });
+        log.info("service registered", { service: name, url: redactUrl(url), ...counts(capabilities) });
         return { service, created: true };
       } catch (error) {
         // Lost a race with a concurrent registration of the same name.
@@ -130,7 +134,7 @@ function notFound(name: string): HttpError {
 }
 
 function conflict(name: string, url?: string): HttpError {
-  const where = url ? ` at ${url}` : "";
+  const where = url ? ` at ${redactUrl(url)}` : "";
   return new HttpError(
     "conflict",
     `A service named "${name}" is already registered${where}; use PUT /update/${name} to change it`,

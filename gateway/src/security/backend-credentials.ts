@@ -1,6 +1,7 @@
 /**
- * The headers the gateway sends to a backend: the shared backend bearer token, overridden by the
- * backend's own headers given at registration. Those are sealed before they reach the database and
+ * The headers the gateway sends to a backend: the shared backend bearer token (BACKEND_BEARER_TOKEN,
+ * never the token clients present to the gateway, which would let any backend call /mcp), overridden by
+ * the backend's own headers given at registration. Those are sealed before they reach the database and
  * opened only to build requests; no API returns them and no log line contains them.
  */
 import { HttpError } from "../http-error.ts";
@@ -22,7 +23,8 @@ export function createBackendCredentials({
   bearerToken,
 }: {
   secretsKey?: string;
-  bearerToken: string;
+  /** Undefined: backends without headers of their own get no Authorization header. */
+  bearerToken?: string;
 }): BackendCredentials {
   const box = secretsKey ? createSecretBox(secretsKey) : undefined;
   return {
@@ -41,7 +43,7 @@ export function createBackendCredentials({
       return JSON.parse(box.open(sealed)) as HeaderMap;
     },
     headersFor(own) {
-      const merged: HeaderMap = { Authorization: `Bearer ${bearerToken}` };
+      const merged: HeaderMap = bearerToken === undefined ? {} : { Authorization: `Bearer ${bearerToken}` };
       for (const [name, value] of Object.entries(own)) {
         // Header names are case-insensitive: the backend's own Authorization replaces the default one.
         for (const key of Object.keys(merged)) if (key.toLowerCase() === name.toLowerCase()) delete merged[key];

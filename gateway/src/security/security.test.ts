@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { sql } from "drizzle-orm";
 import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
+  connectClient,
   createTestVersionStore,
   firstText,
   type RunningGateway,
@@ -10,6 +13,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
+import { parseConfig } from "../config.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
 
@@ -27,8 +31,34 @@ describe("url policy", () => {
     "http://metadata.google.internal/computeMetadata/v1",
     "http://100.100.100.200",
     "http://sneaky.test",
+    // Other spellings of a metadata host or address
+    "http://metadata.google.internal./",
+    "http://METADATA.GOOGLE.INTERNAL../",
+    "http://2852039166/",
+    "http://0251.0376.0251.0376/",
+    "http://0xa9fea9fe/",
+    "http://169.254.43518/",
+    // IPv6 addresses that carry 169.254.169.254
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::ffff:0:a9fe:a9fe]/",
+    "http://[::169.254.169.254]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b:1::a9fe:a9fe]/",
+    "http://[2002:a9fe:a9fe::]/",
+    "http://[2001:0:a9fe:a9fe::1]/",
+    "http://[2001:0:4136:e378:8000:63bf:5601:5601]/",
   ])("always refuses %s", async (url) => {
     expect(await open.check(url)).toBeString();
+  });
+
+  test.each([
+    "http://[::1]:3000",
+    "http://[2001:db8::1]/",
+    "http://[64:ff9b::a01:203]/",
+    "http://[2002:a01:203::]/",
+    "http://127.0.0.1:3002",
+  ])("still allows %s, which carries no blocked address", async (url) => {
+    expect(await open.check(url)).toBeUndefined();
   });
 
   test("allows ordinary hosts when there is no allowlist", async () => {
@@ -150,6 +180,45 @@ describe("through the gateway", () => {
     expect((await call({ Host: "gateway.example.com" })).status).toBe(200);
     const refused = await call({ Host: "evil.example" });
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("ALLOWED_HOSTS");
+  });
+
+  test("backends get the backend token, never the token clients present to the gateway", async () => {
+    const clientToken = "client-only-token-0123456789";
+    const seen: (string | null)[] = [];
+    const fixture = startFixtureBackend(
+      () => {
+        const server = new McpServer({ name: "recorder", version: "1.0.0" });
+        server.registerTool("recordedEcho", { description: "Answers ok." }, async () => ({
+          content: [{ type: "text", text: "ok" }],
+        }));
+        return server;
+      },
+      {
+        intercept: (request) => {
+          seen.push(request.headers.get("authorization"));
+          return undefined;
+        },
+      },
+    );
+    const { backendBearerToken } = parseConfig({ MCP_BEARER_TOKEN: clientToken });
+    const separate = await startGateway({
+      database,
+      versionStore: createTestVersionStore(),
+      settings: { bearerToken: clientToken, backendBearerToken },
+    });
+    try {
+      const registered = await separate.admin("POST", "/register", { name: "recorder", url: fixture.url });
+      expect(registered.status).toBe(201);
+      const client = await connectClient(`${separate.url}/mcp`, clientToken);
+      expect((await client.callTool({ name: "recordedEcho", arguments: {} })).isError).toBeFalsy();
+      await client.close();
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((header) => header?.includes(clientToken))).toEqual([]);
+      expect(new Set(seen)).toEqual(new Set([`Bearer ${TEST_BEARER}`]));
+    } finally {
+      await separate.stop();
+      await fixture.stop();
+    }
   });
 
   test("a dead backend's failure message names the service but no credentials", async () => {

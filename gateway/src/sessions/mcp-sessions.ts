@@ -2,6 +2,7 @@
  * Everything stateful sessions need on one replica, built from the session settings and the bus the
  * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
  */
+import type { Logger } from "../logger.ts";
 import { type AskClient, type ClientRequests, createClientRequests } from "./client-requests.ts";
 import { type CallScope, createInFlightCalls, type InFlightCalls } from "./in-flight-calls.ts";
 import { createListChangedStreams, type ListChangedStreams } from "./list-changed-streams.ts";
@@ -30,13 +31,15 @@ export function createMcpSessions({
   secret,
   ttlMs,
   bus,
+  log,
 }: {
   secret: string;
   ttlMs: number;
   bus: SessionBus;
+  log: Logger;
 }): McpSessions {
   const ids = createSessionIds({ secret, ttlMs });
-  const revoked: RevokedSessions = createRevokedSessions({ bus });
+  const revoked: RevokedSessions = createRevokedSessions({ bus, log });
   const listChanged = createListChangedStreams();
   const clientRequests = createClientRequests(bus);
   return {

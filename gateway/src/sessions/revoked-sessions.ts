@@ -4,7 +4,13 @@
  * until the id would have expired anyway. Checking is a lookup in memory, keeping Redis off the request
  * path. The price: a replica that starts (or is cut off from Redis) after the announcement does not
  * know of it, and would accept the id until it expires.
+ *
+ * Entries leave when their id expires, so memory holds at most the revocations of one session TTL.
+ * They are kept in the order they arrived and pruned from the front, which keeps each revocation O(1)
+ * however many are remembered. An expired entry behind a live one waits for it, but never longer than
+ * the TTL: every entry expires at most one TTL after it arrived.
  */
+import type { Logger } from "../logger.ts";
 
 import type { SessionBus } from "./session-bus.ts";
 import type { Session } from "./session-ids.ts";
@@ -14,21 +20,29 @@ const CHANNEL = "sessions:revoked";
 export interface RevokedSessions {
   revoke(session: Session): Promise<void>;
   has(session: Session): boolean;
+  /** How many revocations are remembered. */
+  readonly size: number;
   close(): void;
 }
 
 export function createRevokedSessions({
   bus,
+  log,
   now = Date.now,
 }: {
   bus: SessionBus;
+  log: Logger;
   now?: () => number;
 }): RevokedSessions {
+  /** Session key to expiry, in the order revocations arrived (a Map iterates in insertion order). */
   const revoked = new Map<string, number>();
   const remember = (key: string, expiresAt: number) => {
     const time = now();
-    for (const [k, expiry] of revoked) if (expiry <= time) revoked.delete(k);
-    revoked.set(key, expiresAt);
+    for (const [k, expiry] of revoked) {
+      if (expiry > time) break;
+      revoked.delete(k);
+    }
+    if (expiresAt > time) revoked.set(key, expiresAt);
   };
   const unsubscribe = bus.subscribe(CHANNEL, (message) => {
     const [key, expiresAt] = message.split(" ");
@@ -36,11 +50,19 @@ export function createRevokedSessions({
   });
   return {
     async revoke(session) {
-      // Known here at once, whatever the bus does; the other replicas learn it from the bus.
+      // Known here at once, whatever the bus does; the other replicas learn it from the bus, when it
+      // works. The session has ended either way, so a bus outage is logged rather than failing the DELETE.
       remember(session.key, session.expiresAt);
-      await bus.publish(CHANNEL, `${session.key} ${session.expiresAt}`);
+      await bus
+        .publish(CHANNEL, `${session.key} ${session.expiresAt}`)
+        .catch((error: unknown) =>
+          log.warn("session ended here, but other replicas could not be told (session bus unavailable)", { error }),
+        );
     },
     has: (session) => revoked.has(session.key),
+    get size() {
+      return revoked.size;
+    },
     close: unsubscribe,
   };
 }

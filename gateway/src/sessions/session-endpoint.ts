@@ -28,12 +28,16 @@ export interface SessionEndpointDeps {
   /** The fast path (see mcp-fast-path.ts), given the session's call context. */
   answer: (message: unknown, request: Request, context?: SessionCallContext) => Promise<Response> | undefined;
   maxBodyBytes: number;
+  bodyReadTimeoutMs: number;
 }
 
 export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Request) => Promise<Response> {
   const { sessions } = deps;
   return async (request) => {
     const id = request.headers.get(SESSION_HEADER);
+    // Ending a session needs its id (the streamable HTTP transport answers such requests 400).
+    if (id === null && request.method === "DELETE")
+      return rpcError(400, -32000, "Bad Request: DELETE needs the Mcp-Session-Id header of the session to end");
     if (id === null) return serve(deps, request, undefined);
     const session = sessions.open(id);
     if (!session)
@@ -52,7 +56,7 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
 }
 
 async function serve(
-  { sessions, createServer, answer, maxBodyBytes }: SessionEndpointDeps,
+  { sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs }: SessionEndpointDeps,
   request: Request,
   session: Session | undefined,
 ): Promise<Response> {
@@ -63,6 +67,7 @@ async function serve(
   let initialize: InitializeRequestParams | undefined;
   const response = await handleStatelessMcp(request, () => createServer(context), {
     maxBodyBytes,
+    bodyReadTimeoutMs,
     answer(message, req) {
       const answers = session && clientAnswers(message);
       if (session && answers) return deliver(sessions, session.key, answers);

@@ -10,6 +10,7 @@ import { connectBalancedClient, type Replica } from "../../test/support/balanced
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
+  createTestVersionStore,
   firstText,
   type ReplicaPair,
   type RunningGateway,
@@ -17,6 +18,7 @@ import {
   startReplicaPair,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
+import { createSessionBus } from "./session-bus.ts";
 
 function fixtureServer(name: string): McpServer {
   const server = new McpServer({ name, version: "1.0.0" });
@@ -114,6 +116,43 @@ describe("sessions across replicas", () => {
     expect((await post(b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status).toBe(
       200,
     );
+  });
+});
+
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
+};
+
+describe("DELETE /mcp", () => {
+  test("without a session id is a bad request", async () => {
+    const res = await fetch(`${a.url}/mcp`, { method: "DELETE", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("Mcp-Session-Id");
+  });
+
+  test("ends the session with 200 while the session bus is down, since it ended here", async () => {
+    // Nothing listens on port 1: every publish fails, as in a Redis outage.
+    const deadBus = createSessionBus({ redisUrl: "redis://127.0.0.1:1", keyPrefix: `test:${crypto.randomUUID()}:` });
+    const versionStore = createTestVersionStore();
+    const cut = await startGateway({ database: pair.database, versionStore, sessionBus: deadBus });
+    try {
+      const id = (await post(cut.url, INITIALIZE)).headers.get("mcp-session-id") ?? "";
+      expect(id).not.toBe("");
+      const ended = await fetch(`${cut.url}/mcp`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${TEST_BEARER}`, "Mcp-Session-Id": id },
+      });
+      expect(ended.status).toBe(200);
+      const after = await post(cut.url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, { "Mcp-Session-Id": id });
+      expect(after.status).toBe(404);
+    } finally {
+      await cut.stop();
+      await deadBus.close();
+      await versionStore.close();
+    }
   });
 });
 

@@ -71,6 +71,7 @@ const GATEWAY_VARIABLES = [
   "ALLOWED_HOSTS",
   "SECRETS_KEY",
   "MAX_BODY_BYTES",
+  "BODY_READ_TIMEOUT_MS",
   "MCP_PAGE_SIZE",
   "MCP_SESSIONS",
   "MCP_SESSION_SECRET",
@@ -174,6 +175,7 @@ describe("compose.yml", () => {
       LOG_LEVEL: "info",
       API_KEY: "mcp-api-key-123",
       MCP_BEARER_TOKEN: "mcp-token-123",
+      BACKEND_BEARER_TOKEN: "mcp-token-123",
       DB_HOST: "postgres",
       DB_PORT: "5432",
       DB_USERNAME: "postgres",
@@ -197,7 +199,7 @@ describe("compose.yml", () => {
     expect(config.allowedHosts).toContain("mcp-gateway");
     // The backends require the token the gateway sends them.
     for (const name of ["shopping-service", "user-service"]) {
-      expect(withDefaults(service(name).environment?.MCP_BEARER_TOKEN ?? "")).toBe(config.backendBearerToken);
+      expect(config.backendBearerToken).toBe(withDefaults(service(name).environment?.MCP_BEARER_TOKEN ?? ""));
     }
   });
 

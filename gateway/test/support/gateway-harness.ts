@@ -2,6 +2,7 @@
  * Starts a real gateway on an ephemeral port for tests, on the given test database and version store,
  * and connects SDK clients to it.
  */
+import { serve } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
@@ -22,6 +23,7 @@ export const TEST_SETTINGS: GatewaySettings = {
   bearerToken: TEST_BEARER,
   backendBearerToken: TEST_BEARER,
   maxBodyBytes: 1024 * 1024,
+  bodyReadTimeoutMs: 5_000,
   mcpPageSize: 1000,
   catalogPollIntervalMs: 100,
   toolCallTimeoutMs: 5_000,
@@ -65,7 +67,8 @@ export async function startGateway(options: {
       authenticate: options.authenticate,
     },
   );
-  const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
+  // Served as main.ts serves it, so that what serve() refuses before the app is covered too.
+  const server = serve(gateway.app.fetch, { port: 0, idleTimeoutSeconds: 0, handleSignals: false });
   const url = `http://127.0.0.1:${server.port}`;
   const clients: Client[] = [];
   return {
