@@ -4,7 +4,7 @@
  * needs a viewer or admin key; calling a tool needs the admin key, since it acts on a backend.
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { AdminAuth } from "../access/admin-auth.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { BackendPool, BackendState } from "../federation/backend-pool.ts";
