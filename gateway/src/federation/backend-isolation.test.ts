@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   createTestVersionStore,
@@ -55,9 +54,10 @@ beforeAll(async () => {
     },
   });
   const healthy = startFixtureBackend(healthyServer);
-  fixtures.push(healthy, startRawBackend());
+  const raw = startRawBackend();
+  fixtures.push(healthy, raw);
   await register("healthy-service", healthy.url);
-  await register("raw-service", rawUrl);
+  await register("raw-service", raw.url);
 });
 
 afterAll(async () => {
@@ -93,11 +93,9 @@ function healthyServer(): McpServer {
   return server;
 }
 
-let rawUrl = "";
-
 /**
  * Speaks just enough MCP, in plain JSON answers, to be registered; its `hang` never answers and its
- * `hugeJson` answers with far too much. Counts the tools/call requests it received.
+ * `hugeJson` answers with far too much.
  */
 function startRawBackend() {
   const answer = (id: unknown, result: object) => Response.json({ jsonrpc: "2.0", id, result });
@@ -131,8 +129,7 @@ function startRawBackend() {
       return new Promise<Response>(() => {});
     },
   });
-  rawUrl = `http://127.0.0.1:${server.port}`;
-  return { stop: () => server.stop(true) };
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
 /** A tools/call whose arguments nest `depth` levels deep, written out by hand: JSON.stringify cannot. */
