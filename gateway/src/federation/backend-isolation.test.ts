@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   createTestVersionStore,
@@ -35,6 +36,7 @@ const DEEP = 100_000;
 let database: TestDatabase;
 let versions: VersionStore;
 let gw: RunningGateway;
+let raw: ReturnType<typeof startRawBackend>;
 const fixtures: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
@@ -54,7 +56,7 @@ beforeAll(async () => {
     },
   });
   const healthy = startFixtureBackend(healthyServer);
-  const raw = startRawBackend();
+  raw = startRawBackend();
   fixtures.push(healthy, raw);
   await register("healthy-service", healthy.url);
   await register("raw-service", raw.url);
@@ -94,10 +96,12 @@ function healthyServer(): McpServer {
 }
 
 /**
- * Speaks just enough MCP, in plain JSON answers, to be registered; its `hang` never answers and its
- * `hugeJson` answers with far too much.
+ * Speaks just enough MCP, in plain JSON answers, to be registered; its `hang` never answers, its
+ * `hugeJson` answers with far too much, and its `linger` answers in an event stream it never ends
+ * (and keeps busy).
  */
 function startRawBackend() {
+  const lingering = { answered: 0, closed: 0 };
   const answer = (id: unknown, result: object) => Response.json({ jsonrpc: "2.0", id, result });
   const server = Bun.serve({
     port: 0,
@@ -122,14 +126,32 @@ function startRawBackend() {
           tools: [
             { name: "hang", inputSchema: { type: "object" } },
             { name: "hugeJson", inputSchema: { type: "object" } },
+            { name: "linger", inputSchema: { type: "object" } },
           ],
         });
       if (message.params?.name === "hugeJson")
         return answer(message.id, { content: [{ type: "text", text: HUGE_TEXT }] });
+      if (message.params?.name === "linger") {
+        request.signal.addEventListener("abort", () => lingering.closed++);
+        const result = { jsonrpc: "2.0", id: message.id, result: { content: [{ type: "text", text: "here" }] } };
+        const encoder = new TextEncoder();
+        let keepAlive: ReturnType<typeof setInterval> | undefined;
+        const stream = new ReadableStream({
+          start(controller) {
+            controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(result)}\n\n`));
+            lingering.answered++;
+            // Never quiet, so no idle timeout ends it either.
+            keepAlive = setInterval(() => controller.enqueue(encoder.encode(": still here\n\n")), 100);
+          },
+          cancel: () => clearInterval(keepAlive),
+        });
+        request.signal.addEventListener("abort", () => clearInterval(keepAlive));
+        return new Response(stream, { headers: { "Content-Type": "text/event-stream" } });
+      }
       return new Promise<Response>(() => {});
     },
   });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return { url: `http://127.0.0.1:${server.port}`, lingering, stop: () => server.stop(true) };
 }
 
 /** A tools/call whose arguments nest `depth` levels deep, written out by hand: JSON.stringify cannot. */
@@ -255,4 +277,14 @@ describe("a result larger than the gateway reads", () => {
       expect(gw.gateway.pool.state(service)).toMatchObject({ status: "up", circuit: "closed", consecutiveFailures: 0 });
     },
   );
+});
+
+describe("a backend that answers and keeps its stream open", () => {
+  test("has the stream closed soon after the answer, so no socket stays held beyond the call's slot", async () => {
+    const client = await gw.client();
+    const result = await client.callTool({ name: "linger", arguments: {} });
+    expect(firstText(result)).toBe("here");
+    expect(raw.lingering.answered).toBe(1);
+    await eventually(() => raw.lingering.closed === 1);
+  });
 });

@@ -268,7 +268,8 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
 
 /**
  * Follows the stream until the answer to `id` and hands it over at once; the rest of the stream (its
- * end, normally) is read in the background, so the connection can be reused.
+ * end, normally) is read in the background, so the connection can be reused, but only for a moment:
+ * the call's slot is free again by then, and a stream left open would hold a socket no slot counts.
  */
 async function readEventStream(
   body: ReadableStream<Uint8Array>,
@@ -304,12 +305,18 @@ async function readEventStream(
 }
 
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const giveUp = setTimeout(() => void reader.cancel().catch(() => {}), DRAIN_GRACE_MS);
   try {
     while (!(await reader.read()).done);
   } catch {
     // The answer is in; how the stream ended no longer matters.
+  } finally {
+    clearTimeout(giveUp);
   }
 }
+
+/** How long a stream may go on after its answer before the gateway closes it. */
+const DRAIN_GRACE_MS = 1000;
 
 function parseMessage(data: string): Message | undefined {
   try {
