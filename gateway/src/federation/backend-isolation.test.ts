@@ -126,11 +126,30 @@ function startRawBackend() {
           tools: [
             { name: "hang", inputSchema: { type: "object" } },
             { name: "hugeJson", inputSchema: { type: "object" } },
+            { name: "hugeChunked", inputSchema: { type: "object" } },
             { name: "linger", inputSchema: { type: "object" } },
           ],
         });
       if (message.params?.name === "hugeJson")
         return answer(message.id, { content: [{ type: "text", text: HUGE_TEXT }] });
+      if (message.params?.name === "hugeChunked") {
+        // Without a declared length: the gateway learns the size only by reading.
+        const body = JSON.stringify({
+          jsonrpc: "2.0",
+          id: message.id,
+          result: { content: [{ type: "text", text: HUGE_TEXT }] },
+        });
+        const bytes = new TextEncoder().encode(body);
+        let sent = 0;
+        const stream = new ReadableStream({
+          pull(controller) {
+            if (sent >= bytes.byteLength) return controller.close();
+            controller.enqueue(bytes.subarray(sent, sent + 64 * 1024));
+            sent += 64 * 1024;
+          },
+        });
+        return new Response(stream, { headers: { "Content-Type": "application/json" } });
+      }
       if (message.params?.name === "linger") {
         request.signal.addEventListener("abort", () => lingering.closed++);
         const result = { jsonrpc: "2.0", id: message.id, result: { content: [{ type: "text", text: "here" }] } };
@@ -265,6 +284,7 @@ describe("a backend that reports progress forever", () => {
 describe("a result larger than the gateway reads", () => {
   test.each([
     ["a JSON answer", "hugeJson", "raw-service"],
+    ["a JSON answer of undeclared length", "hugeChunked", "raw-service"],
     ["an event stream", "hugeStreamed", "healthy-service"],
   ])(
     "in %s is cut off with a tool error naming the service and the limit, without blaming the backend",

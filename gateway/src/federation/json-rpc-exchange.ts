@@ -222,7 +222,7 @@ async function readAnswer(
   if (type.startsWith("text/event-stream") && response.body)
     return readEventStream(response.body, id, maxBytes, handlers);
   if (type.startsWith("application/json")) {
-    const body = JSON.parse(await readBounded(response, maxBytes)) as Message | Message[];
+    const body = (await readBounded(response, maxBytes)) as Message | Message[];
     const answer = (Array.isArray(body) ? body : [body]).find((message) => isAnswerTo(message, id));
     if (answer) return answer;
     throw new TransportFailure("the service answered without a response to the request");
@@ -240,14 +240,18 @@ export class AnswerTooLarge extends Error {
   }
 }
 
-/** The body as text, read chunk by chunk and given up at `maxBytes`, so a huge answer never sits in memory whole. */
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
+/**
+ * The body as JSON, given up at `maxBytes` so a huge answer never sits in memory whole. A body of
+ * declared length (HTTP framing holds it to that) goes to Bun's native parser; one of unknown length is
+ * read chunk by chunk and stopped at the limit.
+ */
+async function readBounded(response: Response, maxBytes: number): Promise<unknown> {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) {
     await response.body?.cancel();
     throw new AnswerTooLarge(maxBytes);
   }
-  if (!response.body) return "";
+  if (declared >= 0 || !response.body) return response.json();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -263,7 +267,7 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
     }
     chunks.push(chunk.value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks, size));
+  return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks, size)));
 }
 
 /**
