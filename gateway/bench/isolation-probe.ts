@@ -7,8 +7,8 @@
  *   results  twelve concurrent calls whose answers are 50 MB each; the gateway's resident memory before
  *            them and its peak while they run.
  *
- * Run with more fetch sockets than the probe's own calls need, and any gateway variables after the mode:
- *   BUN_CONFIG_MAX_HTTP_REQUESTS=4096 bun gateway/bench/isolation-probe.ts results TOOL_RESULT_MAX_BYTES=1000000000
+ * `bun run bench:isolation <mode>` gives the probe more fetch sockets than its own calls need; gateway
+ * variables may follow the mode: `bun run bench:isolation results TOOL_RESULT_MAX_BYTES=1000000000`.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
