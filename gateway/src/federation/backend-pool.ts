@@ -3,6 +3,8 @@
  * first use, sessions of deleted or moved services close. Every call and health check goes through the
  * backend's circuit breaker, so a dead backend is answered for at once instead of being tried by every
  * caller, and the pool keeps each backend's last known state for /health, /services and metrics.
+ * Every call also takes one of the backend's own slots (see call-limiter.ts), so a backend that hangs
+ * holds its own slots and sockets, not those the other backends and all health checks need.
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -65,7 +67,7 @@ export class BackendUnavailableError extends Error {
 export interface CallOptions {
   /** Aborting it aborts the request to the backend, which sees the disconnect. */
   signal?: AbortSignal;
-  /** Progress the backend reports on the call; each one also restarts the call timeout. Must not throw. */
+  /** Progress the backend reports on the call; each one restarts the call timeout, within the maximum duration. Must not throw. */
   onprogress?: (progress: Progress) => void;
   /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
   onnotification?: (notification: Notification) => void;
