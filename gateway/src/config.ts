@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
+import type { CallLimits } from "./federation/backend-pool.ts";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
@@ -68,6 +69,20 @@ const envSchema = z.object({
   CATALOG_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   GATEWAY_SERVICES: servicesList,
   TOOL_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  TOOL_CALL_MAX_DURATION_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 60 * 1000),
+  TOOL_RESULT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  BACKEND_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(32),
+  BACKEND_MAX_WAITING_CALLS: z.coerce.number().int().min(0).default(64),
+  // Bun's own variable: the sockets its fetch holds for the whole process. Read here to size the gateway's share of them.
+  BUN_CONFIG_MAX_HTTP_REQUESTS: z.coerce.number().int().min(8).max(65_535).default(256),
   BACKEND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
@@ -115,6 +130,11 @@ export interface GatewayConfig {
   catalogPollIntervalMs: number;
   bootstrapServices: { name: string; url: string }[];
   toolCallTimeoutMs: number;
+  /**
+   * What one call may take and hold: its longest duration whatever its progress, its largest answer,
+   * and the slots for calls per backend and over all backends.
+   */
+  callLimits: CallLimits;
   backendConnectTimeoutMs: number;
   healthCheckIntervalMs: number;
   /** Longest a single health check may take. */
@@ -147,6 +167,14 @@ function databaseUrlFromParts(env: GatewayEnv): string | undefined {
   const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
   const database = encodeURIComponent(env.DB_DATABASE ?? "mcp_registry");
   return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT}/${database}`;
+}
+
+/**
+ * Calls may hold three quarters of the sockets Bun's fetch has; the rest stay free for health checks,
+ * handshakes, discovery and cancellations, so those never queue behind calls to backends that hang.
+ */
+function gatewayCallSlots(fetchSockets: number): number {
+  return Math.floor((fetchSockets * 3) / 4);
 }
 
 export class ConfigError extends Error {}
@@ -183,6 +211,13 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     catalogPollIntervalMs: e.CATALOG_POLL_INTERVAL_MS,
     bootstrapServices: e.GATEWAY_SERVICES,
     toolCallTimeoutMs: e.TOOL_CALL_TIMEOUT_MS,
+    callLimits: {
+      maxCallDurationMs: e.TOOL_CALL_MAX_DURATION_MS,
+      maxAnswerBytes: e.TOOL_RESULT_MAX_BYTES,
+      maxConcurrentCalls: e.BACKEND_MAX_CONCURRENT_CALLS,
+      maxWaitingCalls: e.BACKEND_MAX_WAITING_CALLS,
+      maxGatewayCalls: gatewayCallSlots(e.BUN_CONFIG_MAX_HTTP_REQUESTS),
+    },
     backendConnectTimeoutMs: e.BACKEND_CONNECT_TIMEOUT_MS,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,

@@ -54,6 +54,7 @@ export type GatewaySettings = Pick<
   | "mcpPageSize"
   | "catalogPollIntervalMs"
   | "toolCallTimeoutMs"
+  | "callLimits"
   | "backendConnectTimeoutMs"
   | "healthCheckIntervalMs"
   | "healthCheckTimeoutMs"
@@ -128,6 +129,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     callTimeoutMs: settings.toolCallTimeoutMs,
     decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
+    limits: settings.callLimits,
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
     refuse: (url) => urlPolicy.check(url),

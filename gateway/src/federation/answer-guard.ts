@@ -69,7 +69,8 @@ function errorEvent(id: RequestId, message: string): string {
 /** Follows an event stream just far enough to see whether the answer to `id` went by. */
 function createAnswerScanner(id: RequestId) {
   let answered = false;
-  const parse = createEventDataParser((data) => {
+  // Discovery reads what the SDK reads; this scanner only watches it go by.
+  const parse = createEventDataParser(Number.POSITIVE_INFINITY, (data) => {
     try {
       const message = JSON.parse(data) as { id?: unknown; result?: unknown; error?: unknown };
       if (message.id === id && ("result" in message || "error" in message)) answered = true;

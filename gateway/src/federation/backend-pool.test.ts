@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { silentLogger } from "../logger.ts";
-import { type BackendPool, BackendUnavailableError, createBackendPool } from "./backend-pool.ts";
+import {
+  type BackendPool,
+  BackendUnavailableError,
+  CallLimitError,
+  type CallLimits,
+  createBackendPool,
+} from "./backend-pool.ts";
 
 const CALL_TIMEOUT_MS = 300;
 const OPEN_MS = 100;
@@ -35,11 +42,12 @@ function backend(): FixtureBackend {
   return fixture;
 }
 
-function poolWith(services: Record<string, string>): BackendPool {
+function poolWith(services: Record<string, string>, limits?: Partial<CallLimits>): BackendPool {
   const pool = createBackendPool({
     connectTimeoutMs: 1000,
     callTimeoutMs: CALL_TIMEOUT_MS,
     circuit: { failureThreshold: 2, openMs: OPEN_MS },
+    limits,
     log: silentLogger,
   });
   pool.sync(
@@ -111,6 +119,48 @@ describe("call timeouts", () => {
     expect(result.content).toEqual([{ type: "text", text: "done" }]);
     expect(progress).toHaveLength(PROGRESS_STEPS);
     expect(PROGRESS_STEPS * PROGRESS_EVERY_MS).toBeGreaterThan(CALL_TIMEOUT_MS);
+  });
+});
+
+describe("call slots", () => {
+  test("a call waiting for a slot gives up when its call timeout, counted from its arrival, runs out, without blaming the backend", async () => {
+    const pool = poolWith({ svc: backend().url }, { maxConcurrentCalls: 1, maxWaitingCalls: 1 });
+    // The session's handshake, done first, would otherwise count against the first call's time.
+    expect(await pool.request("svc", "ping", {})).toEqual({});
+    // Its progress keeps it going, and its slot taken, for longer than the call timeout.
+    const first = call(pool, "slowWithProgress", { onprogress: () => {} });
+    const second = call(pool, "hang").catch((error: unknown) => error);
+    const third = await call(pool, "hang").catch((error: unknown) => error);
+
+    expect(third).toBeInstanceOf(CallLimitError);
+    expect((third as Error).message).toBe(
+      'Service "svc" is busy: all 1 of its call slots are taken and 1 more calls are waiting for one; try again shortly',
+    );
+    const waited = await second;
+    expect(waited).toBeInstanceOf(CallLimitError);
+    expect((waited as Error).message).toContain("the call's time ran out while it waited for one of its 1 call slots");
+    expect((await first).content).toEqual([{ type: "text", text: "done" }]);
+    expect(PROGRESS_STEPS * PROGRESS_EVERY_MS).toBeGreaterThan(CALL_TIMEOUT_MS);
+    // Neither refusal counts against the backend.
+    expect(pool.state("svc")).toMatchObject({ consecutiveFailures: 0, calls: { inFlight: 0, waiting: 0, refused: 2 } });
+  });
+});
+
+describe("a request the gateway cannot encode", () => {
+  test("is the caller's invalid params, and says nothing about the backend", async () => {
+    const fixture = backend();
+    const pool = poolWith({ svc: fixture.url });
+    // Arguments nested too deep fail the same way, but Bun takes seconds to overflow its stack on them.
+    const unencodable = { count: 1n };
+
+    for (let i = 0; i < 3; i++) {
+      const failure = await pool.request("svc", "tools/call", { name: "hang", arguments: unencodable }).catch((e) => e);
+      expect(failure).toBeInstanceOf(McpError);
+      expect((failure as McpError).code).toBe(ErrorCode.InvalidParams);
+      expect((failure as Error).message).toContain("the gateway could not encode the request");
+    }
+    expect(pool.state("svc")).toMatchObject({ circuit: "closed", consecutiveFailures: 0 });
+    expect(await pool.request("svc", "ping", {})).toEqual({});
   });
 });
 

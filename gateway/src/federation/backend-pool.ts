@@ -3,15 +3,25 @@
  * first use, sessions of deleted or moved services close. Every call and health check goes through the
  * backend's circuit breaker, so a dead backend is answered for at once instead of being tried by every
  * caller, and the pool keeps each backend's last known state for /health, /services and metrics.
+ * Every call also takes one of the backend's own slots (see call-limiter.ts), so a backend that hangs
+ * holds its own slots and sockets, not those the other backends and all health checks need.
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import { type BackendSession, createBackendSession } from "./backend-session.ts";
+import { createCallDeadline } from "./call-deadline.ts";
+import { type CallLimiter, createCallLimiter, LimitReached, type Release } from "./call-limiter.ts";
 import { type Attempt, type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
 import { probeHealth } from "./health-probe.ts";
-import type { BackendRequest, Notification, Progress } from "./json-rpc-exchange.ts";
+import {
+  AnswerTooLarge,
+  type BackendRequest,
+  type Notification,
+  type Progress,
+  UnsendableRequest,
+} from "./json-rpc-exchange.ts";
 import { type BackendTarget, createIdleTolerantFetch } from "./mcp-connection.ts";
 import { describeFailure } from "./transport-failure.ts";
 
@@ -26,6 +36,23 @@ export interface BackendState {
   circuit: CircuitState;
   consecutiveFailures: number;
   lastCheckAt?: string;
+  /** Requests to the backend under way now, waiting for a slot now, and refused for want of one since start. */
+  calls: { inFlight: number; waiting: number; refused: number };
+}
+
+/**
+ * A limit of the gateway stopped the call, not a failure of the backend: every slot for calls to it was
+ * taken (`busy`), or its answer was larger than the gateway reads (`too_large`). Neither opens its
+ * circuit. The message names the service and the limit.
+ */
+export class CallLimitError extends Error {
+  constructor(
+    readonly service: string,
+    readonly limit: "busy" | "too_large",
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The backend could not be reached or did not answer in time; the message names the service. */
@@ -41,7 +68,7 @@ export class BackendUnavailableError extends Error {
 export interface CallOptions {
   /** Aborting it aborts the request to the backend, which sees the disconnect. */
   signal?: AbortSignal;
-  /** Progress the backend reports on the call; each one also restarts the call timeout. Must not throw. */
+  /** Progress the backend reports on the call; each one restarts the call timeout, within the maximum duration. Must not throw. */
   onprogress?: (progress: Progress) => void;
   /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
   onnotification?: (notification: Notification) => void;
@@ -81,6 +108,8 @@ export interface BackendPoolOptions {
   decorateFetch?: (fetch: FetchLike) => FetchLike;
   callTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
+  /** Bounds on what calls may take; each is unbounded when left out. */
+  limits?: Partial<CallLimits>;
   /**
    * Told when a backend announces during a call that its tools, resources or prompts changed, so that
    * the registry can pull them again. Such notifications concern the gateway, not the caller.
@@ -89,6 +118,22 @@ export interface BackendPoolOptions {
   /** Why a backend URL must not be connected to now, if so (see BackendSessionOptions.refuse). */
   refuse?: (url: string) => Promise<string | undefined>;
   log: Logger;
+}
+
+export interface CallLimits {
+  /** Requests to one backend in flight at once (health checks aside: they never wait for a slot). */
+  maxConcurrentCalls: number;
+  /** Requests waiting for a slot of one backend; more are refused at once. */
+  maxWaitingCalls: number;
+  /**
+   * Requests in flight over all backends together, refused at once beyond it. Kept below the sockets
+   * Bun's fetch holds for the whole process, so health checks and housekeeping always find one.
+   */
+  maxGatewayCalls: number;
+  /** Longest a request may take however often the backend reports progress. */
+  maxCallDurationMs: number;
+  /** Largest answer read from a backend: a JSON body, or one event of its stream. */
+  maxAnswerBytes: number;
 }
 
 /**
@@ -105,6 +150,8 @@ interface Connection {
 interface Entry {
   target: BackendTarget;
   breaker: CircuitBreaker;
+  slots: CallLimiter;
+  refused: number;
   connection?: Connection;
   status: BackendStatus;
   lastError?: string;
@@ -119,9 +166,18 @@ export function createBackendPool({
   log,
   onListChanged,
   refuse,
+  limits = {},
   decorateFetch = (f) => f,
 }: BackendPoolOptions): BackendPool {
+  const {
+    maxConcurrentCalls = Number.POSITIVE_INFINITY,
+    maxWaitingCalls = Number.POSITIVE_INFINITY,
+    maxGatewayCalls = Number.POSITIVE_INFINITY,
+    maxCallDurationMs,
+    maxAnswerBytes,
+  } = limits;
   const entries = new Map<string, Entry>();
+  const gatewaySlots = createCallLimiter({ maxActive: maxGatewayCalls, maxWaiting: 0 });
   const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
   const connections = new Set<Connection>();
@@ -146,6 +202,8 @@ export function createBackendPool({
     const entry: Entry = {
       target,
       status: "unknown",
+      slots: createCallLimiter({ maxActive: maxConcurrentCalls, maxWaiting: maxWaitingCalls }),
+      refused: 0,
       breaker: createCircuitBreaker({ ...circuit, onChange: (state) => logCircuit(entry, state) }),
     };
     return entry;
@@ -203,19 +261,45 @@ export function createBackendPool({
       const outcome = classify(error, signal);
       if (outcome === "abandoned") {
         attempt.abandoned();
-        throw error;
+        throw callerError(entry, error);
       }
       if (outcome === "answered") {
-        // The backend answered with a protocol error: it is up, and the caller gets its error.
+        // The backend answered (with a protocol error, or too much): it is up, and the caller gets the error.
         attempt.succeeded();
         setStatus(entry, "up");
-        throw error;
+        throw callerError(entry, error);
       }
       // Shown to callers, /health and /services, and logged: a URL in it must not carry its query secrets.
       const reason = redactUrlsIn(describeFailure(error));
       setStatus(entry, "down", reason);
       attempt.failed();
       throw new BackendUnavailableError(entry.target.name, reason);
+    }
+  };
+
+  /**
+   * A slot of the backend and one of the gateway's, or a CallLimitError at once when the backend's line
+   * is full or the gateway has none left; also when `signal` aborts in line because the call's time ran out.
+   */
+  const takeSlots = async (entry: Entry, signal: AbortSignal, caller?: AbortSignal): Promise<Release> => {
+    const busy = (message: string) => {
+      entry.refused++;
+      return new CallLimitError(entry.target.name, "busy", `Service "${entry.target.name}" is busy: ${message}`);
+    };
+    let release: Release;
+    try {
+      release = await entry.slots.acquire(signal);
+    } catch (error) {
+      if (caller?.aborted) throw error;
+      if (error instanceof LimitReached) throw busy(`${error.message}; try again shortly`);
+      throw busy(`the call's time ran out while it waited for one of its ${maxConcurrentCalls} call slots`);
+    }
+    try {
+      return combine(release, await gatewaySlots.acquire());
+    } catch (error) {
+      release();
+      if (!(error instanceof LimitReached)) throw error;
+      throw busy(`the gateway has all ${maxGatewayCalls} of its slots for calls to services in use; try again shortly`);
     }
   };
 
@@ -228,6 +312,7 @@ export function createBackendPool({
     circuit: entry.breaker.state,
     consecutiveFailures: entry.breaker.consecutiveFailures,
     ...(entry.lastCheckAt ? { lastCheckAt: entry.lastCheckAt } : {}),
+    calls: { inFlight: entry.slots.active, waiting: entry.slots.waiting, refused: entry.refused },
   });
 
   return {
@@ -253,12 +338,34 @@ export function createBackendPool({
         if (LIST_CHANGED.has(notification.method)) onListChanged?.(service);
         else options.onnotification?.(notification);
       };
-      const call = withSession(
-        entry,
-        (session) => session.request(method, params, { ...options, onnotification, timeoutMs: callTimeoutMs }),
-        options.signal,
-      );
-      return settle(entry, attempt, call, options.signal);
+      // The call's time runs from here: waiting for a slot or for the session's handshake counts.
+      const deadline = createCallDeadline({ timeoutMs: callTimeoutMs, maxDurationMs: maxCallDurationMs });
+      const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+      try {
+        let release: Release;
+        try {
+          release = await takeSlots(entry, signal, options.signal);
+        } catch (error) {
+          attempt.abandoned();
+          throw error;
+        }
+        const call = withSession(
+          entry,
+          (session) =>
+            session.request(method, params, {
+              ...options,
+              signal,
+              deadline,
+              maxAnswerBytes,
+              onnotification,
+              timeoutMs: callTimeoutMs,
+            }),
+          options.signal,
+        );
+        return await settle(entry, attempt, call, options.signal).finally(release);
+      } finally {
+        deadline.dispose();
+      }
     },
 
     async check(service, timeoutMs) {
@@ -295,12 +402,41 @@ function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
 }
 
 /**
- * What a failed attempt says about the backend: it `answered` with a protocol error (so it is up), the
- * caller `abandoned` the attempt (so it says nothing), or the backend `failed` to answer.
+ * What a failed attempt says about the backend: it `answered` with a protocol error or more than the
+ * gateway reads (so it is up), the caller or the gateway itself `abandoned` the attempt (so it says
+ * nothing: a request the gateway cannot even encode must not open a healthy backend's circuit), or the
+ * backend `failed` to answer.
  */
 function classify(error: unknown, signal: AbortSignal | undefined): "answered" | "abandoned" | "failed" {
-  if (signal?.aborted) return "abandoned";
-  return error instanceof McpError ? "answered" : "failed";
+  if (signal?.aborted || error instanceof UnsendableRequest) return "abandoned";
+  return error instanceof McpError || error instanceof AnswerTooLarge ? "answered" : "failed";
+}
+
+/** The error the caller gets for one that says nothing against the backend, with the service named. */
+function callerError(entry: Entry, error: unknown): unknown {
+  const service = entry.target.name;
+  if (error instanceof AnswerTooLarge)
+    return new CallLimitError(
+      service,
+      "too_large",
+      `Service "${service}" answered with more than ${formatBytes(error.maxBytes)}, the most the gateway passes on (TOOL_RESULT_MAX_BYTES); ask it for less at a time`,
+    );
+  if (error instanceof UnsendableRequest)
+    return new McpError(ErrorCode.InvalidParams, `Cannot send the request to "${service}": ${error.message}`);
+  return error;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
+
+/** One release for two slots. */
+function combine(first: Release, second: Release): Release {
+  return () => {
+    second();
+    first();
+  };
 }
 
 function openCircuitReason(entry: Entry): string {

@@ -13,7 +13,7 @@ import { TransportFailure } from "./transport-failure.ts";
 
 export type RequestOptions = Pick<
   ExchangeOptions,
-  "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs"
+  "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs" | "deadline" | "maxAnswerBytes"
 >;
 
 export interface BackendSession {
@@ -137,7 +137,8 @@ export function createBackendSession({
   return {
     async request(method, params, options) {
       const used = handshake ?? open();
-      const current = await used;
+      // The handshake is shared and has its own timeout; a request's own time may run out sooner.
+      const current = await abortable(used, options.signal);
       try {
         return await send(current, method, params, options);
       } catch (error) {
@@ -163,6 +164,17 @@ export function createBackendSession({
         .catch(() => {});
     },
   };
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 /** Whether the request may still be running on the backend: it neither answered it nor refused it with an HTTP error. */

@@ -6,6 +6,7 @@
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type CallDeadline, createCallDeadline } from "./call-deadline.ts";
 import { createEventDataParser } from "./event-stream.ts";
 import { describeFailure, streamEndedReason, TransportFailure } from "./transport-failure.ts";
 
@@ -35,6 +36,10 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   /** Longest wait for the answer; progress under `progressToken` starts it over. */
   timeoutMs: number;
+  /** When given, it governs the exchange instead of `timeoutMs` (its clocks may have started before). */
+  deadline?: CallDeadline;
+  /** Largest answer read: a JSON body, or one event of a stream. Beyond it the answer is cut off (AnswerTooLarge). */
+  maxAnswerBytes?: number;
   signal?: AbortSignal;
   progressToken?: RequestId;
   /** Progress under `progressToken`. Must not throw. */
@@ -73,8 +78,10 @@ export async function exchange(
   request: { id: RequestId; method: string; params?: Record<string, unknown> },
   options: ExchangeOptions,
 ): Promise<Answer> {
-  const { signal, timeoutMs } = options;
+  const { signal } = options;
   signal?.throwIfAborted();
+  const body = encodeRequest(request);
+  const deadline = options.deadline ?? createCallDeadline({ timeoutMs: options.timeoutMs });
   const controller = new AbortController();
   let stoppedBy: unknown;
   const stop = (reason: unknown) => {
@@ -82,53 +89,61 @@ export async function exchange(
     controller.abort(reason);
   };
   const onAbort = () => stop(signal?.reason);
+  const onDeadline = () => stop(deadline.signal.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
-  // While the client is being asked something (a person may be answering an elicitation), the backend
-  // is waiting on us, not we on it: the timeout does not run out then, and starts afresh after the answer.
-  let askingClient = 0;
-  const timer = setTimeout(
-    () => askingClient > 0 || stop(new TransportFailure(`timed out: no answer within ${timeoutMs} ms`)),
-    timeoutMs,
-  );
-  let finished = false;
+  deadline.signal.addEventListener("abort", onDeadline, { once: true });
   try {
+    deadline.signal.throwIfAborted();
     const response = await options.fetch(options.url, {
       method: "POST",
       headers: options.headers,
-      body: JSON.stringify({ jsonrpc: "2.0", ...request }),
+      body,
       signal: controller.signal,
       // Credentials are meant for this endpoint only.
       redirect: "manual",
     });
-    const message = await readAnswer(response, request.id, {
+    const message = await readAnswer(response, request.id, options.maxAnswerBytes ?? Number.POSITIVE_INFINITY, {
       onnotification(notification) {
         if (!isProgressFor(notification, options.progressToken)) return options.onnotification?.(notification);
-        timer.refresh();
+        deadline.extend();
         const { progressToken: _, ...progress } = notification.params as Progress & { progressToken: unknown };
         options.onprogress?.(progress);
       },
       onrequest: (id, backendRequest) => {
-        askingClient++;
-        void answerBackend(id, backendRequest, options, controller.signal).then(() => {
-          askingClient--;
-          if (!finished) timer.refresh();
-        });
+        // While the client is being asked something (a person may be answering an elicitation), the
+        // backend is waiting on us, not we on it: the quiet timeout stands still until the answer.
+        void answerBackend(id, backendRequest, options, controller.signal).then(deadline.pause());
       },
     });
     return { result: resultOf(message), headers: response.headers };
   } catch (error) {
     throw (
       stoppedBy ??
-      (error instanceof McpError || error instanceof TransportFailure
+      (error instanceof McpError || error instanceof TransportFailure || error instanceof AnswerTooLarge
         ? error
         : new TransportFailure(describeFailure(error)))
     );
   } finally {
-    finished = true;
-    clearTimeout(timer);
+    if (!options.deadline) deadline.dispose();
     signal?.removeEventListener("abort", onAbort);
+    deadline.signal.removeEventListener("abort", onDeadline);
   }
 }
+
+/**
+ * The request's body. A value JSON cannot encode (nested too deep for the encoder, say) is the
+ * gateway's problem, found before the backend is contacted: it says nothing about the backend.
+ */
+function encodeRequest(request: { id: RequestId; method: string; params?: Record<string, unknown> }): string {
+  try {
+    return JSON.stringify({ jsonrpc: "2.0", ...request });
+  } catch (error) {
+    throw new UnsendableRequest(`the gateway could not encode the request: ${describeFailure(error)}`);
+  }
+}
+
+/** The gateway could not send the request at all; the backend never saw it. */
+export class UnsendableRequest extends Error {}
 
 type PostOptions = Pick<ExchangeOptions, "fetch" | "url" | "headers" | "timeoutMs">;
 
@@ -196,12 +211,18 @@ interface StreamHandlers {
   onrequest: (id: RequestId, request: BackendRequest) => void;
 }
 
-async function readAnswer(response: Response, id: RequestId, handlers: StreamHandlers): Promise<Message> {
+async function readAnswer(
+  response: Response,
+  id: RequestId,
+  maxBytes: number,
+  handlers: StreamHandlers,
+): Promise<Message> {
   if (!response.ok) throw await httpFailure(response);
   const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") && response.body) return readEventStream(response.body, id, handlers);
+  if (type.startsWith("text/event-stream") && response.body)
+    return readEventStream(response.body, id, maxBytes, handlers);
   if (type.startsWith("application/json")) {
-    const body = (await response.json()) as Message | Message[];
+    const body = (await readBounded(response, maxBytes)) as Message | Message[];
     const answer = (Array.isArray(body) ? body : [body]).find((message) => isAnswerTo(message, id));
     if (answer) return answer;
     throw new TransportFailure("the service answered without a response to the request");
@@ -212,18 +233,57 @@ async function readAnswer(response: Response, id: RequestId, handlers: StreamHan
   );
 }
 
+/** The service's answer was larger than the gateway reads; the part read so far is dropped. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the service answered with more than the ${maxBytes} bytes the gateway accepts (TOOL_RESULT_MAX_BYTES)`);
+  }
+}
+
+/**
+ * The body as JSON, given up at `maxBytes` so a huge answer never sits in memory whole. A body of
+ * declared length (HTTP framing holds it to that) goes to Bun's native parser; one of unknown length is
+ * read chunk by chunk and stopped at the limit.
+ */
+async function readBounded(response: Response, maxBytes: number): Promise<unknown> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new AnswerTooLarge(maxBytes);
+  }
+  if (declared >= 0 || !response.body) return response.json();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const chunk = await reader.read().catch((error: unknown) => {
+      throw new TransportFailure(streamEndedReason(error));
+    });
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new AnswerTooLarge(maxBytes);
+    }
+    chunks.push(chunk.value);
+  }
+  return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks, size)));
+}
+
 /**
  * Follows the stream until the answer to `id` and hands it over at once; the rest of the stream (its
- * end, normally) is read in the background, so the connection can be reused.
+ * end, normally) is read in the background, so the connection can be reused, but only for a moment:
+ * the call's slot is free again by then, and a stream left open would hold a socket no slot counts.
  */
 async function readEventStream(
   body: ReadableStream<Uint8Array>,
   id: RequestId,
+  maxBytes: number,
   handlers: StreamHandlers,
 ): Promise<Message> {
   const reader = body.getReader();
   let answer: Message | undefined;
-  const parse = createEventDataParser((data) => {
+  const parse = createEventDataParser(maxBytes, (data) => {
     const message = parseMessage(data);
     if (!message || answer) return;
     if (isAnswerTo(message, id)) answer = message;
@@ -237,7 +297,10 @@ async function readEventStream(
       throw new TransportFailure(streamEndedReason(error));
     });
     if (chunk.done) throw new TransportFailure(streamEndedReason());
-    parse(chunk.value);
+    if (!parse(chunk.value)) {
+      await reader.cancel().catch(() => {});
+      throw new AnswerTooLarge(maxBytes);
+    }
     if (answer) {
       void drain(reader);
       return answer;
@@ -246,12 +309,18 @@ async function readEventStream(
 }
 
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const giveUp = setTimeout(() => void reader.cancel().catch(() => {}), DRAIN_GRACE_MS);
   try {
     while (!(await reader.read()).done);
   } catch {
     // The answer is in; how the stream ended no longer matters.
+  } finally {
+    clearTimeout(giveUp);
   }
 }
+
+/** How long a stream may go on after its answer before the gateway closes it. */
+const DRAIN_GRACE_MS = 1000;
 
 function parseMessage(data: string): Message | undefined {
   try {

@@ -7,7 +7,12 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
-import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
+import {
+  type BackendPool,
+  BackendUnavailableError,
+  CallLimitError,
+  type CallOptions,
+} from "../federation/backend-pool.ts";
 
 /** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
 export const RESOURCE_NOT_FOUND = -32002;
@@ -72,7 +77,7 @@ async function forward(
   try {
     return await pool.request(service, method, params, options);
   } catch (error) {
-    if (!(error instanceof BackendUnavailableError)) throw error;
+    if (!(error instanceof BackendUnavailableError || error instanceof CallLimitError)) throw error;
     throw new McpError(ErrorCode.InternalError, `${error.message}. ${advice}`, { service });
   }
 }

@@ -7,14 +7,20 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
-import { type BackendPool, BackendUnavailableError, type CallOptions } from "../federation/backend-pool.ts";
+import {
+  type BackendPool,
+  BackendUnavailableError,
+  CallLimitError,
+  type CallOptions,
+} from "../federation/backend-pool.ts";
+import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
   onlog?: (notification: LoggingMessageNotification) => void;
 }
 
-export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "error";
+export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "too_large" | "error";
 
 export interface ToolCallRouting {
   catalog: CatalogView;
@@ -40,6 +46,12 @@ export async function routeToolCall(
     if (snapshot.withheld?.tools.has(name)) throw notPermitted(`the tool "${name}"`);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
+  if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `The arguments of "${name}" nest deeper than ${MAX_ARGUMENT_DEPTH} levels, which the gateway does not pass on.`,
+    );
+  }
   const started = performance.now();
   const report = (outcome: ToolCallOutcome) =>
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
@@ -54,21 +66,23 @@ export async function routeToolCall(
     report(result.isError === true ? "tool_error" : "ok");
     return result as CallToolResult;
   } catch (error) {
+    if (error instanceof CallLimitError) {
+      report(error.limit);
+      return toolError(`${error.message}.`);
+    }
     if (!(error instanceof BackendUnavailableError)) {
       report("error");
       throw error;
     }
     report("unavailable");
-    return {
-      isError: true,
-      content: [
-        {
-          type: "text",
-          text: `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.`,
-        },
-      ],
-    };
+    return toolError(
+      `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.`,
+    );
   }
+}
+
+function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text }] };
 }
 
 /** Passes on well-formed log messages only: the backend's other notifications concern the gateway's request, not the client's. */

@@ -23,6 +23,8 @@ export interface ObservedBackend {
   status: BackendStatus;
   /** The circuit breaker's state name, e.g. closed, open, half-open. */
   circuit?: string;
+  /** Requests in flight and waiting for a slot now, and refused for want of one since start. */
+  calls?: { inFlight: number; waiting: number; refused: number };
 }
 
 export interface GatewayMetricsDeps {
@@ -72,7 +74,7 @@ export function createGatewayMetrics({
   });
   const toolCalls = new Counter({
     name: `${PREFIX}tool_calls_total`,
-    help: "Tool calls routed to backends, by service, backend tool name and outcome (ok, tool_error, unavailable, error).",
+    help: "Tool calls routed to backends, by service, backend tool name and outcome (ok, tool_error, unavailable, busy, too_large, error).",
     labelNames: ["service", "tool", "outcome"] as const,
     registers,
   });
@@ -124,6 +126,34 @@ export function createGatewayMetrics({
       for (const { name, circuit } of backends()) {
         if (circuit !== undefined) this.set({ service: name, state: circuit }, 1);
       }
+    },
+  });
+
+  const callGauge = (name: string, help: string, read: (calls: NonNullable<ObservedBackend["calls"]>) => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames: ["service"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { name: service, calls } of backends()) if (calls) this.set({ service }, read(calls));
+      },
+    });
+  callGauge("backend_calls_in_flight", "Requests to each backend under way now.", (calls) => calls.inFlight);
+  callGauge(
+    "backend_calls_waiting",
+    "Requests waiting for one of each backend's call slots now.",
+    (calls) => calls.waiting,
+  );
+  new Counter({
+    name: `${PREFIX}backend_calls_refused_total`,
+    help: "Requests to each backend refused at once because its call slots and waiting line were full (or the gateway's).",
+    labelNames: ["service"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { name: service, calls } of backends()) if (calls) this.inc({ service }, calls.refused);
     },
   });
 

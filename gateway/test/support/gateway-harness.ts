@@ -27,6 +27,13 @@ export const TEST_SETTINGS: GatewaySettings = {
   mcpPageSize: 1000,
   catalogPollIntervalMs: 100,
   toolCallTimeoutMs: 5_000,
+  callLimits: {
+    maxCallDurationMs: 60_000,
+    maxAnswerBytes: 16 * 1024 * 1024,
+    maxConcurrentCalls: 32,
+    maxWaitingCalls: 64,
+    maxGatewayCalls: 192,
+  },
   backendConnectTimeoutMs: 2_000,
   // Off unless a test is about health checks, so that no timer touches the backends behind a test's back.
   healthCheckIntervalMs: 0,

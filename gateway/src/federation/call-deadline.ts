@@ -1,0 +1,64 @@
+/**
+ * When a request to a backend must end. Two clocks run from its start: the quiet timeout, which the
+ * backend's progress starts over and which stands still while the gateway's client is being asked
+ * something (the backend then waits on us, not we on it); and the maximum duration, which nothing
+ * extends, so a backend reporting progress forever cannot hold a call, its socket and its slot forever.
+ */
+import { TransportFailure } from "./transport-failure.ts";
+
+export interface CallDeadline {
+  /** Aborts, with a TransportFailure that says which limit ran out, when either clock does. */
+  readonly signal: AbortSignal;
+  /** The backend showed progress: the quiet timeout starts over (the maximum duration does not). */
+  extend(): void;
+  /** The quiet timeout stands still until the returned function is called. */
+  pause(): () => void;
+  /** Stops both clocks; the request is over. */
+  dispose(): void;
+}
+
+export interface CallDeadlineOptions {
+  timeoutMs: number;
+  /** Longest the request may take however often it shows progress; none when undefined. */
+  maxDurationMs?: number;
+}
+
+export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOptions): CallDeadline {
+  const controller = new AbortController();
+  let paused = 0;
+  const expire = (reason: string) => controller.abort(new TransportFailure(`timed out: ${reason}`));
+  const quiet = setTimeout(() => paused > 0 || expire(`no answer within ${timeoutMs} ms`), timeoutMs);
+  const ceiling =
+    maxDurationMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            expire(
+              `the call went on for the ${maxDurationMs} ms a call may take at most (TOOL_CALL_MAX_DURATION_MS), progress or not`,
+            ),
+          maxDurationMs,
+        );
+  const dispose = () => {
+    clearTimeout(quiet);
+    clearTimeout(ceiling);
+  };
+  controller.signal.addEventListener("abort", dispose, { once: true });
+
+  return {
+    signal: controller.signal,
+    extend() {
+      if (!controller.signal.aborted) quiet.refresh();
+    },
+    pause() {
+      paused++;
+      let resumed = false;
+      return () => {
+        if (resumed) return;
+        resumed = true;
+        paused--;
+        if (paused === 0 && !controller.signal.aborted) quiet.refresh();
+      };
+    },
+    dispose,
+  };
+}
