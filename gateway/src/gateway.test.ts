@@ -4,6 +4,7 @@ import {
   firstText,
   startGateway,
   startTestStack,
+  TEST_API_KEY,
   TEST_BEARER,
   type TestStack,
 } from "../test/support/gateway-harness.ts";
@@ -143,14 +144,20 @@ describe("errors", () => {
     expect(list.services.map((s: { name: string }) => s.name)).not.toContain("ghost");
   });
 
-  test("MCP needs the bearer token", async () => {
+  test.each([
+    ["no token", {}],
+    ["a wrong token", { Authorization: "Bearer not-the-token" }],
+    ["the token with a prefix", { Authorization: `Bearer x${TEST_BEARER}` }],
+    ["the API key as a bearer token", { Authorization: `Bearer ${TEST_API_KEY}` }],
+  ])("MCP refuses %s with 401 and a JSON-RPC error", async (_, headers: Record<string, string>) => {
     const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...headers },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect((await json(res)).error.message).toContain("Unauthorized");
   });
 
   test("the design's plain curl request (no Accept, no initialize) gets JSON", async () => {
