@@ -164,3 +164,56 @@ describe("through the gateway", () => {
     }
   });
 });
+
+describe("BACKEND_ALLOWLIST through a running gateway", () => {
+  let database: TestDatabase;
+  let versions: VersionStore;
+  let shopping: BackendProcess;
+  let gw: RunningGateway;
+  /** What `localhost` resolves to for the gateway's URL policy; a test changes it to rebind the name. */
+  let localhostAddresses = ["127.0.0.1"];
+
+  beforeAll(async () => {
+    [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
+    versions = createTestVersionStore();
+    gw = await startGateway({
+      database,
+      versionStore: versions,
+      settings: { backendAllowlist: ["127.0.0.0/8"] },
+      resolveHost: async (host) => (host === "localhost" ? localhostAddresses : ["203.0.113.7"]),
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await shopping?.stop();
+    await versions?.close();
+    await database?.close();
+  });
+
+  test("registration outside the allowlist is refused with 403, inside it succeeds", async () => {
+    const outside = await gw.admin("POST", "/register", { name: "outside", url: "http://10.9.9.9:3002" });
+    expect(outside.status).toBe(403);
+    expect(((await outside.json()) as { error: { message: string } }).error.message).toContain("BACKEND_ALLOWLIST");
+    const byName = await gw.admin("POST", "/register", { name: "elsewhere", url: "http://backend.example:3002" });
+    expect(byName.status).toBe(403);
+
+    const inside = await gw.admin("POST", "/register", {
+      name: "shopping-service",
+      url: `http://localhost:${shopping.port}`,
+    });
+    expect(inside.status).toBe(201);
+  });
+
+  test("a name that resolves outside the allowlist at connect time is not connected to (DNS rebinding)", async () => {
+    localhostAddresses = ["203.0.113.7"];
+    try {
+      const result = await (await gw.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+      expect(result.isError).toBe(true);
+      expect(firstText(result)).toContain("BACKEND_ALLOWLIST");
+    } finally {
+      localhostAddresses = ["127.0.0.1"];
+    }
+    const again = await (await gw.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+    expect(again.isError).toBeFalsy();
+  });
+});

@@ -9,6 +9,7 @@ import { createVersionStore, type VersionStore } from "../../src/catalog/version
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import type { RegistryDatabase } from "../../src/registry/database.ts";
+import type { Resolve } from "../../src/security/url-policy.ts";
 import { createSessionBus, type SessionBus } from "../../src/sessions/session-bus.ts";
 import { type BackendProcess, startBackend } from "./backend-process.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
@@ -51,6 +52,8 @@ export async function startGateway(options: {
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
+  /** Fake DNS for the backend URL policy. */
+  resolveHost?: Resolve;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -59,6 +62,7 @@ export async function startGateway(options: {
       database: options.database,
       versionStore: options.versionStore,
       sessionBus: options.sessionBus,
+      resolveHost: options.resolveHost,
     },
   );
   const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
