@@ -10,6 +10,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
+import { createLogger } from "../logger.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
 
@@ -113,6 +114,28 @@ describe("through the gateway", () => {
 
     // An update without headers keeps the stored ones.
     expect((await gw.admin("PUT", "/update/private-user")).status).toBe(200);
+  });
+
+  test("a backend's own credentials never reach the log, even at debug", async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
+    const logged = await startGateway({
+      database,
+      versionStore: createTestVersionStore(),
+      settings: { secretsKey: SECRETS_KEY },
+      log,
+    });
+    try {
+      const body = { name: "logged-user", url: privateUser.url, headers: { Authorization: "Bearer user-own-token" } };
+      expect((await logged.admin("POST", "/register", body)).status).toBe(201);
+      expect((await logged.admin("PUT", "/update/logged-user", { headers: body.headers })).status).toBe(200);
+      const result = await (await logged.client()).callTool({ name: "getUserById", arguments: { id: "456" } });
+      expect(result.isError).toBeFalsy();
+    } finally {
+      await logged.stop();
+    }
+    expect(lines.some((line) => line.includes("service registered"))).toBe(true);
+    expect(lines.join("\n")).not.toContain("user-own-token");
   });
 
   test("registering headers without SECRETS_KEY is refused rather than stored in clear", async () => {
