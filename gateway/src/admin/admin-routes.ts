@@ -75,7 +75,7 @@ export function createAdminRoutes({ registry, apiKey, readToken, backendState }:
 }
 
 /** What the API shows of a service: never its stored credentials. */
-export function serviceView(record: ServiceRecord, state: BackendState | undefined) {
+function serviceView(record: ServiceRecord, state: BackendState | undefined) {
   return {
     name: record.name,
     url: record.url,

@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 export const TEST_API_KEY = "test-api-key";
 export const TEST_BEARER = "mcp-token-123";
 
-export const TEST_SETTINGS: GatewaySettings = {
+const TEST_SETTINGS: GatewaySettings = {
   apiKey: TEST_API_KEY,
   bearerToken: TEST_BEARER,
   backendBearerToken: TEST_BEARER,
@@ -113,7 +113,7 @@ export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`):
 }
 
 /** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
-export function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
+function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
   return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
 
