@@ -4,12 +4,12 @@
  * gateway's environment (parsed by the gateway's own config), and the Dockerfiles' build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { createComposeValidator } from "./compose-schema.ts";
-import { copySources, type DockerInstruction, execForm, parseDockerfile } from "./dockerfile.ts";
+import { copySources, type DockerInstruction, execForm, isDockerIgnored, parseDockerfile } from "./dockerfile.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -259,6 +259,20 @@ describe.each(BUN_SERVICES)("$dir/Dockerfile", ({ name, dir, port }) => {
     expect(execForm(cmd ?? "")?.join(" ")).toBe(scripts[`start:${dir}`]);
   });
 
+  test("ships no tests and no test helpers", async () => {
+    const dockerignore = await readText(".dockerignore");
+    const shipped = args("COPY")
+      .flatMap(copySources)
+      .flatMap((source) =>
+        statSync(join(ROOT, source)).isDirectory()
+          ? [...new Bun.Glob("**/*").scanSync({ cwd: join(ROOT, source), dot: true })].map((f) => `${source}/${f}`)
+          : [source],
+      )
+      .filter((path) => !isDockerIgnored(path, dockerignore));
+    expect(shipped.length).toBeGreaterThan(3);
+    expect(shipped.filter((path) => /(^|\/)test\/|\.test\.ts$|test-setup\.ts$/.test(path))).toEqual([]);
+  });
+
   if (dir === "gateway") {
     test("ships the drizzle/ migrations the gateway applies at start", () => {
       expect(args("COPY")).toContain("drizzle drizzle");
@@ -270,6 +284,18 @@ describe(".dockerignore", () => {
   test("keeps dependencies, local data and secrets out of the build context", async () => {
     const patterns = (await readText(".dockerignore")).split("\n").map((l) => l.trim());
     expect(patterns).toEqual(expect.arrayContaining(["**/node_modules", ".env", ".data", ".git"]));
+  });
+
+  test("keeps tests and test helpers out, wherever a Dockerfile copies from", async () => {
+    const dockerignore = await readText(".dockerignore");
+    for (const path of [
+      "gateway/src/gateway.test.ts",
+      "mcp-http/test/service-contract.ts",
+      "gateway/test/support/x.ts",
+    ])
+      expect({ path, ignored: isDockerIgnored(path, dockerignore) }).toEqual({ path, ignored: true });
+    for (const path of ["gateway/src/main.ts", ".env.example", "drizzle/0000_registry.sql"])
+      expect({ path, ignored: isDockerIgnored(path, dockerignore) }).toEqual({ path, ignored: false });
   });
 });
 
