@@ -73,7 +73,7 @@ const flagsSchema = z.object({
 
 const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => name !== "quick");
 
-export const USAGE = `Usage: bun run bench [--quick] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
+const USAGE = `Usage: bun run bench [--quick] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
   .map((n) => `[--${n} N]`)
   .join(" ")}`;
 

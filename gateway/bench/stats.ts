@@ -7,7 +7,7 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
-export function median(samples: readonly number[]): number {
+function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
 

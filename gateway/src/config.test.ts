@@ -29,6 +29,26 @@ describe("parseConfig", () => {
     expect(parseConfig({ DATABASE_URL: "postgres://x@y/z", DB_HOST: "ignored" }).database.url).toBe("postgres://x@y/z");
   });
 
+  test("the URL built from DB_* parses back to the credentials, whatever characters they hold", () => {
+    const url = parseConfig({
+      DB_HOST: "db.internal",
+      DB_PORT: "5433",
+      DB_USERNAME: "gate way",
+      DB_PASSWORD: "p@ss:w/rd?#%",
+    }).database.url;
+    const parsed = new URL(url ?? "");
+    expect(decodeURIComponent(parsed.username)).toBe("gate way");
+    expect(decodeURIComponent(parsed.password)).toBe("p@ss:w/rd?#%");
+    expect(parsed.hostname).toBe("db.internal");
+    expect(parsed.port).toBe("5433");
+  });
+
+  test("an IPv6 DB_HOST is bracketed, so the URL is valid", () => {
+    expect(parseConfig({ DB_HOST: "::1" }).database.url).toBe("postgres://postgres@[::1]:5432/mcp_registry");
+    expect(new URL(parseConfig({ DB_HOST: "fd00::5" }).database.url ?? "").hostname).toBe("[fd00::5]");
+    expect(parseConfig({ DB_HOST: "[::1]" }).database.url).toBe("postgres://postgres@[::1]:5432/mcp_registry");
+  });
+
   test("GATEWAY_SERVICES is a list of name=url pairs", () => {
     const config = parseConfig({
       GATEWAY_SERVICES: " shopping-service=http://localhost:3002 , user-service=http://localhost:3003",

@@ -160,13 +160,17 @@ export interface GatewayConfig {
   drainGraceMs: number;
 }
 
-/** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
+/**
+ * Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded and an IPv6
+ * host bracketed (`::1` would otherwise read as a host and a port).
+ */
 function databaseUrlFromParts(env: GatewayEnv): string | undefined {
   if (!env.DB_HOST) return undefined;
+  const host = env.DB_HOST.includes(":") && !env.DB_HOST.startsWith("[") ? `[${env.DB_HOST}]` : env.DB_HOST;
   const user = env.DB_USERNAME ? encodeURIComponent(env.DB_USERNAME) : "postgres";
   const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : "";
   const database = encodeURIComponent(env.DB_DATABASE ?? "mcp_registry");
-  return `postgres://${user}${password}@${env.DB_HOST}:${env.DB_PORT}/${database}`;
+  return `postgres://${user}${password}@${host}:${env.DB_PORT}/${database}`;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   firstText,
   startGateway,
   startTestStack,
+  TEST_API_KEY,
   TEST_BEARER,
   type TestStack,
 } from "../test/support/gateway-harness.ts";
@@ -143,20 +144,30 @@ describe("errors", () => {
     expect(list.services.map((s: { name: string }) => s.name)).not.toContain("ghost");
   });
 
-  test("MCP needs the bearer token", async () => {
+  test.each([
+    ["no token", {}],
+    ["a wrong token", { Authorization: "Bearer not-the-token" }],
+    ["the token with a prefix", { Authorization: `Bearer x${TEST_BEARER}` }],
+    ["the API key as a bearer token", { Authorization: `Bearer ${TEST_API_KEY}` }],
+  ])("MCP refuses %s with 401 and a JSON-RPC error", async (_, headers: Record<string, string>) => {
     const res = await fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...headers },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect((await json(res)).error.message).toContain("Unauthorized");
   });
 
-  test("the design's plain curl request (no Accept, no initialize) gets JSON", async () => {
-    const res = await fetch(`${stack.gw.url}/mcp`, {
+  const curlCall = (accept?: string) =>
+    fetch(`${stack.gw.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TEST_BEARER}` },
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${TEST_BEARER}`,
+        ...(accept === undefined ? {} : { Accept: accept }),
+      },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
@@ -164,10 +175,24 @@ describe("errors", () => {
         params: { name: "getProductById", arguments: { id: "123" } },
       }),
     });
+
+  test("the design's plain curl request (no Accept, no initialize) gets JSON", async () => {
+    const res = await curlCall();
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/json");
     const body = await json(res);
     expect(body.result.structuredContent.id).toBe("123");
+  });
+
+  // What the README promises next to the curl examples.
+  test("a client accepting JSON and event streams gets JSON; one accepting only event streams gets a stream", async () => {
+    const both = await curlCall("application/json, text/event-stream");
+    expect(both.headers.get("content-type")).toStartWith("application/json");
+    expect((await json(both)).result.structuredContent.id).toBe("123");
+
+    const streamOnly = await curlCall("text/event-stream");
+    expect(streamOnly.headers.get("content-type")).toStartWith("text/event-stream");
+    expect(await streamOnly.text()).toContain('"structuredContent"');
   });
 });
 

@@ -25,7 +25,7 @@ import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
-import { createUrlPolicy } from "./security/url-policy.ts";
+import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
 import { createMcpSessions } from "./sessions/mcp-sessions.ts";
 import { createSessionBus, type SessionBus } from "./sessions/session-bus.ts";
 import { deriveSessionSecret } from "./sessions/session-ids.ts";
@@ -90,6 +90,8 @@ export interface GatewayParts {
   authenticate?: Authenticate;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
+  /** How backend host names are resolved for the URL policy; the system resolver unless a test fakes DNS. */
+  resolveHost?: Resolve;
 }
 
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
@@ -123,7 +125,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     }
   };
 
-  const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? []);
+  const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? [], parts.resolveHost);
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,

@@ -46,7 +46,7 @@ export function errorBody(code: ErrorCode, message: string, issues?: ValidationI
   return { error: { code, message, ...(issues ? { issues } : {}) } };
 }
 
-export function renderError(c: Context, error: HttpError): Response {
+function renderError(c: Context, error: HttpError): Response {
   return c.json(errorBody(error.code, error.message, error.issues), error.status);
 }
 

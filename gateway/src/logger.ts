@@ -1,6 +1,8 @@
 /**
  * A small structured logger: one JSON object a line in production (for log shippers), a readable line
  * in development. Fields bound with `child` (a request id, a service name) appear on every line.
+ * Fields named like a credential are redacted here, at any depth, so that a careless call site cannot
+ * put an API key, a token or a backend's headers into the log.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -27,11 +29,14 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     if (RANK[level] < RANK[options.level]) return;
     const all = { ...bound, ...fields };
     if (options.json) {
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...all }, errorReplacer));
+      write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...all }, replacer));
       return;
     }
     const extras = Object.entries(all)
-      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, errorReplacer)}`)
+      .map(([k, v]) => {
+        const shown = replacer(k, v);
+        return `${k}=${typeof shown === "string" ? shown : JSON.stringify(shown, replacer)}`;
+      })
       .join(" ");
     write(
       `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? `  ${extras}` : ""}`,
@@ -46,8 +51,12 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
   };
 }
 
-/** Errors serialise to their message (and code) rather than `{}`. */
-function errorReplacer(_key: string, value: unknown): unknown {
+/** Names of fields whose values are credentials, or hold them (a backend's `headers`). */
+const CREDENTIAL_FIELD = /authorization|api[-_]?key|token|secret|password|cookie|headers/i;
+
+/** Credential fields become `[redacted]`; errors serialise to their message (and code) rather than `{}`. */
+function replacer(key: string, value: unknown): unknown {
+  if (value !== undefined && CREDENTIAL_FIELD.test(key)) return "[redacted]";
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
     return code === undefined ? value.message : { message: value.message, code };

@@ -8,3 +8,4 @@ export {
   type StreamableEndpointOptions,
   withTransportAccept,
 } from "./streamable-endpoint.ts";
+export { toolId } from "./tool-id.ts";

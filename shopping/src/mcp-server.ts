@@ -1,3 +1,4 @@
+import { toolId } from "@mcp-federation/mcp-http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { CATEGORIES, findProduct, searchProducts } from "./products.ts";
@@ -20,7 +21,7 @@ export function createShoppingServer(): McpServer {
     {
       title: "Get product by id",
       description: "Look up one product of the shop by its id, with price, currency, stock and category.",
-      inputSchema: { id: z.string().min(1).describe('Product id, for example "123"') },
+      inputSchema: { id: toolId('Product id, for example "123"') },
       outputSchema: productShape,
     },
     async ({ id }) => {

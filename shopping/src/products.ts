@@ -8,7 +8,7 @@ export interface Product {
 }
 
 /** The demo catalogue. Id "123" is the product the design's curl examples ask for. */
-export const PRODUCTS: readonly Product[] = [
+const PRODUCTS: readonly Product[] = [
   { id: "123", name: "Aeron Ergonomic Office Chair", price: 1295, currency: "USD", stock: 14, category: "furniture" },
   {
     id: "101",

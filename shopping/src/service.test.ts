@@ -58,6 +58,18 @@ describe("shopping tools over the SDK client", () => {
     expect(textOf(result)).toContain("searchProducts");
   });
 
+  test("getProductById accepts a numeric id, as clients send numeric-looking values, and says so in its schema", async () => {
+    const result = await client.callTool({ name: "getProductById", arguments: { id: 123 } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ id: "123" });
+
+    const { tools } = await client.listTools();
+    const id = tools.find((t) => t.name === "getProductById")?.inputSchema.properties?.id as {
+      anyOf?: { type: string }[];
+    };
+    expect(id.anyOf?.map((option) => option.type)).toEqual(["string", "integer"]);
+  });
+
   test("invalid arguments are rejected with a validation error", async () => {
     const result = await client.callTool({ name: "searchProducts", arguments: { limit: "ten" } });
     expect(result.isError).toBe(true);

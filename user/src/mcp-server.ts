@@ -1,3 +1,4 @@
+import { toolId } from "@mcp-federation/mcp-http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { findUser, ROLES, searchUsers } from "./users.ts";
@@ -19,7 +20,7 @@ export function createUserServer(): McpServer {
     {
       title: "Get user by id",
       description: `Look up one user account by its id, with name, email, role (${ROLES.join(", ")}) and creation date.`,
-      inputSchema: { id: z.string().min(1).describe('User id, for example "456"') },
+      inputSchema: { id: toolId('User id, for example "456"') },
       outputSchema: userShape,
     },
     async ({ id }) => {

@@ -62,8 +62,20 @@ describe("user tools over the SDK client", () => {
     expect(textOf(result)).toContain("searchUsers");
   });
 
-  test("invalid arguments are rejected with a validation error", async () => {
+  test("getUserById accepts a numeric id, as clients send numeric-looking values, and says so in its schema", async () => {
     const result = await client.callTool({ name: "getUserById", arguments: { id: 456 } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ id: "456" });
+
+    const { tools } = await client.listTools();
+    const id = tools.find((t) => t.name === "getUserById")?.inputSchema.properties?.id as {
+      anyOf?: { type: string }[];
+    };
+    expect(id.anyOf?.map((option) => option.type)).toEqual(["string", "integer"]);
+  });
+
+  test("invalid arguments are rejected with a validation error", async () => {
+    const result = await client.callTool({ name: "getUserById", arguments: { id: 4.56 } });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain("Input validation error");
   });

@@ -11,7 +11,7 @@ export interface User {
 }
 
 /** The demo directory. Id "456" is the user the design's curl examples ask for. */
-export const USERS: readonly User[] = [
+const USERS: readonly User[] = [
   {
     id: "456",
     name: "Maria Fernandes",

@@ -59,7 +59,7 @@ export function createVirtualServerRoutes({ virtualServers, auth }: VirtualServe
 }
 
 /** What the API shows of a virtual server, with the path where it is served. */
-export function virtualServerView(record: VirtualServerRecord) {
+function virtualServerView(record: VirtualServerRecord) {
   return {
     name: record.name,
     description: record.description,

@@ -55,6 +55,3 @@ const fields = {
 export const createVirtualServerBody = z.strictObject({ name: virtualServerName, ...fields });
 /** PUT replaces the whole server but its name; omitted lists become empty. */
 export const replaceVirtualServerBody = z.strictObject(fields);
-
-export type CreateVirtualServerBody = z.infer<typeof createVirtualServerBody>;
-export type ReplaceVirtualServerBody = z.infer<typeof replaceVirtualServerBody>;

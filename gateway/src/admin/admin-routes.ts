@@ -71,7 +71,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState }: A
 }
 
 /** What the API shows of a service: never its stored credentials. */
-export function serviceView(record: ServiceRecord, state: BackendState | undefined) {
+function serviceView(record: ServiceRecord, state: BackendState | undefined) {
   return {
     name: record.name,
     url: redactUrl(record.url),

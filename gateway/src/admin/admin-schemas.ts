@@ -10,7 +10,7 @@ export const serviceName = z
   .regex(/^[a-z0-9_-]+$/, "name may contain only lowercase letters, digits, '-' and '_'")
   .describe("Unique name of the service, e.g. shopping-service.");
 
-export const serviceUrl = z
+const serviceUrl = z
   .string()
   .max(2048, "url must be at most 2048 characters")
   .refine((value) => URL.canParse(value), "url must be an absolute URL")
@@ -48,7 +48,7 @@ const RESERVED_HEADERS = new Set([
   "x-request-id",
 ]);
 
-export const backendHeaders = z
+const backendHeaders = z
   .record(
     z
       .string()
@@ -67,9 +67,6 @@ export const updateBody = z.strictObject({
   url: serviceUrl.optional(),
   headers: backendHeaders.optional().describe("Replaces the stored headers; {} removes them."),
 });
-
-export type RegisterBody = z.infer<typeof registerBody>;
-export type UpdateBody = z.infer<typeof updateBody>;
 
 /** Body of `POST /tools/:name/call`: what an operator's "try it" sends. */
 export const toolCallBody = z

@@ -81,7 +81,7 @@ const jsonRpcRequest = z.object({
 });
 
 /** The schemas of the document, by component name. */
-export const OPENAPI_SCHEMAS = {
+const OPENAPI_SCHEMAS = {
   RegisterBody: registerBody,
   UpdateBody: updateBody,
   ServiceName: serviceName,

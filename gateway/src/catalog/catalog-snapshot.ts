@@ -46,7 +46,7 @@ export interface Withheld {
 }
 
 /** Separator of `<service>__<tool>`, the name a tool gets when another service already has its name. */
-export const QUALIFIED_SEPARATOR = "__";
+const QUALIFIED_SEPARATOR = "__";
 
 /**
  * Builds the snapshot. `services` must be ordered by registration time: the earliest service keeps a

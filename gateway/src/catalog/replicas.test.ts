@@ -67,8 +67,12 @@ describe("the MCP hot path", () => {
   });
 });
 
-/** Two replicas on one database and one store; the store is Redis when REDIS_URL is set. */
-function describeReplicas(label: string, makeStores: () => [VersionStore, VersionStore]) {
+/**
+ * Two replicas on one database and one store; the store is Redis when REDIS_URL is set. `pollIntervalMs`
+ * is how often each replica reads the version: for the pub/sub case it is longer than the test, so a
+ * change can only arrive as a message and dead pub/sub cannot hide behind polling.
+ */
+function describeReplicas(label: string, makeStores: () => [VersionStore, VersionStore], pollIntervalMs = 100) {
   describe(`two replicas (${label})`, () => {
     let database: TestDatabase;
     let stores: [VersionStore, VersionStore];
@@ -78,8 +82,9 @@ function describeReplicas(label: string, makeStores: () => [VersionStore, Versio
     beforeAll(async () => {
       database = await createTestDatabase();
       stores = makeStores();
-      a = await startGateway({ database, versionStore: stores[0] });
-      b = await startGateway({ database, versionStore: stores[1] });
+      const settings = { catalogPollIntervalMs: pollIntervalMs };
+      a = await startGateway({ database, versionStore: stores[0], settings });
+      b = await startGateway({ database, versionStore: stores[1], settings });
     });
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
@@ -126,12 +131,18 @@ function describeReplicas(label: string, makeStores: () => [VersionStore, Versio
 }
 
 const redisUrl = process.env.REDIS_URL || undefined;
+/** A poll interval no test outlives. */
+const POLLING_OFF_MS = 60 * 60 * 1000;
 if (redisUrl) {
   const prefix = () => `test:${crypto.randomUUID()}:`;
-  describeReplicas("Redis pub/sub", () => {
-    const p = prefix();
-    return [createVersionStore({ redisUrl, keyPrefix: p }), createVersionStore({ redisUrl, keyPrefix: p })];
-  });
+  describeReplicas(
+    "Redis pub/sub, polling off",
+    () => {
+      const p = prefix();
+      return [createVersionStore({ redisUrl, keyPrefix: p }), createVersionStore({ redisUrl, keyPrefix: p })];
+    },
+    POLLING_OFF_MS,
+  );
   describeReplicas("Redis polling only", () => {
     const p = prefix();
     const pollOnly = (store: VersionStore): VersionStore => ({

@@ -104,12 +104,12 @@ describe("the fast path", () => {
   });
 
   test("answers a backend's protocol error as the SDK does", async () => {
-    // The shopping service rejects an id that is not a string.
+    // The shopping service rejects an id that is neither a string nor an integer.
     const call = {
       jsonrpc: "2.0",
       id: 9,
       method: "tools/call",
-      params: { name: "getProductById", arguments: { id: 123 } },
+      params: { name: "getProductById", arguments: { id: true } },
     };
     const answer = await fastAnswerMatchingSdk(call);
     expect(answer.id).toBe(9);

@@ -10,7 +10,7 @@ import type { GatewayMetrics } from "./metrics.ts";
 import { REQUEST_ID_HEADER, type RequestContext, requestIdFrom } from "./request-context.ts";
 
 /** The route label of requests no route matched, so that probing random paths adds no series. */
-export const UNMATCHED_ROUTE = "(unmatched)";
+const UNMATCHED_ROUTE = "(unmatched)";
 
 export interface RequestLoggingDeps {
   log: Logger;

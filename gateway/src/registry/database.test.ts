@@ -10,7 +10,7 @@ import {
   testDatabaseKinds,
   testDatabaseUrl,
 } from "../../test/support/test-database.ts";
-import { createDatabase, databaseUrlFromParts, type RegistryDatabase } from "./database.ts";
+import { createDatabase, type RegistryDatabase } from "./database.ts";
 import { findActiveService, insertService, listActiveServices } from "./queries.ts";
 import { services } from "./schema.ts";
 
@@ -87,37 +87,5 @@ describe("createDatabase", () => {
     expect(gateways.map((gateway) => gateway.kind)).toEqual(["postgres", "postgres", "postgres", "postgres"]);
     expect((await findActiveService(second!.db, "shopping"))?.name).toBe("shopping");
     expect(await countAppliedMigrations(second!)).toBe(journal.entries.length);
-  });
-});
-
-describe("databaseUrlFromParts", () => {
-  test("is undefined without a host", () => {
-    expect(databaseUrlFromParts({ database: "registry" })).toBeUndefined();
-  });
-
-  test("builds a URL from the host alone", () => {
-    expect(databaseUrlFromParts({ host: "db" })).toBe("postgres://db");
-  });
-
-  test("encodes credentials so the URL parses back to them", () => {
-    const url = databaseUrlFromParts({
-      host: "db.internal",
-      port: 5433,
-      username: "gate way",
-      password: "p@ss:w/rd?#%",
-      database: "registry",
-    });
-
-    expect(url).toBe("postgres://gate%20way:p%40ss%3Aw%2Frd%3F%23%25@db.internal:5433/registry");
-    const parsed = new URL(url!);
-    expect(decodeURIComponent(parsed.username)).toBe("gate way");
-    expect(decodeURIComponent(parsed.password)).toBe("p@ss:w/rd?#%");
-    expect(parsed.hostname).toBe("db.internal");
-  });
-
-  test("brackets an IPv6 host", () => {
-    expect(databaseUrlFromParts({ host: "::1", port: 5432, username: "postgres" })).toBe(
-      "postgres://postgres@[::1]:5432",
-    );
   });
 });

@@ -112,20 +112,3 @@ async function ping(db: Database): Promise<void> {
 function queryLogger(onQuery: DatabaseOptions["onQuery"]): Logger | undefined {
   return onQuery && { logQuery: (query) => onQuery(query) };
 }
-
-/** Builds a postgres:// URL from separate settings (DB_HOST and friends); undefined without a host. */
-export function databaseUrlFromParts(parts: {
-  host?: string;
-  port?: number;
-  username?: string;
-  password?: string;
-  database?: string;
-}): string | undefined {
-  if (!parts.host) return undefined;
-  const host = parts.host.includes(":") && !parts.host.startsWith("[") ? `[${parts.host}]` : parts.host;
-  const password = parts.password ? `:${encodeURIComponent(parts.password)}` : "";
-  const credentials = parts.username || password ? `${encodeURIComponent(parts.username ?? "")}${password}@` : "";
-  const port = parts.port === undefined ? "" : `:${parts.port}`;
-  const database = parts.database ? `/${encodeURIComponent(parts.database)}` : "";
-  return `postgres://${credentials}${host}${port}${database}`;
-}

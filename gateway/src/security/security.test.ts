@@ -14,6 +14,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { parseConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
 
@@ -145,6 +146,28 @@ describe("through the gateway", () => {
     expect((await gw.admin("PUT", "/update/private-user")).status).toBe(200);
   });
 
+  test("a backend's own credentials never reach the log, even at debug", async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
+    const logged = await startGateway({
+      database,
+      versionStore: createTestVersionStore(),
+      settings: { secretsKey: SECRETS_KEY },
+      log,
+    });
+    try {
+      const body = { name: "logged-user", url: privateUser.url, headers: { Authorization: "Bearer user-own-token" } };
+      expect((await logged.admin("POST", "/register", body)).status).toBe(201);
+      expect((await logged.admin("PUT", "/update/logged-user", { headers: body.headers })).status).toBe(200);
+      const result = await (await logged.client()).callTool({ name: "getUserById", arguments: { id: "456" } });
+      expect(result.isError).toBeFalsy();
+    } finally {
+      await logged.stop();
+    }
+    expect(lines.some((line) => line.includes("service registered"))).toBe(true);
+    expect(lines.join("\n")).not.toContain("user-own-token");
+  });
+
   test("registering headers without SECRETS_KEY is refused rather than stored in clear", async () => {
     const plain = await startGateway({ database, versionStore: createTestVersionStore() });
     try {
@@ -231,5 +254,58 @@ describe("through the gateway", () => {
     } finally {
       await privateUser.start();
     }
+  });
+});
+
+describe("BACKEND_ALLOWLIST through a running gateway", () => {
+  let database: TestDatabase;
+  let versions: VersionStore;
+  let shopping: BackendProcess;
+  let gw: RunningGateway;
+  /** What `localhost` resolves to for the gateway's URL policy; a test changes it to rebind the name. */
+  let localhostAddresses = ["127.0.0.1"];
+
+  beforeAll(async () => {
+    [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
+    versions = createTestVersionStore();
+    gw = await startGateway({
+      database,
+      versionStore: versions,
+      settings: { backendAllowlist: ["127.0.0.0/8"] },
+      resolveHost: async (host) => (host === "localhost" ? localhostAddresses : ["203.0.113.7"]),
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await shopping?.stop();
+    await versions?.close();
+    await database?.close();
+  });
+
+  test("registration outside the allowlist is refused with 403, inside it succeeds", async () => {
+    const outside = await gw.admin("POST", "/register", { name: "outside", url: "http://10.9.9.9:3002" });
+    expect(outside.status).toBe(403);
+    expect(((await outside.json()) as { error: { message: string } }).error.message).toContain("BACKEND_ALLOWLIST");
+    const byName = await gw.admin("POST", "/register", { name: "elsewhere", url: "http://backend.example:3002" });
+    expect(byName.status).toBe(403);
+
+    const inside = await gw.admin("POST", "/register", {
+      name: "shopping-service",
+      url: `http://localhost:${shopping.port}`,
+    });
+    expect(inside.status).toBe(201);
+  });
+
+  test("a name that resolves outside the allowlist at connect time is not connected to (DNS rebinding)", async () => {
+    localhostAddresses = ["203.0.113.7"];
+    try {
+      const result = await (await gw.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+      expect(result.isError).toBe(true);
+      expect(firstText(result)).toContain("BACKEND_ALLOWLIST");
+    } finally {
+      localhostAddresses = ["127.0.0.1"];
+    }
+    const again = await (await gw.client()).callTool({ name: "getProductById", arguments: { id: "123" } });
+    expect(again.isError).toBeFalsy();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { silentLogger } from "../logger.ts";
 import { createRevokedSessions } from "./revoked-sessions.ts";
-import { createMemorySessionBus } from "./session-bus.ts";
+import { createSessionBus } from "./session-bus.ts";
 import type { Session } from "./session-ids.ts";
 
 const TTL_MS = 1000;
@@ -13,7 +13,11 @@ function session(key: string, expiresAt: number): Session {
 describe("revoked sessions", () => {
   test("remember a revocation until the session would have expired, and no longer", async () => {
     let time = 0;
-    const revoked = createRevokedSessions({ bus: createMemorySessionBus(), log: silentLogger, now: () => time });
+    const revoked = createRevokedSessions({
+      bus: createSessionBus({ keyPrefix: "test:" }),
+      log: silentLogger,
+      now: () => time,
+    });
     // Sessions issued at 0, 100, 200 ... and revoked as they come.
     const sessions = Array.from({ length: 10 }, (_, i) => session(`s${i}`, i * 100 + TTL_MS));
     for (const s of sessions) {
@@ -32,13 +36,17 @@ describe("revoked sessions", () => {
   });
 
   test("a revocation of an id that has expired already takes no room", async () => {
-    const revoked = createRevokedSessions({ bus: createMemorySessionBus(), log: silentLogger, now: () => 5000 });
+    const revoked = createRevokedSessions({
+      bus: createSessionBus({ keyPrefix: "test:" }),
+      log: silentLogger,
+      now: () => 5000,
+    });
     await revoked.revoke(session("old", 4000));
     expect(revoked.size).toBe(0);
   });
 
   test("a revocation the bus cannot announce still counts here", async () => {
-    const bus = createMemorySessionBus();
+    const bus = createSessionBus({ keyPrefix: "test:" });
     bus.publish = () => Promise.reject(new Error("bus down"));
     const revoked = createRevokedSessions({ bus, log: silentLogger });
     const s = session("k", Date.now() + TTL_MS);

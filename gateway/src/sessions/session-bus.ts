@@ -20,7 +20,7 @@ export function createSessionBus({ redisUrl, keyPrefix }: { redisUrl?: string; k
   return redisUrl ? createRedisSessionBus(redisUrl, keyPrefix) : createMemorySessionBus();
 }
 
-export function createMemorySessionBus(): SessionBus {
+function createMemorySessionBus(): SessionBus {
   const channels = new Map<string, Set<Listener>>();
   return {
     kind: "memory",

@@ -19,7 +19,7 @@ import type { ClientAnswer } from "./client-requests.ts";
 import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";
 import type { Session } from "./session-ids.ts";
 
-export const SESSION_HEADER = "mcp-session-id";
+const SESSION_HEADER = "mcp-session-id";
 
 export interface SessionEndpointDeps {
   sessions: McpSessions;

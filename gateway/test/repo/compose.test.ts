@@ -4,12 +4,12 @@
  * gateway's environment (parsed by the gateway's own config), and the Dockerfile's build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { createComposeValidator } from "./compose-schema.ts";
-import { copySources, type DockerInstruction, parseDockerfile } from "./dockerfile.ts";
+import { copySources, type DockerInstruction, isDockerIgnored, parseDockerfile } from "./dockerfile.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -323,6 +323,18 @@ describe(".dockerignore", () => {
   test("keeps dependencies, local data and secrets out of the build context", async () => {
     const patterns = (await readText(".dockerignore")).split("\n").map((l) => l.trim());
     expect(patterns).toEqual(expect.arrayContaining(["**/node_modules", ".env", ".data", ".git"]));
+  });
+
+  test("keeps tests and test helpers out, wherever a Dockerfile copies from", async () => {
+    const dockerignore = await readText(".dockerignore");
+    for (const path of [
+      "gateway/src/gateway.test.ts",
+      "mcp-http/test/service-contract.ts",
+      "gateway/test/support/x.ts",
+    ])
+      expect({ path, ignored: isDockerIgnored(path, dockerignore) }).toEqual({ path, ignored: true });
+    for (const path of ["gateway/src/main.ts", ".env.example", "drizzle/0000_registry.sql"])
+      expect({ path, ignored: isDockerIgnored(path, dockerignore) }).toEqual({ path, ignored: false });
   });
 });
 

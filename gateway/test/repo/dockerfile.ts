@@ -41,3 +41,23 @@ export function copySources(args: string): string[] {
   const words = execForm(args) ?? args.split(/\s+/);
   return words.filter((w) => !w.startsWith("--")).slice(0, -1);
 }
+
+/**
+ * Whether `.dockerignore` keeps `path` (relative to the build context) out of the context: the last
+ * pattern matching the path or one of its parent folders decides, `!` patterns bring a path back.
+ */
+export function isDockerIgnored(path: string, dockerignore: string): boolean {
+  const patterns = dockerignore
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  const parts = path.split("/");
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+  let ignored = false;
+  for (const raw of patterns) {
+    const negated = raw.startsWith("!");
+    const glob = new Bun.Glob((negated ? raw.slice(1) : raw).replace(/\/$/, ""));
+    if (candidates.some((candidate) => glob.match(candidate))) ignored = !negated;
+  }
+  return ignored;
+}

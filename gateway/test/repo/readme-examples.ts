@@ -32,7 +32,7 @@ const SHELL_LANGUAGES = new Set(["bash", "sh"]);
 const EXPECTATION = /→\s*(\d{3})\b(.*)$/;
 
 /** The ```bash and ```sh blocks, each with the Markdown line its first line is on. */
-export function shellBlocks(markdown: string): { line: number; text: string }[] {
+function shellBlocks(markdown: string): { line: number; text: string }[] {
   const blocks: { line: number; text: string }[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -69,7 +69,7 @@ export function curlExamples(markdown: string): CurlExample[] {
  * The request curl sends for these arguments. Only the options the README uses are known; any other
  * is refused, so the description cannot silently differ from what curl does.
  */
-export function describeCurl(args: string[], line = 0): CurlRequest {
+function describeCurl(args: string[], line = 0): CurlRequest {
   let method: string | undefined;
   let url: string | undefined;
   let body: string | undefined;

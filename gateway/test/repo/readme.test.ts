@@ -98,7 +98,9 @@ describe("every curl example of the README, in order", () => {
       const json = parseJson(body) as { error?: unknown; result?: { isError?: boolean } } | undefined;
       if (example.expected.body !== undefined) expect(json).toMatchObject(example.expected.body as object);
       if (status >= 300) return;
-      // A 2xx that carries a JSON-RPC error or a failed tool call did not do what the README shows.
+      // A 2xx that is not JSON (an event stream, a page), carries a JSON-RPC error or a failed tool call did
+      // not do what the README shows.
+      expect({ body, json: json !== undefined }).toMatchObject({ json: true });
       expect(json?.error).toBeUndefined();
       expect(json?.result?.isError).toBeFalsy();
     });

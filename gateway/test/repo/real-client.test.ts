@@ -64,6 +64,22 @@ test.skipIf(!node)("calls getProductById, routed to the shopping service", async
   expect(result.structuredContent).toMatchObject({ id: "123", name: "Aeron Ergonomic Office Chair" });
 });
 
+test.skipIf(!node)("calls getUserById with an unquoted id, which the Inspector sends as a number", async () => {
+  const run = await inspector([
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "getUserById",
+    "--tool-arg",
+    "id=456",
+    ...bearer,
+  ]);
+  expect(run).toMatchObject({ code: 0 });
+  const result = JSON.parse(run.stdout) as { isError?: boolean; structuredContent?: { id: string } };
+  expect(result.isError).toBeFalsy();
+  expect(result.structuredContent).toMatchObject({ id: "456" });
+});
+
 test.skipIf(!node)("is refused without the bearer token", async () => {
   const run = await inspector(["--method", "tools/list"]);
   expect(run.code).not.toBe(0);

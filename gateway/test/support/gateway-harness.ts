@@ -11,6 +11,7 @@ import { createVersionStore, type VersionStore } from "../../src/catalog/version
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import type { RegistryDatabase } from "../../src/registry/database.ts";
+import type { Resolve } from "../../src/security/url-policy.ts";
 import { createSessionBus, type SessionBus } from "../../src/sessions/session-bus.ts";
 import { type BackendProcess, startBackend } from "./backend-process.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
@@ -18,7 +19,7 @@ import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 export const TEST_API_KEY = "test-api-key";
 export const TEST_BEARER = "mcp-token-123";
 
-export const TEST_SETTINGS: GatewaySettings = {
+const TEST_SETTINGS: GatewaySettings = {
   apiKey: TEST_API_KEY,
   bearerToken: TEST_BEARER,
   backendBearerToken: TEST_BEARER,
@@ -63,6 +64,8 @@ export async function startGateway(options: {
   log?: Logger;
   /** Resolves MCP credentials into identities (see createGateway's `authenticate`). */
   authenticate?: Authenticate;
+  /** Fake DNS for the backend URL policy. */
+  resolveHost?: Resolve;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -72,6 +75,7 @@ export async function startGateway(options: {
       versionStore: options.versionStore,
       sessionBus: options.sessionBus,
       authenticate: options.authenticate,
+      resolveHost: options.resolveHost,
     },
   );
   // Served as main.ts serves it, so that what serve() refuses before the app is covered too.
@@ -123,7 +127,7 @@ export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`):
 }
 
 /** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
-export function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
+function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
   return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
 

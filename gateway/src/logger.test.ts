@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { createLogger } from "./logger.ts";
+
+const CREDENTIALS = {
+  headers: { Authorization: "Bearer backend-own-token", "X-Custom": "custom-secret-value" },
+  authorization: "Bearer client-token",
+  apiKey: "the-api-key",
+  "x-api-key": "another-api-key",
+  token: "a-token",
+  secretsKey: "a-secrets-key",
+  password: "a-password",
+};
+
+describe.each([
+  ["JSON", true],
+  ["readable", false],
+])("the %s logger", (_, json) => {
+  test("redacts credential fields by name, at any depth, and keeps the rest", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", json, write: (line) => lines.push(line) });
+    log.child({ service: "private-user" }).info("service registered", {
+      ...CREDENTIALS,
+      nested: { target: { url: "http://backend:3000", ...CREDENTIALS } },
+    });
+
+    expect(lines).toHaveLength(1);
+    const [line = ""] = lines;
+    const values = ["backend-own-token", "custom-secret-value", "client-token", "the-api-key", "another-api-key"];
+    for (const value of [...values, "a-token", "a-secrets-key", "a-password"]) expect(line).not.toContain(value);
+    expect(line).toContain("[redacted]");
+    expect(line).toContain("private-user");
+    expect(line).toContain("http://backend:3000");
+  });
+});
