@@ -5,6 +5,9 @@ import type { Catalog } from "./catalog/catalog.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
+import { type ApiKeyRoutesDeps, createApiKeyRoutes } from "./identity/api-key-routes.ts";
+import type { McpAuth } from "./identity/mcp-auth.ts";
+import { createProtectedResourceRoutes, type ProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
@@ -33,6 +36,11 @@ export interface AppDeps {
   onToolCall?: GatewayMcpDeps["onToolCall"];
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
+  /** The auth middleware of the MCP endpoints. */
+  mcpAuth: McpAuth;
+  /** The MCP endpoints as OAuth protected resources; undefined when OAuth is off. */
+  protectedResources?: ProtectedResources;
+  apiKeyAdmin: Omit<ApiKeyRoutesDeps, "apiKey" | "log">;
 }
 
 /** The gateway's HTTP surface; every dependency is passed in, so tests build it from real parts. */
@@ -52,7 +60,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", createHealthRoutes(deps));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());
-  app.route("/", createMcpRoutes({ ...deps }));
+  if (deps.protectedResources) app.route("/", createProtectedResourceRoutes(deps.protectedResources));
+  app.route("/", createMcpRoutes({ ...deps, auth: deps.mcpAuth }));
+  app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, apiKey: deps.apiKey, log: deps.log }));
   app.route(
     "/",
     createAdminRoutes({

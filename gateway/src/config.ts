@@ -5,6 +5,7 @@ import { z } from "zod";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
+const DEFAULT_OAUTH_SCOPE = "mcp:tools";
 
 const optionalString = z
   .string()
@@ -43,6 +44,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   API_KEY: z.string().min(1).default(DEFAULT_API_KEY),
   MCP_BEARER_TOKEN: z.string().min(1).default(DEFAULT_BEARER_TOKEN),
+  MCP_STATIC_TOKEN: z.enum(["on", "off"]).default("on"),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  OAUTH_ISSUER: optionalString.pipe(z.url().optional()),
+  OAUTH_AUDIENCE: optionalString,
+  OAUTH_SCOPES: optionalString.transform((v) => (v ?? DEFAULT_OAUTH_SCOPE).split(/[\s,]+/).filter(Boolean)),
+  OAUTH_ROLES_CLAIM: z.string().min(1).default("roles"),
   BACKEND_BEARER_TOKEN: optionalString,
   DATABASE_URL: optionalString,
   DB_HOST: optionalString,
@@ -90,6 +97,12 @@ export interface GatewayConfig {
   logLevel: GatewayEnv["LOG_LEVEL"];
   apiKey: string;
   bearerToken: string;
+  /** Whether MCP_BEARER_TOKEN is accepted on the MCP endpoints (MCP_STATIC_TOKEN). */
+  staticTokenEnabled: boolean;
+  /** Where clients reach this gateway; the base of its OAuth resource URIs. */
+  publicUrl: string;
+  /** OAuth resource server settings; undefined when OAUTH_ISSUER is not set. */
+  oauth?: OAuthSettings;
   /** Token sent to backends that have no credentials of their own. */
   backendBearerToken: string;
   database: { url?: string; pgliteDir: string; poolMax: number };
@@ -116,6 +129,20 @@ export interface GatewayConfig {
    * it from API_KEY and MCP_BEARER_TOKEN, so replicas configured alike accept each other's ids.
    */
   mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
+  /** Settings that work but are probably a mistake; main.ts logs them at start. */
+  warnings: string[];
+}
+
+export interface OAuthSettings {
+  issuer: string;
+  /** This gateway's resource URI, the `aud` its access tokens must carry (RFC 8707). */
+  audience: string;
+  /** Scopes a token needs on the MCP endpoints; advertised in the protected resource metadata. */
+  scopes: string[];
+  /** The access token claim that carries the caller's roles or groups. */
+  rolesClaim: string;
+  /** Least time between two fetches of the issuer's key set; 30 s unless a test shortens it. */
+  jwksCooldownMs?: number;
 }
 
 /** Builds a Postgres URL from the design's DB_* variables, with the credentials URL-encoded. */
@@ -137,17 +164,33 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
   if (e.NODE_ENV === "production") {
     const problems: string[] = [];
     if (e.API_KEY === DEFAULT_API_KEY) problems.push("API_KEY is the public default; set a secret value");
-    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN)
+    if (e.MCP_BEARER_TOKEN === DEFAULT_BEARER_TOKEN && e.MCP_STATIC_TOKEN === "on")
       problems.push("MCP_BEARER_TOKEN is the public default; set a secret value");
     if (problems.length > 0)
       throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
   }
+  const warnings: string[] = [];
+  if (e.NODE_ENV === "production" && e.OAUTH_ISSUER && e.MCP_STATIC_TOKEN === "on")
+    warnings.push(
+      "MCP_BEARER_TOKEN grants full access next to OAuth; set MCP_STATIC_TOKEN=off unless a client still needs it",
+    );
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     apiKey: e.API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
+    staticTokenEnabled: e.MCP_STATIC_TOKEN === "on",
+    publicUrl,
+    oauth: e.OAUTH_ISSUER
+      ? {
+          issuer: e.OAUTH_ISSUER,
+          audience: e.OAUTH_AUDIENCE ?? `${publicUrl}/mcp`,
+          scopes: e.OAUTH_SCOPES,
+          rolesClaim: e.OAUTH_ROLES_CLAIM,
+        }
+      : undefined,
     backendBearerToken: e.BACKEND_BEARER_TOKEN ?? e.MCP_BEARER_TOKEN,
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
     versionStore: {
@@ -170,6 +213,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     maxBodyBytes: e.MAX_BODY_BYTES,
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
+    warnings,
   };
 }
 

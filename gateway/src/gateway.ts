@@ -13,6 +13,10 @@ import { type BackendPool, createBackendPool } from "./federation/backend-pool.t
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import { createApiKeyStore } from "./identity/api-keys.ts";
+import { createMcpAuth } from "./identity/mcp-auth.ts";
+import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
+import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
@@ -55,7 +59,22 @@ export type GatewaySettings = Pick<
   | "circuitOpenMs"
   | "mcpSessions"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
+  Partial<
+    Pick<
+      GatewayConfig,
+      | "database"
+      | "versionStore"
+      | "allowedHosts"
+      | "backendAllowlist"
+      | "secretsKey"
+      | "staticTokenEnabled"
+      | "publicUrl"
+      | "oauth"
+    >
+  >;
+
+/** The scopes MCP endpoints require when OAuth is off: what API keys are given by default. */
+const DEFAULT_SCOPES = ["mcp:tools"];
 
 export interface GatewayParts {
   log: Logger;
@@ -135,8 +154,13 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     backends: () => pool.states(),
     processMetrics: parts.processMetrics,
   });
+  const apiKeys = createApiKeyStore(database.db);
   const catalog = createCatalog({
-    loadServices: () => listActiveServices(database.db),
+    // API keys travel with the catalog: one version bump, one reload, and no database read per request.
+    loadServices: async () => {
+      const [services] = await Promise.all([listActiveServices(database.db), apiKeys.reload()]);
+      return services;
+    },
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
@@ -185,6 +209,22 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
   if (settings.healthCheckIntervalMs > 0) healthChecker.start();
 
+  const { oauth } = settings;
+  const scopes = oauth?.scopes ?? DEFAULT_SCOPES;
+  const protectedResources = oauth
+    ? createProtectedResources(settings.publicUrl ?? "http://localhost", oauth)
+    : undefined;
+  const mcpAuth = createMcpAuth({
+    staticToken: settings.staticTokenEnabled === false ? undefined : settings.bearerToken,
+    apiKeys,
+    scopes,
+    oauth:
+      oauth && protectedResources
+        ? { verifier: createOAuthVerifier(oauth), resources: protectedResources, audience: oauth.audience }
+        : undefined,
+    requestContext,
+  });
+
   const app = createApp({
     apiKey: settings.apiKey,
     bearerToken: settings.bearerToken,
@@ -200,6 +240,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     metrics,
     requestContext,
     sessions,
+    mcpAuth,
+    protectedResources,
+    apiKeyAdmin: { db: database.db, defaultScopes: scopes, announce: () => sync.announce() },
     onToolCall: (call) => {
       metrics.toolCall(call);
       log.debug("tool call", call);

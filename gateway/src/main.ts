@@ -6,6 +6,7 @@ import { bootstrapServices } from "./registry/bootstrap.ts";
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, json: config.nodeEnv === "production" });
+for (const warning of config.warnings) log.warn(warning);
 
 const gateway = await createGateway(config, { log, processMetrics: true });
 const bootstrap = bootstrapServices({ services: config.bootstrapServices, registry: gateway.registry, log });

@@ -95,7 +95,7 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
   };
 }
 
-function requireApiKey(apiKey: string, bearerToken?: string): MiddlewareHandler {
+export function requireApiKey(apiKey: string, bearerToken?: string): MiddlewareHandler {
   return async (c, next) => {
     const key = c.req.header("x-api-key");
     if (key !== undefined && secretsEqual(key, apiKey)) return next();
@@ -113,7 +113,7 @@ function parseName(raw: string): string {
 }
 
 /** Parses and validates a JSON body; an absent body counts as `{}` where the body is optional. */
-async function readBody<T extends z.ZodType>(c: Context, schema: T, required: boolean): Promise<z.infer<T>> {
+export async function readBody<T extends z.ZodType>(c: Context, schema: T, required: boolean): Promise<z.infer<T>> {
   const text = await c.req.text();
   if (text.trim() === "" && !required) return schema.parse({});
   const type = c.req.header("content-type") ?? "";

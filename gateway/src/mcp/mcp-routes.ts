@@ -1,6 +1,7 @@
-import { bearerAuth, handleStatelessMcp } from "@mcp-federation/mcp-http";
+import { handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { Hono } from "hono";
+import type { McpAuth } from "../identity/mcp-auth.ts";
 import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
@@ -8,7 +9,8 @@ import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 
 export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
-  bearerToken: string;
+  /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
+  auth: McpAuth;
   maxBodyBytes: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
@@ -19,7 +21,7 @@ export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator
 /** `/mcp`: the federated MCP endpoint; any replica can answer any request, of a session or not. */
 export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   const app = new Hono();
-  app.use("/mcp", hostGuard(deps.allowedHosts), bearerAuth(deps.bearerToken));
+  app.use("/mcp", hostGuard(deps.allowedHosts), deps.auth("/mcp"));
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, session });
   const answer = createMcpFastPath(deps);

@@ -51,6 +51,8 @@ export async function startGateway(options: {
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
+  /** A port chosen beforehand, for settings that name the gateway's own URL (PUBLIC_URL); else any free one. */
+  port?: number;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -61,7 +63,7 @@ export async function startGateway(options: {
       sessionBus: options.sessionBus,
     },
   );
-  const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
+  const server = Bun.serve({ port: options.port ?? 0, idleTimeout: 0, fetch: gateway.app.fetch });
   const url = `http://127.0.0.1:${server.port}`;
   const clients: Client[] = [];
   return {
@@ -130,7 +132,7 @@ export interface TestStack {
  * `bun run dev` does), so the demo tools answer under their bare names.
  */
 export async function startTestStack(
-  options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger } = {},
+  options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger; port?: number } = {},
 ): Promise<TestStack> {
   const [database, shopping, user] = await Promise.all([
     createTestDatabase(),
@@ -138,7 +140,13 @@ export async function startTestStack(
     startBackend("user"),
   ]);
   const versions = createTestVersionStore();
-  const gw = await startGateway({ database, versionStore: versions, settings: options.settings, log: options.log });
+  const gw = await startGateway({
+    database,
+    versionStore: versions,
+    settings: options.settings,
+    log: options.log,
+    port: options.port,
+  });
   const backends = { shopping, user };
   for (const name of options.register ?? []) {
     const response = await gw.admin("POST", "/register", { name: `${name}-service`, url: backends[name].url });
