@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { apiKeyId, createApiKeyBody } from "../identity/api-key-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 
@@ -50,6 +51,24 @@ const health = z.object({
   backends: z.array(z.object({ name: z.string(), url: z.string(), ...backendHealth })),
 });
 
+const apiKey = z.object({
+  id: z.string().meta({ format: "uuid" }),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  roles: z.array(z.string()),
+  rateLimitPerMinute: z.number().int().nullable(),
+  expiresAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+
+const protectedResourceMetadata = z.object({
+  resource: z.string().describe("The endpoint's resource URI: the audience its access tokens must name."),
+  authorization_servers: z.array(z.string()),
+  scopes_supported: z.array(z.string()),
+  bearer_methods_supported: z.array(z.string()),
+  resource_name: z.string(),
+});
+
 const jsonRpcRequest = z.object({
   jsonrpc: z.literal("2.0"),
   id: z.union([z.string(), z.number()]).optional(),
@@ -69,6 +88,13 @@ export const OPENAPI_SCHEMAS = {
   Error: errorResponse,
   Health: health,
   JsonRpcRequest: jsonRpcRequest,
+  CreateApiKeyBody: createApiKeyBody,
+  ApiKeyId: apiKeyId,
+  ApiKey: apiKey,
+  CreatedApiKey: z.object({ key: apiKey, secret: z.string().describe("The key itself (mcpk_...), shown only here.") }),
+  ApiKeyList: z.object({ keys: z.array(apiKey) }),
+  RevokedApiKey: z.object({ revoked: z.string() }),
+  ProtectedResourceMetadata: protectedResourceMetadata,
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof OPENAPI_SCHEMAS;
@@ -86,7 +112,7 @@ const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 const ERRORS = {
   BadRequest: "The body or a path parameter is invalid; `issues` names the fields.",
   Unauthorized: "Missing or wrong credentials.",
-  NotFound: "No service of that name is registered.",
+  NotFound: "No service of that name is registered (or, under /keys, no active key of that id).",
   Conflict: "A service of that name is already registered at another URL.",
   PayloadTooLarge: "The body exceeds the size limit.",
   UnsupportedMediaType: "The body is not JSON.",
@@ -162,6 +188,54 @@ export function createOpenApiDocument() {
           },
         },
       },
+      "/keys": {
+        post: {
+          summary: "Create an API key for a machine client",
+          description: "The answer carries the key's secret, which is never shown again.",
+          security: writeSecurity,
+          requestBody: { required: true, content: json("CreateApiKeyBody") },
+          responses: {
+            "201": { description: "Created.", content: json("CreatedApiKey") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "413": errorRef("PayloadTooLarge"),
+            "415": errorRef("UnsupportedMediaType"),
+          },
+        },
+        get: {
+          summary: "List the API keys not revoked, without their secrets",
+          security: writeSecurity,
+          responses: {
+            "200": { description: "The keys, oldest first.", content: json("ApiKeyList") },
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
+      "/keys/{id}": {
+        delete: {
+          summary: "Revoke an API key on every replica",
+          security: writeSecurity,
+          parameters: [{ name: "id", in: "path", required: true, schema: ref("ApiKeyId") }],
+          responses: {
+            "200": { description: "Revoked.", content: json("RevokedApiKey") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "404": errorRef("NotFound"),
+          },
+        },
+      },
+      "/.well-known/oauth-protected-resource/mcp": {
+        get: {
+          summary: "OAuth protected resource metadata of /mcp (RFC 9728), when OAUTH_ISSUER is set",
+          description:
+            "Also served at `/.well-known/oauth-protected-resource` and, per virtual server, at `/.well-known/oauth-protected-resource/servers/{name}/mcp`.",
+          security: noSecurity,
+          responses: {
+            "200": { description: "The metadata.", content: json("ProtectedResourceMetadata") },
+            "404": { description: "OAuth is off." },
+          },
+        },
+      },
       "/services": {
         get: listServices("List the registered services"),
         post: listServices("List the registered services (POST form of the design)"),
@@ -203,7 +277,7 @@ export function createOpenApiDocument() {
           summary: "The federated MCP endpoint (Streamable HTTP, stateless)",
           description:
             "JSON-RPC 2.0 as specified by the Model Context Protocol. Clients that accept `text/event-stream` get a stream (with progress notifications); others get one JSON response.",
-          security: [{ Bearer: [] }],
+          security: [{ Bearer: [] }, { OAuth: [] }],
           requestBody: { required: true, content: json("JsonRpcRequest") },
           responses: {
             "200": {
@@ -214,7 +288,11 @@ export function createOpenApiDocument() {
               },
             },
             "401": {
-              description: "Missing or wrong bearer token (a JSON-RPC error body with a `WWW-Authenticate` challenge).",
+              description:
+                "Missing or invalid credential (a JSON-RPC error body with a `WWW-Authenticate` challenge naming the protected resource metadata and the scope when OAuth is on).",
+            },
+            "403": {
+              description: 'A valid access token or API key without the needed scope (`error="insufficient_scope"`).',
             },
           },
         },
@@ -223,7 +301,17 @@ export function createOpenApiDocument() {
     components: {
       securitySchemes: {
         ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "The admin API key (API_KEY)." },
-        Bearer: { type: "http", scheme: "bearer", description: "The MCP bearer token (MCP_BEARER_TOKEN)." },
+        Bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "The MCP bearer token (MCP_BEARER_TOKEN), or an API key (mcpk_...) from POST /keys.",
+        },
+        OAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "An OAuth access token of OAUTH_ISSUER for this gateway's resource URI (OAUTH_AUDIENCE).",
+        },
       },
       schemas: Object.fromEntries(Object.entries(OPENAPI_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
       responses: Object.fromEntries(
