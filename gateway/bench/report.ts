@@ -42,6 +42,14 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
       met: ratio >= floor,
     });
   }
+  for (const { concurrency, oauthRatio } of results.toolCalls) {
+    checks.push({
+      name: `tools/call OAuth token/static token c=${concurrency}`,
+      target: ">= 0.95",
+      value: oauthRatio,
+      met: oauthRatio >= 0.95,
+    });
+  }
   const { speedup, speedupIdentity } = results.toolList;
   checks.push({
     name: `tools/list ${results.toolList.tools} tools vs per-request DB`,
@@ -89,7 +97,19 @@ export function formatReport(r: BenchResults): string {
   section(out, "1. tools/call getProductById (SDK client), direct vs gateway; median of rounds");
   out.push(
     ...table(
-      ["c", "direct ops/s", "p50 ms", "p99 ms", "gateway ops/s", "p50 ms", "p99 ms", "ratio"],
+      [
+        "c",
+        "direct ops/s",
+        "p50 ms",
+        "p99 ms",
+        "gateway ops/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "OAuth ops/s",
+        "p50 ms",
+        "vs static",
+      ],
       r.toolCalls.map((t) => [
         t.concurrency,
         t.direct.opsPerSecond,
@@ -99,6 +119,9 @@ export function formatReport(r: BenchResults): string {
         t.gateway.p50Ms,
         t.gateway.p99Ms,
         t.ratio,
+        t.oauth.opsPerSecond,
+        t.oauth.p50Ms,
+        t.oauthRatio,
       ]),
     ),
   );

@@ -6,10 +6,13 @@
  */
 import { availableParallelism } from "node:os";
 import { createDatabase } from "../src/registry/database.ts";
+import { startAuthorizationServer } from "../test/support/authorization-server.ts";
 import { type BackendProcess, startBackend } from "../test/support/backend-process.ts";
 import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
 import {
+  BENCH_OAUTH_AUDIENCE,
+  benchOAuthConfig,
   PAGED_SEEDED_REGISTRY_CONFIG,
   registerService,
   SEEDED_REGISTRY_CONFIG,
@@ -45,8 +48,12 @@ async function benchHotPathAndReplicas(
   shopping: BackendProcess,
 ): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
   const registry = await openBenchDatabase(env.databaseUrl);
+  const authorizationServer = await startAuthorizationServer();
   try {
-    const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
+    const a = await startBenchGateway(
+      { database: registry.database, versionStore: env.versions.forReplica() },
+      benchOAuthConfig(authorizationServer.issuer),
+    );
     try {
       await registerService(a.url, "shopping-service", shopping.url);
       progress(
@@ -55,6 +62,7 @@ async function benchHotPathAndReplicas(
       const toolCalls = await benchToolCalls({
         directUrl: `${shopping.url}/mcp`,
         gatewayUrl: a.mcpUrl,
+        oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
         concurrency: options.concurrency,
         rounds: options.rounds,
         calls: options.calls,
@@ -79,6 +87,7 @@ async function benchHotPathAndReplicas(
       await a.stop();
     }
   } finally {
+    await authorizationServer.stop();
     await registry.close();
   }
 }

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { createAdminAuth } from "./access/admin-auth.ts";
 import type { CatalogViews } from "./access/catalog-views.ts";
-import type { Authenticate } from "./access/identity-auth.ts";
 import { createVirtualServerRoutes } from "./access/virtual-server-routes.ts";
 import type { VirtualServers } from "./access/virtual-servers.ts";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
@@ -13,6 +12,9 @@ import { createConsoleRoutes } from "./console/console-routes.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
+import { type ApiKeyRoutesDeps, createApiKeyRoutes } from "./identity/api-key-routes.ts";
+import type { McpAuth } from "./identity/mcp-auth.ts";
+import { createProtectedResourceRoutes, type ProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
@@ -30,8 +32,6 @@ export interface AppDeps {
   /** The admin API's read-only key, when there is one. */
   viewerApiKey?: string;
   bearerToken: string;
-  /** Turns an MCP request's credential into the caller's identity. */
-  authenticate: Authenticate;
   views: CatalogViews;
   virtualServers: VirtualServers;
   maxBodyBytes: number;
@@ -50,6 +50,11 @@ export interface AppDeps {
   onToolCall?: GatewayMcpDeps["onToolCall"];
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
+  /** The auth middleware of the MCP endpoints. */
+  mcpAuth: McpAuth;
+  /** The MCP endpoints as OAuth protected resources; undefined when OAuth is off. */
+  protectedResources?: ProtectedResources;
+  apiKeyAdmin: Omit<ApiKeyRoutesDeps, "auth" | "log">;
 }
 
 export interface GatewayApp {
@@ -75,8 +80,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.route("/", createHealthRoutes(deps));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());
-  app.route("/", createMcpRoutes({ ...deps }));
+  if (deps.protectedResources) app.route("/", createProtectedResourceRoutes(deps.protectedResources));
+  app.route("/", createMcpRoutes({ ...deps, auth: deps.mcpAuth }));
   const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey });
+  app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, auth, log: deps.log }));
   app.route(
     "/",
     createAdminRoutes({

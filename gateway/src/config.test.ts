@@ -115,6 +115,35 @@ describe("parseConfig", () => {
     const own = parseConfig({ ...STRONG, BACKEND_BEARER_TOKEN: "b".repeat(32) });
     expect(own.backendBearerToken).toBe("b".repeat(32));
   });
+
+  test("OAuth is on with OAUTH_ISSUER; the audience defaults to the public /mcp URL", () => {
+    expect(parseConfig({}).oauth).toBeUndefined();
+    const config = parseConfig({ OAUTH_ISSUER: "https://auth.example", PUBLIC_URL: "https://gw.example/" });
+    expect(config.oauth).toEqual({
+      issuer: "https://auth.example",
+      audience: "https://gw.example/mcp",
+      scopes: ["mcp:tools"],
+      rolesClaim: "roles",
+    });
+    const explicit = parseConfig({
+      OAUTH_ISSUER: "https://auth.example",
+      OAUTH_AUDIENCE: "https://mcp.example",
+      OAUTH_SCOPES: "mcp:tools, mcp:admin",
+      OAUTH_ROLES_CLAIM: "realm_access.roles",
+    });
+    expect(explicit.oauth).toMatchObject({ audience: "https://mcp.example", scopes: ["mcp:tools", "mcp:admin"] });
+    expect(() => parseConfig({ OAUTH_ISSUER: "not a url" })).toThrow(ConfigError);
+  });
+
+  test("production warns when the static token still works next to OAuth", () => {
+    const secrets = { NODE_ENV: "production", API_KEY: "k".repeat(32), OAUTH_ISSUER: "https://auth.example" };
+    expect(parseConfig({ ...secrets, MCP_BEARER_TOKEN: "t".repeat(32) }).warnings).toEqual([
+      expect.stringContaining("MCP_STATIC_TOKEN=off"),
+    ]);
+    const off = parseConfig({ ...secrets, MCP_STATIC_TOKEN: "off" });
+    expect(off.warnings).toEqual([]);
+    expect(off.staticTokenEnabled).toBe(false);
+  });
 });
 
 test("the gateway process exits with the reason when production keeps the defaults", async () => {

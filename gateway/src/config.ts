@@ -12,6 +12,7 @@ const DEMO_BACKEND_TOKEN = "mcp-token-123";
 const PUBLIC_DEFAULTS = new Set([DEFAULT_API_KEY, DEFAULT_BEARER_TOKEN, DEMO_BACKEND_TOKEN]);
 /** Shortest secret production accepts: anything shorter can be guessed. */
 const MIN_SECRET_LENGTH = 16;
+const DEFAULT_OAUTH_SCOPE = "mcp:tools";
 
 const optionalString = z
   .string()
@@ -53,6 +54,12 @@ const envSchema = z.object({
   VIEWER_API_KEY: optionalString,
   ACCESS_ADMIN_SCOPE: z.string().min(1).default(DEFAULT_ADMIN_SCOPE),
   ACCESS_ADMIN_ROLE: z.string().min(1).default(DEFAULT_ADMIN_ROLE),
+  MCP_STATIC_TOKEN: z.enum(["on", "off"]).default("on"),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  OAUTH_ISSUER: optionalString.pipe(z.url().optional()),
+  OAUTH_AUDIENCE: optionalString,
+  OAUTH_SCOPES: optionalString.transform((v) => (v ?? DEFAULT_OAUTH_SCOPE).split(/[\s,]+/).filter(Boolean)),
+  OAUTH_ROLES_CLAIM: z.string().min(1).default("roles"),
   BACKEND_BEARER_TOKEN: optionalString,
   DATABASE_URL: optionalString,
   DB_HOST: optionalString,
@@ -125,6 +132,12 @@ export interface GatewayConfig {
    * production unless BACKEND_BEARER_TOKEN is set: then only registrations with headers send any.
    */
   backendBearerToken?: string;
+  /** Whether MCP_BEARER_TOKEN is accepted on the MCP endpoints (MCP_STATIC_TOKEN). */
+  staticTokenEnabled: boolean;
+  /** Where clients reach this gateway; the base of its OAuth resource URIs. */
+  publicUrl: string;
+  /** OAuth resource server settings; undefined when OAUTH_ISSUER is not set. */
+  oauth?: OAuthSettings;
   database: { url?: string; pgliteDir: string; poolMax: number };
   versionStore: { redisUrl?: string; upstashUrl?: string; upstashToken?: string; keyPrefix: string };
   catalogPollIntervalMs: number;
@@ -158,6 +171,20 @@ export interface GatewayConfig {
   mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
   /** After SIGTERM, how long /ready answers 503 while requests are still served, before draining. */
   drainGraceMs: number;
+  /** Settings that work but are probably a mistake; main.ts logs them at start. */
+  warnings: string[];
+}
+
+export interface OAuthSettings {
+  issuer: string;
+  /** This gateway's resource URI, the `aud` its access tokens must carry (RFC 8707). */
+  audience: string;
+  /** Scopes a token needs on the MCP endpoints; advertised in the protected resource metadata. */
+  scopes: string[];
+  /** The access token claim that carries the caller's roles or groups. */
+  rolesClaim: string;
+  /** Least time between two fetches of the issuer's key set; 30 s unless a test shortens it. */
+  jwksCooldownMs?: number;
 }
 
 /**
@@ -196,6 +223,12 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     if (problems.length > 0)
       throw new ConfigError(`Refusing to start with NODE_ENV=production:\n- ${problems.join("\n- ")}`);
   }
+  const warnings: string[] = [];
+  if (e.NODE_ENV === "production" && e.OAUTH_ISSUER && e.MCP_STATIC_TOKEN === "on")
+    warnings.push(
+      "MCP_BEARER_TOKEN grants full access next to OAuth; set MCP_STATIC_TOKEN=off unless a client still needs it",
+    );
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -204,6 +237,16 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     viewerApiKey: e.VIEWER_API_KEY,
     bearerToken: e.MCP_BEARER_TOKEN,
     access: { adminScope: e.ACCESS_ADMIN_SCOPE, adminRole: e.ACCESS_ADMIN_ROLE },
+    staticTokenEnabled: e.MCP_STATIC_TOKEN === "on",
+    publicUrl,
+    oauth: e.OAUTH_ISSUER
+      ? {
+          issuer: e.OAUTH_ISSUER,
+          audience: e.OAUTH_AUDIENCE ?? `${publicUrl}/mcp`,
+          scopes: e.OAUTH_SCOPES,
+          rolesClaim: e.OAUTH_ROLES_CLAIM,
+        }
+      : undefined,
     backendBearerToken: e.BACKEND_BEARER_TOKEN ?? (production ? undefined : DEMO_BACKEND_TOKEN),
     database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
     versionStore: {
@@ -235,6 +278,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     mcpPageSize: e.MCP_PAGE_SIZE,
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
+    warnings,
   };
 }
 
@@ -242,7 +286,8 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
 function weakSecrets(e: GatewayEnv): string[] {
   const secrets: [string, string | undefined][] = [
     ["API_KEY", e.API_KEY],
-    ["MCP_BEARER_TOKEN", e.MCP_BEARER_TOKEN],
+    // Off, the static token opens nothing, so its value does not matter.
+    ["MCP_BEARER_TOKEN", e.MCP_STATIC_TOKEN === "on" ? e.MCP_BEARER_TOKEN : undefined],
     ["BACKEND_BEARER_TOKEN", e.BACKEND_BEARER_TOKEN],
     ["MCP_SESSION_SECRET", e.MCP_SESSION_SECRET],
     ["SECRETS_KEY", e.SECRETS_KEY],

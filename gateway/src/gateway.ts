@@ -6,7 +6,6 @@ import type { Hono } from "hono";
 import { Registry } from "prom-client";
 import { DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
 import { createCatalogViews } from "./access/catalog-views.ts";
-import { type Authenticate, staticTokenAuthenticate } from "./access/identity-auth.ts";
 import { listVirtualServers } from "./access/virtual-server-queries.ts";
 import { createVirtualServers } from "./access/virtual-servers.ts";
 import { createApp } from "./app.ts";
@@ -18,6 +17,10 @@ import { type BackendPool, createBackendPool } from "./federation/backend-pool.t
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import { createApiKeyStore } from "./identity/api-keys.ts";
+import { createMcpAuth } from "./identity/mcp-auth.ts";
+import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
+import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
@@ -73,8 +76,14 @@ export type GatewaySettings = Pick<
       | "secretsKey"
       | "viewerApiKey"
       | "access"
+      | "staticTokenEnabled"
+      | "publicUrl"
+      | "oauth"
     >
   >;
+
+/** The scopes MCP endpoints require when OAuth is off: what API keys are given by default. */
+const DEFAULT_SCOPES = ["mcp:tools"];
 
 export interface GatewayParts {
   log: Logger;
@@ -83,11 +92,6 @@ export interface GatewayParts {
   versionStore?: VersionStore;
   /** Use this bus between replicas instead of one from the settings (tests share an in-process bus). */
   sessionBus?: SessionBus;
-  /**
-   * Resolves the credential of an MCP request into an identity, instead of accepting only the static
-   * bearer token (tests give callers scopes and roles this way).
-   */
-  authenticate?: Authenticate;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
   /** How backend host names are resolved for the URL policy; the system resolver unless a test fakes DNS. */
@@ -163,8 +167,13 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     backends: () => pool.states(),
     processMetrics: parts.processMetrics,
   });
+  const apiKeys = createApiKeyStore(database.db);
   const catalog = createCatalog({
-    loadServices: () => listActiveServices(database.db),
+    // API keys travel with the catalog: one version bump, one reload, and no database read per request.
+    loadServices: async () => {
+      const [services] = await Promise.all([listActiveServices(database.db), apiKeys.reload()]);
+      return services;
+    },
     loadVirtualServers: () => listVirtualServers(database.db),
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
@@ -214,12 +223,27 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
   if (settings.healthCheckIntervalMs > 0) healthChecker.start();
 
+  const { oauth } = settings;
+  const scopes = oauth?.scopes ?? DEFAULT_SCOPES;
+  const protectedResources = oauth
+    ? createProtectedResources(settings.publicUrl ?? "http://localhost", oauth)
+    : undefined;
+  const mcpAuth = createMcpAuth({
+    staticToken: settings.staticTokenEnabled === false ? undefined : settings.bearerToken,
+    apiKeys,
+    scopes,
+    oauth:
+      oauth && protectedResources
+        ? { verifier: createOAuthVerifier(oauth), resources: protectedResources, audience: oauth.audience }
+        : undefined,
+    requestContext,
+  });
+
   const { app, endStreams: endConsoleStreams } = createApp({
     apiKey: settings.apiKey,
     viewerApiKey: settings.viewerApiKey,
     prebuiltConsole: settings.nodeEnv === "production",
     bearerToken: settings.bearerToken,
-    authenticate: parts.authenticate ?? staticTokenAuthenticate(settings.bearerToken),
     views: createCatalogViews({
       catalog,
       policy: settings.access ?? { adminScope: DEFAULT_ADMIN_SCOPE, adminRole: DEFAULT_ADMIN_ROLE },
@@ -238,6 +262,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     metrics,
     requestContext,
     sessions,
+    mcpAuth,
+    protectedResources,
+    apiKeyAdmin: { db: database.db, defaultScopes: scopes, announce: () => sync.announce() },
     onToolCall: (call) => {
       metrics.toolCall(call);
       log.debug("tool call", call);

@@ -8,6 +8,7 @@ import { bootstrapServices } from "./registry/bootstrap.ts";
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, json: config.nodeEnv === "production" });
+for (const warning of config.warnings) log.warn(warning);
 
 // Listen before the gateway is built (migrations, first catalog load), so that an orchestrator sees a
 // live process that is not ready yet, rather than a closed port it might take for a dead one.

@@ -1,8 +1,8 @@
 /**
  * Access control over real HTTP with the SDK client: each caller's lists show only what it may use, on
  * /mcp and on a virtual server, and a call outside them is refused before it reaches a backend. The
- * backends count every call they receive. Callers get their identities through the gateway's
- * `authenticate` seam, as the auth middleware will provide them.
+ * backends count every call they receive. Callers are API keys created through the admin API, each with
+ * its own scopes and roles, and the static bearer token.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -17,8 +17,6 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { type Identity, STATIC_TOKEN_IDENTITY } from "../identity/identity.ts";
-import type { Authenticate } from "./identity-auth.ts";
 import { NOT_PERMITTED } from "./not-permitted.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
@@ -55,25 +53,17 @@ function shopServer(): McpServer {
   return server;
 }
 
-const identity = (subject: string, scopes: string[], roles: string[] = []): Identity => ({
-  kind: "oauth",
-  subject,
-  scopes,
-  roles,
-});
-
-/** Bearer tokens of the test callers and who they are. */
-const CALLERS: Record<string, Identity> = {
-  [TEST_BEARER]: STATIC_TOKEN_IDENTITY,
-  "tok-admin": identity("admin", [], ["mcp-admin"]),
-  "tok-shopper": identity("shopper", ["mcp:servers:shop"]),
-  "tok-open": identity("opener", ["mcp:tools:vault-service/open"]),
-  "tok-support": identity("support", ["profile"], ["support"]),
-  "tok-nobody": identity("nobody", ["profile"]),
+/** The test callers besides the static token: API keys with these grants (mcp:tools opens /mcp at all). */
+const CALLERS: Record<string, { scopes: string[]; roles?: string[] }> = {
+  "tok-admin": { scopes: ["mcp:tools"], roles: ["mcp-admin"] },
+  "tok-shopper": { scopes: ["mcp:tools", "mcp:servers:shop"] },
+  "tok-open": { scopes: ["mcp:tools", "mcp:tools:vault-service/open"] },
+  "tok-support": { scopes: ["mcp:tools", "profile"], roles: ["support"] },
+  "tok-nobody": { scopes: ["mcp:tools", "profile"] },
 };
-
-const authenticate: Authenticate = (request) =>
-  CALLERS[request.headers.get("authorization")?.replace(/^Bearer /, "") ?? ""];
+/** Each caller's key, as POST /keys answered it. */
+const secrets = new Map<string, string>();
+const credential = (caller: string) => secrets.get(caller) ?? caller;
 
 const SHOP = {
   name: "shop",
@@ -115,8 +105,8 @@ let gw: RunningGateway;
 const queries: string[] = [];
 const clients: Client[] = [];
 
-async function client(token: string, path = "/mcp"): Promise<Client> {
-  const connected = await connectClient(`${gw.url}${path}`, token);
+async function client(caller: string, path = "/mcp"): Promise<Client> {
+  const connected = await connectClient(`${gw.url}${path}`, credential(caller));
   clients.push(connected);
   return connected;
 }
@@ -127,7 +117,12 @@ beforeAll(async () => {
   database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
   versions = createTestVersionStore();
   // Pages of two entries, so that every list below is read across several pages.
-  gw = await startGateway({ database, versionStore: versions, authenticate, settings: { mcpPageSize: 2 } });
+  gw = await startGateway({ database, versionStore: versions, settings: { mcpPageSize: 2 } });
+  for (const [name, grants] of Object.entries(CALLERS)) {
+    const created = await gw.admin("POST", "/keys", { name, ...grants });
+    expect(created.status).toBe(201);
+    secrets.set(name, ((await created.json()) as { secret: string }).secret);
+  }
   for (const [name, backend] of [
     ["vault-service", vault],
     ["shop-service", shop],
@@ -195,7 +190,11 @@ describe("/mcp lists what each caller may use", () => {
     const before = callsOf("secret");
     const response = await fetch(`${gw.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer tok-open" },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: `Bearer ${credential("tok-open")}`,
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "secret" } }),
     });
     expect(await response.json()).toMatchObject({ id: 7, error: { code: NOT_PERMITTED } });
@@ -286,8 +285,8 @@ describe("two replicas", () => {
     const shared = process.env.REDIS_URL ? undefined : createTestVersionStore(prefix);
     const storeA = shared ?? createTestVersionStore(prefix);
     const storeB = shared ?? createTestVersionStore(prefix);
-    const a = await startGateway({ database, versionStore: storeA, authenticate });
-    const b = await startGateway({ database, versionStore: storeB, authenticate });
+    const a = await startGateway({ database, versionStore: storeA });
+    const b = await startGateway({ database, versionStore: storeB });
     try {
       const server = { name: "replicated", services: ["vault-service"], allowedScopes: ["team"] };
       expect((await a.admin("POST", "/virtual-servers", server)).status).toBe(201);
@@ -306,7 +305,7 @@ describe("two replicas", () => {
       const viaB = await connectClient(`${b.url}/servers/replicated/mcp`, TEST_BEARER);
       clients.push(viaB);
       expect(await allTools(viaB)).toEqual(["open", "secret"]);
-      const outsider = await connectClient(`${b.url}/servers/replicated/mcp`, "tok-nobody");
+      const outsider = await connectClient(`${b.url}/servers/replicated/mcp`, credential("tok-nobody"));
       clients.push(outsider);
       expect(await allTools(outsider)).toEqual([]);
     } finally {

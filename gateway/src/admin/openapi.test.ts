@@ -59,6 +59,9 @@ describe("the OpenAPI document", () => {
       "/virtual-servers": ["get", "post"],
       "/virtual-servers/{name}": ["delete", "get", "put"],
       "/servers/{name}/mcp": ["post"],
+      "/keys": ["get", "post"],
+      "/keys/{id}": ["delete"],
+      "/.well-known/oauth-protected-resource/mcp": ["get"],
     });
     for (const item of Object.values(document.paths)) {
       for (const operation of Object.values(item) as { responses: Record<string, unknown> }[]) {
@@ -94,10 +97,12 @@ describe("the OpenAPI document", () => {
     expect(document.components.securitySchemes).toEqual({
       ApiKey: expect.objectContaining({ type: "apiKey", in: "header", name: "X-API-Key" }),
       Bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
+      OAuth: expect.objectContaining({ type: "http", scheme: "bearer", bearerFormat: "JWT" }),
     });
     expect(document.paths["/register"].post.security).toEqual([{ ApiKey: [] }]);
     expect(document.paths["/services"].get.security).toEqual([{ ApiKey: [] }, { Bearer: [] }]);
-    expect(document.paths["/mcp"].post.security).toEqual([{ Bearer: [] }]);
+    expect(document.paths["/mcp"].post.security).toEqual([{ Bearer: [] }, { OAuth: [] }]);
+    expect(document.paths["/keys"].post.security).toEqual([{ ApiKey: [] }]);
     expect(document.paths["/metrics"].get.security).toEqual([]);
     expect(document.components.schemas.Error).toMatchObject({
       properties: { error: { required: ["code", "message"], properties: { issues: { type: "array" } } } },
@@ -167,6 +172,12 @@ describe("GET /openapi.json on a running gateway", () => {
     validator("Error", await (await gw.admin("DELETE", "/delete/ghost")).json());
 
     validator("Deleted", await (await gw.admin("DELETE", "/delete/shopping-service")).json());
+
+    const created = await (await gw.admin("POST", "/keys", { name: "documented", rateLimitPerMinute: 5 })).json();
+    validator("CreatedApiKey", created);
+    validator("ApiKeyList", await (await gw.admin("GET", "/keys")).json());
+    validator("RevokedApiKey", await (await gw.admin("DELETE", `/keys/${created.key.id}`)).json());
+    validator("Error", await (await gw.admin("DELETE", `/keys/${created.key.id}`)).json());
   });
 
   test("the validator rejects a response of another shape", () => {

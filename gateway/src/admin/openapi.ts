@@ -10,6 +10,7 @@ import {
   replaceVirtualServerBody,
   virtualServerName,
 } from "../access/virtual-server-schemas.ts";
+import { apiKeyId, createApiKeyBody } from "../identity/api-key-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
 
@@ -73,6 +74,24 @@ const health = z.object({
   backends: detail(z.array(z.object({ name: z.string(), url: z.string(), ...backendHealth }))),
 });
 
+const apiKey = z.object({
+  id: z.string().meta({ format: "uuid" }),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  roles: z.array(z.string()),
+  rateLimitPerMinute: z.number().int().nullable(),
+  expiresAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+
+const protectedResourceMetadata = z.object({
+  resource: z.string().describe("The endpoint's resource URI: the audience its access tokens must name."),
+  authorization_servers: z.array(z.string()),
+  scopes_supported: z.array(z.string()),
+  bearer_methods_supported: z.array(z.string()),
+  resource_name: z.string(),
+});
+
 const jsonRpcRequest = z.object({
   jsonrpc: z.literal("2.0"),
   id: z.union([z.string(), z.number()]).optional(),
@@ -106,6 +125,13 @@ const OPENAPI_SCHEMAS = {
     services: z.array(z.looseObject({ name: z.string() })),
   }),
   ToolCallResult: z.object({ result: z.looseObject({ isError: z.boolean().optional() }) }),
+  CreateApiKeyBody: createApiKeyBody,
+  ApiKeyId: apiKeyId,
+  ApiKey: apiKey,
+  CreatedApiKey: z.object({ key: apiKey, secret: z.string().describe("The key itself (mcpk_...), shown only here.") }),
+  ApiKeyList: z.object({ keys: z.array(apiKey) }),
+  RevokedApiKey: z.object({ revoked: z.string() }),
+  ProtectedResourceMetadata: protectedResourceMetadata,
 } satisfies Record<string, z.ZodType>;
 
 type SchemaName = keyof typeof OPENAPI_SCHEMAS;
@@ -124,7 +150,7 @@ const ERRORS = {
   BadRequest: "The body or a path parameter is invalid; `issues` names the fields.",
   Unauthorized: "Missing or wrong credentials.",
   Forbidden: "The viewer API key (VIEWER_API_KEY) may only read; writes need the admin API key.",
-  NotFound: "No service (or virtual server) of that name exists.",
+  NotFound: "No service, virtual server or active API key of that name or id exists.",
   Conflict: "A service of that name is already registered at another URL, or a virtual server of that name exists.",
   PayloadTooLarge: "The body exceeds the size limit.",
   UnsupportedMediaType: "The body is not JSON.",
@@ -202,6 +228,54 @@ export function createOpenApiDocument() {
             "403": errorRef("Forbidden"),
             "404": errorRef("NotFound"),
             "503": errorRef("ServiceUnavailable"),
+          },
+        },
+      },
+      "/keys": {
+        post: {
+          summary: "Create an API key for a machine client",
+          description: "The answer carries the key's secret, which is never shown again.",
+          security: writeSecurity,
+          requestBody: { required: true, content: json("CreateApiKeyBody") },
+          responses: {
+            "201": { description: "Created.", content: json("CreatedApiKey") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "413": errorRef("PayloadTooLarge"),
+            "415": errorRef("UnsupportedMediaType"),
+          },
+        },
+        get: {
+          summary: "List the API keys not revoked, without their secrets",
+          security: writeSecurity,
+          responses: {
+            "200": { description: "The keys, oldest first.", content: json("ApiKeyList") },
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
+      "/keys/{id}": {
+        delete: {
+          summary: "Revoke an API key on every replica",
+          security: writeSecurity,
+          parameters: [{ name: "id", in: "path", required: true, schema: ref("ApiKeyId") }],
+          responses: {
+            "200": { description: "Revoked.", content: json("RevokedApiKey") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "404": errorRef("NotFound"),
+          },
+        },
+      },
+      "/.well-known/oauth-protected-resource/mcp": {
+        get: {
+          summary: "OAuth protected resource metadata of /mcp (RFC 9728), when OAUTH_ISSUER is set",
+          description:
+            "Also served at `/.well-known/oauth-protected-resource` and, per virtual server, at `/.well-known/oauth-protected-resource/servers/{name}/mcp`.",
+          security: noSecurity,
+          responses: {
+            "200": { description: "The metadata.", content: json("ProtectedResourceMetadata") },
+            "404": { description: "OAuth is off." },
           },
         },
       },
@@ -371,7 +445,7 @@ export function createOpenApiDocument() {
           summary: "The federated MCP endpoint (Streamable HTTP, stateless)",
           description:
             "JSON-RPC 2.0 as specified by the Model Context Protocol. Clients that accept `text/event-stream` get a stream (with progress notifications); others get one JSON response.",
-          security: [{ Bearer: [] }],
+          security: [{ Bearer: [] }, { OAuth: [] }],
           requestBody: { required: true, content: json("JsonRpcRequest") },
           responses: {
             "200": {
@@ -382,7 +456,11 @@ export function createOpenApiDocument() {
               },
             },
             "401": {
-              description: "Missing or wrong bearer token (a JSON-RPC error body with a `WWW-Authenticate` challenge).",
+              description:
+                "Missing or invalid credential (a JSON-RPC error body with a `WWW-Authenticate` challenge naming the protected resource metadata and the scope when OAuth is on).",
+            },
+            "403": {
+              description: 'A valid access token or API key without the needed scope (`error="insufficient_scope"`).',
             },
           },
         },
@@ -417,7 +495,17 @@ export function createOpenApiDocument() {
           name: "X-API-Key",
           description: "The admin API key (API_KEY), or for reads the viewer key (VIEWER_API_KEY).",
         },
-        Bearer: { type: "http", scheme: "bearer", description: "The MCP bearer token (MCP_BEARER_TOKEN)." },
+        Bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "The MCP bearer token (MCP_BEARER_TOKEN), or an API key (mcpk_...) from POST /keys.",
+        },
+        OAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "An OAuth access token of OAUTH_ISSUER for this gateway's resource URI (OAUTH_AUDIENCE).",
+        },
       },
       schemas: Object.fromEntries(Object.entries(OPENAPI_SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
       responses: Object.fromEntries(

@@ -2,10 +2,9 @@ import { handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type Context, Hono } from "hono";
 import type { CatalogViews } from "../access/catalog-views.ts";
-import { type Authenticate, type IdentityVariables, identityAuth } from "../access/identity-auth.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
 import { IDENTITY_VARIABLE } from "../identity/identity.ts";
-import type { RequestContext } from "../observability/request-context.ts";
+import type { McpAuth } from "../identity/mcp-auth.ts";
 import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
@@ -13,11 +12,10 @@ import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 
 export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
-  /** Turns a request's credential into the caller's identity. */
-  authenticate: Authenticate;
+  /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
+  auth: McpAuth;
   /** Each caller's view of the catalog, of all of it or of a virtual server. */
   views: CatalogViews;
-  requestContext: Pick<RequestContext, "setIdentity">;
   maxBodyBytes: number;
   bodyReadTimeoutMs: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
@@ -31,11 +29,14 @@ export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator
  * endpoint, each serving the caller's view of its catalog. Any replica can answer any request, of a
  * session or not.
  */
-export function createMcpRoutes(deps: McpRoutesDeps): Hono<{ Variables: IdentityVariables }> {
-  const app = new Hono<{ Variables: IdentityVariables }>();
-  const guard = [hostGuard(deps.allowedHosts), identityAuth(deps.authenticate, deps.requestContext)] as const;
-  app.use("/mcp", ...guard);
-  app.use("/servers/:name/mcp", ...guard);
+export function createMcpRoutes(deps: McpRoutesDeps): Hono {
+  const app = new Hono();
+  app.use("/mcp", hostGuard(deps.allowedHosts), deps.auth("/mcp"));
+  app.use(
+    "/servers/:name/mcp",
+    hostGuard(deps.allowedHosts),
+    deps.auth((c) => c.req.path),
+  );
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const fastPath = createMcpFastPath(deps);
   const { sessions, maxBodyBytes, bodyReadTimeoutMs } = deps;
@@ -46,7 +47,7 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono<{ Variables: Identity
       ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs })(request)
       : handleStatelessMcp(request, () => createServer(), { maxBodyBytes, bodyReadTimeoutMs, answer });
   };
-  const identity = (c: Context<{ Variables: IdentityVariables }>) => c.get(IDENTITY_VARIABLE);
+  const identity = (c: Context) => c.get(IDENTITY_VARIABLE);
   app.all("/mcp", (c) => serve(c.req.raw, deps.views.whole(identity(c))));
   app.all("/servers/:name/mcp", (c) => {
     const name = c.req.param("name");

@@ -1,7 +1,8 @@
 /**
- * The id of the HTTP request being served, carried through async calls so that log lines and calls to
- * backends made on its behalf can name it without every function passing it along. One context per
- * gateway, so two gateways in one process keep their requests apart.
+ * The id of the HTTP request being served, and once its credential is checked the caller's Identity,
+ * carried through async calls so that log lines, calls to backends and the MCP handlers can read them
+ * without every function passing them along. One context per gateway, so two gateways in one process
+ * keep their requests apart.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -18,21 +19,24 @@ export interface RequestContext {
   run<T>(requestId: string, fn: () => T): T;
   /** The id of the request being served, or undefined outside of one. */
   requestId(): string | undefined;
-  /** Records who is calling, once the request's credential is checked. */
-  setIdentity(identity: Identity): void;
-  /** The caller of the request being served, once authenticated. */
+  /** Runs `fn`, within the current request, as done on behalf of `identity`. */
+  runAs<T>(identity: Identity, fn: () => T): T;
+  /** Who the request being served is for, once an MCP endpoint's auth has checked its credential. */
   identity(): Identity | undefined;
 }
 
+interface RequestState {
+  requestId: string;
+  identity?: Identity;
+}
+
 export function createRequestContext(): RequestContext {
-  const storage = new AsyncLocalStorage<{ requestId: string; identity?: Identity }>();
+  const storage = new AsyncLocalStorage<RequestState>();
   return {
     run: (requestId, fn) => storage.run({ requestId }, fn),
     requestId: () => storage.getStore()?.requestId,
-    setIdentity(identity) {
-      const store = storage.getStore();
-      if (store) store.identity = identity;
-    },
+    runAs: (identity, fn) =>
+      storage.run({ requestId: storage.getStore()?.requestId ?? crypto.randomUUID(), identity }, fn),
     identity: () => storage.getStore()?.identity,
   };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VersionStore } from "../../src/catalog/version-store.ts";
+import { startAuthorizationServer, type TestAuthorizationServer } from "../support/authorization-server.ts";
 import { type BackendProcess, startBackend } from "../support/backend-process.ts";
 import { createTestVersionStore, type RunningGateway, startGateway } from "../support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -27,6 +28,7 @@ let versions: VersionStore;
 let shopping: BackendProcess;
 let user: BackendProcess;
 let gw: RunningGateway;
+let authorizationServer: TestAuthorizationServer;
 let testPorts: Record<string, number>;
 
 beforeAll(async () => {
@@ -36,10 +38,22 @@ beforeAll(async () => {
     startBackend("user"),
   ]);
   versions = createTestVersionStore();
+  authorizationServer = await startAuthorizationServer();
+  // OAuth on, as the README's Access control section shows it; the URLs are the README's, not the test's.
   gw = await startGateway({
     database,
     versionStore: versions,
-    settings: { apiKey: README_API_KEY, viewerApiKey: "mcp-viewer-key-123" },
+    settings: {
+      apiKey: README_API_KEY,
+      viewerApiKey: "mcp-viewer-key-123",
+      publicUrl: "http://localhost:3001",
+      oauth: {
+        issuer: authorizationServer.issuer,
+        audience: "http://localhost:3001/mcp",
+        scopes: ["mcp:tools"],
+        rolesClaim: "roles",
+      },
+    },
   });
   testPorts = { "3001": gw.server.port!, "3002": shopping.port, "3003": user.port };
   // The URLs GATEWAY_SERVICES gives in `bun run dev`, so the README's register examples are refreshes here too.
@@ -49,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  await authorizationServer?.stop();
   await Promise.all([shopping?.stop(), user?.stop()]);
   await versions?.close();
   await database?.close();

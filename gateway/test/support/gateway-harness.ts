@@ -6,7 +6,6 @@ import { serve } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import type { Authenticate } from "../../src/access/identity-auth.ts";
 import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
@@ -62,10 +61,10 @@ export async function startGateway(options: {
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
-  /** Resolves MCP credentials into identities (see createGateway's `authenticate`). */
-  authenticate?: Authenticate;
   /** Fake DNS for the backend URL policy. */
   resolveHost?: Resolve;
+  /** A port chosen beforehand, for settings that name the gateway's own URL (PUBLIC_URL); else any free one. */
+  port?: number;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -74,12 +73,11 @@ export async function startGateway(options: {
       database: options.database,
       versionStore: options.versionStore,
       sessionBus: options.sessionBus,
-      authenticate: options.authenticate,
       resolveHost: options.resolveHost,
     },
   );
   // Served as main.ts serves it, so that what serve() refuses before the app is covered too.
-  const server = serve(gateway.app.fetch, { port: 0, idleTimeoutSeconds: 0, handleSignals: false });
+  const server = serve(gateway.app.fetch, { port: options.port ?? 0, idleTimeoutSeconds: 0, handleSignals: false });
   const url = `http://127.0.0.1:${server.port}`;
   const clients: Client[] = [];
   return {
@@ -148,7 +146,7 @@ export interface TestStack {
  * `bun run dev` does), so the demo tools answer under their bare names.
  */
 export async function startTestStack(
-  options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger } = {},
+  options: { register?: BackendName[]; settings?: Partial<GatewaySettings>; log?: Logger; port?: number } = {},
 ): Promise<TestStack> {
   const [database, shopping, user] = await Promise.all([
     createTestDatabase(),
@@ -156,7 +154,13 @@ export async function startTestStack(
     startBackend("user"),
   ]);
   const versions = createTestVersionStore();
-  const gw = await startGateway({ database, versionStore: versions, settings: options.settings, log: options.log });
+  const gw = await startGateway({
+    database,
+    versionStore: versions,
+    settings: options.settings,
+    log: options.log,
+    port: options.port,
+  });
   const backends = { shopping, user };
   for (const name of options.register ?? []) {
     const response = await gw.admin("POST", "/register", { name: `${name}-service`, url: backends[name].url });
