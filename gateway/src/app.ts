@@ -1,10 +1,13 @@
 import { Hono } from "hono";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
+import type { AuditLog } from "./audit/audit-log.ts";
+import { createAuditRoutes } from "./audit/audit-routes.ts";
 import type { Catalog } from "./catalog/catalog.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
+import type { Authenticate } from "./identity/authenticate.ts";
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
@@ -18,6 +21,8 @@ import type { McpSessions } from "./sessions/mcp-sessions.ts";
 export interface AppDeps {
   apiKey: string;
   bearerToken: string;
+  /** Who an MCP request comes from; by default only the static bearer token is known (a seam for tests). */
+  authenticate?: Authenticate;
   maxBodyBytes: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
@@ -31,6 +36,10 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   requestContext: RequestContext;
   onToolCall?: GatewayMcpDeps["onToolCall"];
+  /** The caller's rate limits, checked before each tool call. */
+  admit?: GatewayMcpDeps["admit"];
+  /** Where admin changes and tool calls are recorded; other modules record theirs with `audit.record`. */
+  audit: AuditLog;
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
 }
@@ -60,7 +69,9 @@ export function createApp(deps: AppDeps): Hono {
       apiKey: deps.apiKey,
       readToken: deps.bearerToken,
       backendState: (name) => deps.pool.state(name),
+      requestContext: deps.requestContext,
     }),
   );
+  app.route("/", createAuditRoutes({ audit: deps.audit, apiKey: deps.apiKey, requestContext: deps.requestContext }));
   return app;
 }

@@ -5,6 +5,7 @@
 import type { Hono } from "hono";
 import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
+import { type AuditLog, createAuditLog, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
@@ -13,9 +14,11 @@ import { type BackendPool, createBackendPool } from "./federation/backend-pool.t
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import type { Authenticate } from "./identity/authenticate.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
+import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
@@ -33,6 +36,7 @@ export interface Gateway {
   sync: RegistrySync;
   database: RegistryDatabase;
   versionStore: VersionStore;
+  audit: AuditLog;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -55,7 +59,12 @@ export type GatewaySettings = Pick<
   | "circuitOpenMs"
   | "mcpSessions"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
+  Partial<
+    Pick<
+      GatewayConfig,
+      "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey" | "rateLimit" | "audit"
+    >
+  >;
 
 export interface GatewayParts {
   log: Logger;
@@ -66,6 +75,8 @@ export interface GatewayParts {
   sessionBus?: SessionBus;
   /** Export process metrics (CPU, memory, event loop) too; for the process's own gateway, not for tests. */
   processMetrics?: boolean;
+  /** Who an MCP request comes from; by default only the static bearer token (tests give several identities). */
+  authenticate?: Authenticate;
 }
 
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
@@ -135,6 +146,20 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     backends: () => pool.states(),
     processMetrics: parts.processMetrics,
   });
+  const audit = createAuditLog({
+    db: database.db,
+    settings: settings.audit ?? DEFAULT_AUDIT_SETTINGS,
+    requestContext,
+    log: log.child({ component: "audit" }),
+    metrics: metrics.registry,
+  });
+  const limiter = createToolCallLimiter({
+    settings: settings.rateLimit ?? { perMinute: 0, tools: {} },
+    redisUrl: settings.versionStore?.redisUrl,
+    keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    log: log.child({ component: "rate-limit" }),
+    metrics: metrics.registry,
+  });
   const catalog = createCatalog({
     loadServices: () => listActiveServices(database.db),
     onReload: (next, previous, durationMs) => {
@@ -158,6 +183,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     urlPolicy,
     announce: () => sync.announce(),
     log,
+    audit,
   });
   // A backend announced new tools, resources or prompts: pull them again. Announcements that arrive
   // while a pull runs cause one more pull after it, since it may have read the lists too early.
@@ -170,8 +196,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     }
     const state = { again: false };
     refetches.set(service, state);
-    registry
-      .update(service, {})
+    // Outside the request that carried the announcement: the change is the gateway's own, not its caller's.
+    requestContext
+      .run(crypto.randomUUID(), () => registry.update(service, {}))
       .then(
         () => log.info("backend announced a list change; pulled it again", { service }),
         (error) => log.warn("backend announced a list change; pulling it again failed", { service, error }),
@@ -188,6 +215,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const app = createApp({
     apiKey: settings.apiKey,
     bearerToken: settings.bearerToken,
+    authenticate: parts.authenticate,
     maxBodyBytes: settings.maxBodyBytes,
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
@@ -200,9 +228,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     metrics,
     requestContext,
     sessions,
+    admit: (tool) => limiter.admit(requestContext.identity(), tool),
+    audit,
     onToolCall: (call) => {
       metrics.toolCall(call);
       log.debug("tool call", call);
+      audit.record({ kind: "tool_call", action: "tools/call", ...call });
     },
   });
 
@@ -214,6 +245,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     sync,
     database,
     versionStore,
+    audit,
     endStreams() {
       sessions?.listChanged.close();
     },
@@ -222,6 +254,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       healthChecker.stop();
       sessions?.close();
       await pool.close();
+      await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();

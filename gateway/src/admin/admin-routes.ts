@@ -8,6 +8,9 @@ import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import type { BackendState } from "../federation/backend-pool.ts";
 import { HttpError, toIssues } from "../http-error.ts";
+import { ADMIN_API_KEY_IDENTITY } from "../identity/authenticate.ts";
+import { IDENTITY_VARIABLE } from "../identity/identity.ts";
+import type { RequestContext } from "../observability/request-context.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
@@ -18,15 +21,23 @@ export interface AdminRoutesDeps {
   /** The MCP bearer token, accepted for reading the service list. */
   readToken: string;
   backendState: (service: string) => BackendState | undefined;
+  /** Learns who makes each change, for the audit log. */
+  requestContext: RequestContext;
 }
 
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
-export function createAdminRoutes({ registry, apiKey, readToken, backendState }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({
+  registry,
+  apiKey,
+  readToken,
+  backendState,
+  requestContext,
+}: AdminRoutesDeps): Hono {
   const app = new Hono();
   const view = (record: ServiceRecord) => serviceView(record, backendState(record.name));
-  const writeAuth = requireApiKey(apiKey);
-  const readAuth = requireApiKey(apiKey, readToken);
+  const writeAuth = requireApiKey(apiKey, requestContext);
+  const readAuth = requireApiKey(apiKey, requestContext, readToken);
   const limit = bodyLimit({
     maxSize: MAX_ADMIN_BODY_BYTES,
     onError: () => {
@@ -95,10 +106,15 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
   };
 }
 
-function requireApiKey(apiKey: string, bearerToken?: string): MiddlewareHandler {
+/** Requires the admin API key (or, where given, the MCP bearer token, for reading). */
+export function requireApiKey(apiKey: string, context: RequestContext, bearerToken?: string): MiddlewareHandler {
   return async (c, next) => {
     const key = c.req.header("x-api-key");
-    if (key !== undefined && secretsEqual(key, apiKey)) return next();
+    if (key !== undefined && secretsEqual(key, apiKey)) {
+      c.set(IDENTITY_VARIABLE, ADMIN_API_KEY_IDENTITY);
+      context.setIdentity(ADMIN_API_KEY_IDENTITY);
+      return next();
+    }
     const bearer = bearerToken === undefined ? undefined : parseBearer(c.req.header("authorization"));
     if (bearer !== undefined && bearerToken !== undefined && secretsEqual(bearer, bearerToken)) return next();
     const message = key === undefined ? "missing X-API-Key header" : "invalid API key";

@@ -1,10 +1,12 @@
 /**
- * The id of the HTTP request being served, carried through async calls so that log lines and calls to
- * backends made on its behalf can name it without every function passing it along. One context per
- * gateway, so two gateways in one process keep their requests apart.
+ * The id of the HTTP request being served, and the Identity of its caller once authenticated, carried
+ * through async calls so that log lines, calls to backends, rate limits and audit rows made on its
+ * behalf can name them without every function passing them along. One context per gateway, so two
+ * gateways in one process keep their requests apart.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Identity } from "../identity/identity.ts";
 import type { LogFields, Logger } from "../logger.ts";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -17,13 +19,22 @@ export interface RequestContext {
   run<T>(requestId: string, fn: () => T): T;
   /** The id of the request being served, or undefined outside of one. */
   requestId(): string | undefined;
+  /** Records who the request being served comes from; the auth middleware calls it once authenticated. */
+  setIdentity(identity: Identity): void;
+  /** The caller of the request being served, or undefined before authentication and outside of a request. */
+  identity(): Identity | undefined;
 }
 
 export function createRequestContext(): RequestContext {
-  const storage = new AsyncLocalStorage<string>();
+  const storage = new AsyncLocalStorage<{ requestId: string; identity?: Identity }>();
   return {
-    run: (requestId, fn) => storage.run(requestId, fn),
-    requestId: () => storage.getStore(),
+    run: (requestId, fn) => storage.run({ requestId }, fn),
+    requestId: () => storage.getStore()?.requestId,
+    setIdentity(identity) {
+      const store = storage.getStore();
+      if (store) store.identity = identity;
+    },
+    identity: () => storage.getStore()?.identity,
   };
 }
 
