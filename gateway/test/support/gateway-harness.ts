@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Server } from "bun";
 import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
+import type { Authenticate } from "../../src/identity/authenticate.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import type { RegistryDatabase } from "../../src/registry/database.ts";
 import { createSessionBus, type SessionBus } from "../../src/sessions/session-bus.ts";
@@ -39,8 +40,8 @@ export interface RunningGateway {
   server: Server<undefined>;
   /** Admin request with the API key. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
-  /** An SDK client connected to this gateway's /mcp. */
-  client(): Promise<Client>;
+  /** An SDK client connected to this gateway's /mcp, with the static bearer token or `token`. */
+  client(token?: string): Promise<Client>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +52,8 @@ export async function startGateway(options: {
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
+  /** Who a request comes from, for tests with several identities (see testAuthenticator). */
+  authenticate?: Authenticate;
 }): Promise<RunningGateway> {
   const gateway = await createGateway(
     { ...TEST_SETTINGS, ...options.settings },
@@ -59,6 +62,7 @@ export async function startGateway(options: {
       database: options.database,
       versionStore: options.versionStore,
       sessionBus: options.sessionBus,
+      authenticate: options.authenticate,
     },
   );
   const server = Bun.serve({ port: 0, idleTimeout: 0, fetch: gateway.app.fetch });
@@ -74,8 +78,8 @@ export async function startGateway(options: {
         headers: { "X-API-Key": TEST_API_KEY, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
-    async client() {
-      const client = await connectClient(`${url}/mcp`, TEST_BEARER);
+    async client(token = TEST_BEARER) {
+      const client = await connectClient(`${url}/mcp`, token);
       clients.push(client);
       return client;
     },
