@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
-import { eventually } from "../../test/support/eventually.ts";
+import { eventuallyAsync } from "../../test/support/eventually.ts";
 import {
   createTestVersionStore,
   type RunningGateway,
@@ -278,7 +278,3 @@ describe("the audit writer", () => {
     await audit.close();
   });
 });
-
-async function eventuallyAsync(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await Bun.sleep(10);
-}
