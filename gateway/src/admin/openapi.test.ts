@@ -53,6 +53,7 @@ describe("the OpenAPI document", () => {
       "/update/{name}": ["put"],
       "/delete/{name}": ["delete"],
       "/services": ["get", "post"],
+      "/audit": ["get"],
       "/health": ["get"],
       "/metrics": ["get"],
       "/mcp": ["post"],
@@ -163,6 +164,8 @@ describe("GET /openapi.json on a running gateway", () => {
     validator("Error", await (await gw.admin("DELETE", "/delete/ghost")).json());
 
     validator("Deleted", await (await gw.admin("DELETE", "/delete/shopping-service")).json());
+    validator("AuditPage", await (await gw.admin("GET", "/audit?limit=2")).json());
+    validator("Error", await (await gw.admin("GET", "/audit?kind=nope")).json());
   });
 
   test("the validator rejects a response of another shape", () => {

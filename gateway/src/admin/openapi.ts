@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { auditPage, auditQuery } from "../audit/audit-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 
@@ -66,6 +67,7 @@ export const OPENAPI_SCHEMAS = {
   ServiceResult: z.object({ service, created: z.boolean().optional() }),
   ServiceList: z.object({ services: z.array(service) }),
   Deleted: z.object({ deleted: z.string() }),
+  AuditPage: auditPage,
   Error: errorResponse,
   Health: health,
   JsonRpcRequest: jsonRpcRequest,
@@ -84,7 +86,7 @@ const json = (name: SchemaName) => ({ "application/json": { schema: ref(name) } 
 const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 
 const ERRORS = {
-  BadRequest: "The body or a path parameter is invalid; `issues` names the fields.",
+  BadRequest: "The body, a path parameter or the query is invalid; `issues` names the fields.",
   Unauthorized: "Missing or wrong credentials.",
   NotFound: "No service of that name is registered.",
   Conflict: "A service of that name is already registered at another URL.",
@@ -95,6 +97,10 @@ const ERRORS = {
 } as const;
 
 const nameParameter = { name: "name", in: "path", required: true, schema: ref("ServiceName") };
+const auditParameters = Object.entries(auditQuery.shape).map(([name, schema]) => {
+  const { description, ...rest } = jsonSchema(schema);
+  return { name, in: "query", required: false, schema: rest, ...(description ? { description } : {}) };
+});
 const writeSecurity = [{ ApiKey: [] }];
 const noSecurity: never[] = [];
 
@@ -166,6 +172,20 @@ export function createOpenApiDocument() {
         get: listServices("List the registered services"),
         post: listServices("List the registered services (POST form of the design)"),
       },
+      "/audit": {
+        get: {
+          summary: "The audit log: admin changes and tool calls, newest first",
+          description:
+            "Filtered by the query; pages end with `nextCursor` while more rows match. Unknown parameters are refused.",
+          security: writeSecurity,
+          parameters: auditParameters,
+          responses: {
+            "200": { description: "One page of events.", content: json("AuditPage") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
       "/health": {
         get: {
           summary: "Liveness and the state of the stores and backends",
@@ -215,6 +235,14 @@ export function createOpenApiDocument() {
             },
             "401": {
               description: "Missing or wrong bearer token (a JSON-RPC error body with a `WWW-Authenticate` challenge).",
+            },
+            "429": {
+              description:
+                "A tools/call over the caller's rate limit, answered as JSON: JSON-RPC error -32029 whose `data` has `scope`, `limit` and `retryAfterSeconds`, with a `Retry-After` header.",
+              headers: {
+                "Retry-After": { schema: { type: "integer" }, description: "Seconds until the call may succeed." },
+              },
+              content: { "application/json": { schema: { type: "object" } } },
             },
           },
         },
