@@ -72,6 +72,12 @@ const GATEWAY_VARIABLES = [
   "MCP_SESSIONS",
   "MCP_SESSION_SECRET",
   "MCP_SESSION_TTL_MS",
+  "RATE_LIMIT_PER_MINUTE",
+  "RATE_LIMIT_TOOLS",
+  "AUDIT_BATCH_SIZE",
+  "AUDIT_FLUSH_INTERVAL_MS",
+  "AUDIT_BUFFER_SIZE",
+  "AUDIT_RETENTION_DAYS",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
