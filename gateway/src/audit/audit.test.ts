@@ -29,12 +29,6 @@ const SECRETS_KEY = "audit-test-secrets-key-5b1e0c";
 // Writes only when a test says so (GET /audit, close, a full batch), so each test sees when rows arrive.
 const MANUAL_FLUSH: AuditSettings = { batchSize: 100, flushIntervalMs: 60_000, bufferSize: 1000, retentionDays: 0 };
 
-let shopping: BackendProcess;
-beforeAll(async () => {
-  shopping = await startBackend("shopping");
-});
-afterAll(() => shopping?.stop());
-
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON answers
 async function auditPage(gw: RunningGateway, query = ""): Promise<any> {
   const response = await fetch(`${gw.url}/audit${query}`, { headers: { "X-API-Key": TEST_API_KEY } });
@@ -45,11 +39,13 @@ async function auditPage(gw: RunningGateway, query = ""): Promise<any> {
 for (const kind of testDatabaseKinds()) {
   describe(`audit rows on ${kind}`, () => {
     let database: TestDatabase;
+    let shopping: BackendProcess;
     let gw: RunningGateway;
     const versions = createTestVersionStore();
 
     beforeAll(async () => {
       database = await createTestDatabase({ kind });
+      shopping = await startBackend("shopping");
       gw = await startGateway({
         database,
         versionStore: versions,
@@ -62,6 +58,7 @@ for (const kind of testDatabaseKinds()) {
     });
     afterAll(async () => {
       await gw?.stop();
+      await shopping?.stop();
       await versions.close();
       await database?.close();
     });
