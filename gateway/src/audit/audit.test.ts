@@ -43,9 +43,14 @@ for (const kind of testDatabaseKinds()) {
     let gw: RunningGateway;
     const versions = createTestVersionStore();
 
+    // One hook each, so that a slow start of one on a busy machine does not eat into the others' time.
     beforeAll(async () => {
       database = await createTestDatabase({ kind });
+    });
+    beforeAll(async () => {
       shopping = await startBackend("shopping");
+    });
+    beforeAll(async () => {
       gw = await startGateway({
         database,
         versionStore: versions,
