@@ -32,10 +32,10 @@ export interface RateLimitSettings {
   tools: Record<string, number>;
 }
 
-export type RateLimitScope = "identity" | "tool";
+type RateLimitScope = "identity" | "tool";
 
 /** A refused call: a JSON-RPC error whose data says when to try again (also sent as HTTP Retry-After where possible). */
-export class RateLimitedError extends McpError {
+class RateLimitedError extends McpError {
   constructor(
     readonly scope: RateLimitScope,
     readonly limit: number,
