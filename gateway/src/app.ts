@@ -6,6 +6,8 @@ import type { VirtualServers } from "./access/virtual-servers.ts";
 import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
 import { createOperatorRoutes } from "./admin/operator-routes.ts";
+import type { AuditLog } from "./audit/audit-log.ts";
+import { createAuditRoutes } from "./audit/audit-routes.ts";
 import type { Catalog } from "./catalog/catalog.ts";
 import { loadConsoleAssets } from "./console/console-assets.ts";
 import { createConsoleRoutes } from "./console/console-routes.ts";
@@ -48,6 +50,10 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   requestContext: RequestContext;
   onToolCall?: GatewayMcpDeps["onToolCall"];
+  /** The caller's rate limits, checked before each tool call. */
+  admit?: GatewayMcpDeps["admit"];
+  /** Where admin changes and tool calls are recorded; other modules record theirs with `audit.record`. */
+  audit: AuditLog;
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
   /** The auth middleware of the MCP endpoints. */
@@ -82,7 +88,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.route("/", createOpenApiRoutes());
   if (deps.protectedResources) app.route("/", createProtectedResourceRoutes(deps.protectedResources));
   app.route("/", createMcpRoutes({ ...deps, auth: deps.mcpAuth }));
-  const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey });
+  const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey }, deps.requestContext);
   app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, auth, log: deps.log }));
   app.route(
     "/",
@@ -100,5 +106,6 @@ export function createApp(deps: AppDeps): GatewayApp {
     createConsoleRoutes(() => loadConsoleAssets({ prebuilt: deps.prebuiltConsole ?? false })),
   );
   app.route("/", createVirtualServerRoutes({ virtualServers: deps.virtualServers, auth }));
+  app.route("/", createAuditRoutes({ audit: deps.audit, auth }));
   return { app, endStreams: () => operator.streams.close() };
 }

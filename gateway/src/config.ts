@@ -3,7 +3,9 @@
  */
 import { z } from "zod";
 import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
+import { type AuditSettings, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import type { CallLimits } from "./federation/backend-pool.ts";
+import type { RateLimitSettings } from "./rate-limit/tool-call-limiter.ts";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
 const DEFAULT_BEARER_TOKEN = "mcp-token-123";
@@ -43,6 +45,19 @@ const servicesList = optionalString.transform((v, ctx) => {
     entries.push({ name: item.slice(0, at).trim(), url: item.slice(at + 1).trim() });
   }
   return entries;
+});
+
+const toolLimits = commaList.transform((items, ctx) => {
+  const limits: Record<string, number> = {};
+  for (const item of items) {
+    const match = /^([^=\s]+)\s*=\s*(\d+)$/.exec(item);
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: `expected tool=calls-per-minute, got "${item}"` });
+      return z.NEVER;
+    }
+    limits[match[1] as string] = Number(match[2]);
+  }
+  return limits;
 });
 
 const envSchema = z.object({
@@ -113,6 +128,12 @@ const envSchema = z.object({
     .min(1000)
     .default(24 * 60 * 60 * 1000),
   DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_TOOLS: toolLimits,
+  AUDIT_BATCH_SIZE: z.coerce.number().int().min(1).default(DEFAULT_AUDIT_SETTINGS.batchSize),
+  AUDIT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(DEFAULT_AUDIT_SETTINGS.flushIntervalMs),
+  AUDIT_BUFFER_SIZE: z.coerce.number().int().min(1).default(DEFAULT_AUDIT_SETTINGS.bufferSize),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(DEFAULT_AUDIT_SETTINGS.retentionDays),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -173,6 +194,9 @@ export interface GatewayConfig {
   drainGraceMs: number;
   /** Settings that work but are probably a mistake; main.ts logs them at start. */
   warnings: string[];
+  /** Tool call limits per identity (RATE_LIMIT_PER_MINUTE) and per identity and tool (RATE_LIMIT_TOOLS). */
+  rateLimit: RateLimitSettings;
+  audit: AuditSettings;
 }
 
 export interface OAuthSettings {
@@ -279,6 +303,13 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
     warnings,
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, tools: e.RATE_LIMIT_TOOLS },
+    audit: {
+      batchSize: e.AUDIT_BATCH_SIZE,
+      flushIntervalMs: e.AUDIT_FLUSH_INTERVAL_MS,
+      bufferSize: e.AUDIT_BUFFER_SIZE,
+      retentionDays: e.AUDIT_RETENTION_DAYS,
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { createCatalogViews } from "./access/catalog-views.ts";
 import { listVirtualServers } from "./access/virtual-server-queries.ts";
 import { createVirtualServers } from "./access/virtual-servers.ts";
 import { createApp } from "./app.ts";
+import { type AuditLog, createAuditLog, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
@@ -24,6 +25,7 @@ import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
+import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
@@ -41,6 +43,7 @@ export interface Gateway {
   sync: RegistrySync;
   database: RegistryDatabase;
   versionStore: VersionStore;
+  audit: AuditLog;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -79,6 +82,8 @@ export type GatewaySettings = Pick<
       | "staticTokenEnabled"
       | "publicUrl"
       | "oauth"
+      | "rateLimit"
+      | "audit"
     >
   >;
 
@@ -168,6 +173,20 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     processMetrics: parts.processMetrics,
   });
   const apiKeys = createApiKeyStore(database.db);
+  const audit = createAuditLog({
+    db: database.db,
+    settings: settings.audit ?? DEFAULT_AUDIT_SETTINGS,
+    requestContext,
+    log: log.child({ component: "audit" }),
+    metrics: metrics.registry,
+  });
+  const limiter = createToolCallLimiter({
+    settings: settings.rateLimit ?? { perMinute: 0, tools: {} },
+    redisUrl: settings.versionStore?.redisUrl,
+    keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    log: log.child({ component: "rate-limit" }),
+    metrics: metrics.registry,
+  });
   const catalog = createCatalog({
     // API keys travel with the catalog: one version bump, one reload, and no database read per request.
     loadServices: async () => {
@@ -196,6 +215,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     urlPolicy,
     announce: () => sync.announce(),
     log,
+    audit,
   });
   // A backend announced new tools, resources or prompts: pull them again. Announcements that arrive
   // while a pull runs cause one more pull after it, since it may have read the lists too early.
@@ -208,8 +228,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     }
     const state = { again: false };
     refetches.set(service, state);
-    registry
-      .update(service, {})
+    // Outside the request that carried the announcement: the change is the gateway's own, not its caller's.
+    requestContext
+      .run(crypto.randomUUID(), () => registry.update(service, {}))
       .then(
         () => log.info("backend announced a list change; pulled it again", { service }),
         (error) => log.warn("backend announced a list change; pulling it again failed", { service, error }),
@@ -265,9 +286,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     mcpAuth,
     protectedResources,
     apiKeyAdmin: { db: database.db, defaultScopes: scopes, announce: () => sync.announce() },
+    admit: (tool) => limiter.admit(requestContext.identity(), tool),
+    audit,
     onToolCall: (call) => {
       metrics.toolCall(call);
       log.debug("tool call", call);
+      audit.record({ kind: "tool_call", action: "tools/call", ...call });
     },
   });
 
@@ -279,6 +303,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     sync,
     database,
     versionStore,
+    audit,
     endStreams() {
       sessions?.listChanged.close();
       endConsoleStreams();
@@ -288,6 +313,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       healthChecker.stop();
       sessions?.close();
       await pool.close();
+      await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();

@@ -53,6 +53,7 @@ describe("the OpenAPI document", () => {
       "/update/{name}": ["put"],
       "/delete/{name}": ["delete"],
       "/services": ["get", "post"],
+      "/audit": ["get"],
       "/health": ["get"],
       "/metrics": ["get"],
       "/mcp": ["post"],
@@ -178,6 +179,8 @@ describe("GET /openapi.json on a running gateway", () => {
     validator("ApiKeyList", await (await gw.admin("GET", "/keys")).json());
     validator("RevokedApiKey", await (await gw.admin("DELETE", `/keys/${created.key.id}`)).json());
     validator("Error", await (await gw.admin("DELETE", `/keys/${created.key.id}`)).json());
+    validator("AuditPage", await (await gw.admin("GET", "/audit?limit=2")).json());
+    validator("Error", await (await gw.admin("GET", "/audit?kind=nope")).json());
   });
 
   test("the validator rejects a response of another shape", () => {

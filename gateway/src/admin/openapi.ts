@@ -10,6 +10,7 @@ import {
   replaceVirtualServerBody,
   virtualServerName,
 } from "../access/virtual-server-schemas.ts";
+import { auditPage, auditQuery } from "../audit/audit-schemas.ts";
 import { apiKeyId, createApiKeyBody } from "../identity/api-key-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
@@ -114,6 +115,7 @@ const OPENAPI_SCHEMAS = {
   VirtualServer: virtualServer,
   VirtualServerResult: z.object({ virtualServer }),
   VirtualServerList: z.object({ virtualServers: z.array(virtualServer) }),
+  AuditPage: auditPage,
   Error: errorResponse,
   Health: health,
   JsonRpcRequest: jsonRpcRequest,
@@ -147,7 +149,7 @@ const json = (name: SchemaName) => ({ "application/json": { schema: ref(name) } 
 const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 
 const ERRORS = {
-  BadRequest: "The body or a path parameter is invalid; `issues` names the fields.",
+  BadRequest: "The body, a path parameter or the query is invalid; `issues` names the fields.",
   Unauthorized: "Missing or wrong credentials.",
   Forbidden: "The viewer API key (VIEWER_API_KEY) may only read; writes need the admin API key.",
   NotFound: "No service, virtual server or active API key of that name or id exists.",
@@ -160,6 +162,10 @@ const ERRORS = {
 
 const nameParameter = { name: "name", in: "path", required: true, schema: ref("ServiceName") };
 const virtualServerParameter = { name: "name", in: "path", required: true, schema: ref("VirtualServerName") };
+const auditParameters = Object.entries(auditQuery.shape).map(([name, schema]) => {
+  const { description, ...rest } = jsonSchema(schema);
+  return { name, in: "query", required: false, schema: rest, ...(description ? { description } : {}) };
+});
 const writeSecurity = [{ ApiKey: [] }];
 const readSecurity = [{ ApiKey: [] }];
 const noSecurity: never[] = [];
@@ -407,6 +413,20 @@ export function createOpenApiDocument() {
           },
         },
       },
+      "/audit": {
+        get: {
+          summary: "The audit log: admin changes and tool calls, newest first",
+          description:
+            "Filtered by the query; pages end with `nextCursor` while more rows match. Unknown parameters are refused.",
+          security: writeSecurity,
+          parameters: auditParameters,
+          responses: {
+            "200": { description: "One page of events.", content: json("AuditPage") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+          },
+        },
+      },
       "/health": {
         get: {
           summary: "Liveness; with credentials, the state of the stores and backends",
@@ -458,6 +478,14 @@ export function createOpenApiDocument() {
             "401": {
               description:
                 "Missing or invalid credential (a JSON-RPC error body with a `WWW-Authenticate` challenge naming the protected resource metadata and the scope when OAuth is on).",
+            },
+            "429": {
+              description:
+                "A tools/call over the caller's rate limit, answered as JSON: JSON-RPC error -32029 whose `data` has `scope`, `limit` and `retryAfterSeconds`, with a `Retry-After` header.",
+              headers: {
+                "Retry-After": { schema: { type: "integer" }, description: "Seconds until the call may succeed." },
+              },
+              content: { "application/json": { schema: { type: "object" } } },
             },
             "403": {
               description: 'A valid access token or API key without the needed scope (`error="insufficient_scope"`).',

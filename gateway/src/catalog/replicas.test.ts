@@ -36,7 +36,7 @@ async function toolNames(gw: RunningGateway): Promise<string[]> {
 }
 
 describe("the MCP hot path", () => {
-  test("runs zero database queries in steady state", async () => {
+  test("runs zero database queries in steady state, besides the audit log's batched writes", async () => {
     const queries: string[] = [];
     const database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
     const versions = createTestVersionStore();
@@ -58,7 +58,8 @@ describe("the MCP hot path", () => {
         });
         expect(result.isError).toBeFalsy();
       }
-      expect(queries.slice(before)).toEqual([]);
+      // The audit writer inserts calls in batches on its own schedule, not on a request's way.
+      expect(queries.slice(before).filter((sql) => !sql.startsWith('insert into "audit_events"'))).toEqual([]);
     } finally {
       await gw.stop();
       await versions.close();

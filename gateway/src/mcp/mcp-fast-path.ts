@@ -20,6 +20,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
+import { isRateLimitedError } from "../rate-limit/tool-call-limiter.ts";
 import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
@@ -134,14 +135,17 @@ function answerToolCall(
     const run = (signal: AbortSignal) =>
       routeToolCall(routing, call.name, call.arguments, { signal, onlog, onrequest });
     void answerOf(id, session ? session.scope(id, request.signal, run) : run(request.signal)).then((message) => {
-      if (!stream) return resolve(new Response(JSON.stringify(message), { headers: JSON_HEADERS }));
+      if (!stream) return resolve(jsonAnswer(message));
       sendEvent(stream, message);
       stream.close();
     });
   });
 }
 
-async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> {
+type JsonRpcError = ReturnType<typeof errorOf>;
+type JsonRpcAnswer = { jsonrpc: "2.0"; id: RequestId } & ({ result: unknown } | { error: JsonRpcError });
+
+async function answerOf(id: RequestId, call: Promise<unknown>): Promise<JsonRpcAnswer> {
   try {
     const checked = CallToolResultSchema.safeParse(await call);
     if (!checked.success)
@@ -150,6 +154,17 @@ async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> 
   } catch (error) {
     return { jsonrpc: "2.0", id, error: errorOf(error) };
   }
+}
+
+/**
+ * A call refused by a rate limit is also an HTTP 429 with Retry-After, which HTTP clients and proxies
+ * understand without reading the body; the body is the JSON-RPC error the SDK path would send.
+ */
+function jsonAnswer(message: JsonRpcAnswer): Response {
+  const body = JSON.stringify(message);
+  if (!("error" in message) || !isRateLimitedError(message.error)) return new Response(body, { headers: JSON_HEADERS });
+  const { retryAfterSeconds } = message.error.data as { retryAfterSeconds: number };
+  return new Response(body, { status: 429, headers: { ...JSON_HEADERS, "Retry-After": String(retryAfterSeconds) } });
 }
 
 function openEventStream(resolve: (response: Response) => void): ReadableStreamDefaultController<Uint8Array> {

@@ -20,12 +20,14 @@ export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   onlog?: (notification: LoggingMessageNotification) => void;
 }
 
-export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "too_large" | "error";
+export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "too_large" | "rate_limited" | "error";
 
 export interface ToolCallRouting {
   catalog: CatalogView;
   pool: BackendPool;
-  /** Told of every routed call, for metrics and logs. */
+  /** Counts a call of the named tool against the caller's rate limits; throws the JSON-RPC error of a refusal. */
+  admit?: (tool: string) => Promise<void>;
+  /** Told of every routed call, for metrics, logs and the audit log. */
   onToolCall?: (event: { service: string; tool: string; outcome: ToolCallOutcome; durationMs: number }) => void;
 }
 
@@ -35,7 +37,7 @@ export interface ToolCallRouting {
  * InvalidParams error; anything else the service answers with is thrown as it came.
  */
 export async function routeToolCall(
-  { catalog, pool, onToolCall }: ToolCallRouting,
+  { catalog, pool, admit, onToolCall }: ToolCallRouting,
   name: string,
   args: Record<string, unknown> | undefined,
   { onlog, ...options }: RouteOptions = {},
@@ -55,6 +57,12 @@ export async function routeToolCall(
   const started = performance.now();
   const report = (outcome: ToolCallOutcome) =>
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
+  try {
+    await admit?.(name);
+  } catch (error) {
+    report("rate_limited");
+    throw error;
+  }
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
     const result = await pool.request(

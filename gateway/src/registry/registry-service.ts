@@ -3,7 +3,7 @@
  * tools, resources and prompts, store them, then announce the change so every replica reloads its
  * catalog.
  */
-
+import type { AuditEvent } from "../audit/audit-log.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
@@ -31,6 +31,8 @@ export interface RegistryServiceDeps {
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
   log: Logger;
+  /** Told of every change, with summaries of the service before and after it. */
+  audit?: { record(event: AuditEvent): void };
 }
 
 export interface RegisterResult {
@@ -49,6 +51,28 @@ export interface RegistryService {
 
 export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
   const { db, log, credentials } = deps;
+  /** What the audit log keeps of a service: its URL, counts and header names; never the header values. */
+  const summary = (service: ServiceRecord) => ({
+    url: service.url,
+    ...counts(service),
+    headers: headerNames(service),
+  });
+  const headerNames = (service: ServiceRecord): string[] | undefined => {
+    try {
+      return Object.keys(credentials.open(service.secretHeaders)).sort();
+    } catch {
+      return undefined;
+    }
+  };
+  const audit = (action: string, name: string, before?: ServiceRecord, after?: ServiceRecord) =>
+    deps.audit?.record({
+      kind: "admin",
+      action: `service.${action}`,
+      target: name,
+      service: name,
+      before: before && summary(before),
+      after: after && summary(after),
+    });
 
   const discover = async (name: string, url: string, headers: HeaderMap): Promise<ServiceCapabilities> => {
     const refused = await deps.urlPolicy.check(url);
@@ -64,11 +88,18 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     }
   };
 
-  const refresh = async (name: string, url: string, headers: HeaderMap): Promise<ServiceRecord> => {
+  const refresh = async (
+    existing: ServiceRecord,
+    url: string,
+    headers: HeaderMap,
+    action: "register" | "update" = "update",
+  ): Promise<ServiceRecord> => {
+    const { name } = existing;
     const secretHeaders = credentials.seal(headers);
     const capabilities = await discover(name, url, headers);
     const service = await storage(() => replaceServiceTools(db, name, { url, ...capabilities, secretHeaders }));
     if (!service) throw notFound(name);
+    audit(action, name, existing, service);
     await deps.announce();
     log.info("service updated", { service: name, url: redactUrl(url), ...counts(capabilities) });
     return service;
@@ -82,6 +113,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       const capabilities = await discover(name, url, headers ?? {});
       try {
         const service = await storage(() => insertService(db, { name, url, ...capabilities, secretHeaders }));
+        audit("register", name, undefined, service);
         await deps.announce();
         log.info("service registered", { service: name, url: redactUrl(url), ...counts(capabilities) });
         return { service, created: true };
@@ -95,12 +127,14 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     async update(name, { url, headers }) {
       const existing = await storage(() => findActiveService(db, name));
       if (!existing) throw notFound(name);
-      return refresh(name, url ?? existing.url, headers ?? credentials.open(existing.secretHeaders));
+      return refresh(existing, url ?? existing.url, headers ?? credentials.open(existing.secretHeaders));
     },
 
     async remove(name) {
-      const removed = await storage(() => softDeleteService(db, name));
+      const existing = await storage(() => findActiveService(db, name));
+      const removed = existing && (await storage(() => softDeleteService(db, name)));
       if (!removed) throw notFound(name);
+      audit("delete", name, existing);
       await deps.announce();
       log.info("service deleted", { service: name });
     },
@@ -116,7 +150,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     headers: HeaderMap | undefined,
   ): Promise<ServiceRecord> {
     if (existing.url !== url) throw conflict(existing.name, existing.url);
-    return refresh(existing.name, url, headers ?? credentials.open(existing.secretHeaders));
+    return refresh(existing, url, headers ?? credentials.open(existing.secretHeaders), "register");
   }
 }
 

@@ -4,7 +4,7 @@
  * gateway's environment (parsed by the gateway's own config), and the Dockerfile's build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
@@ -88,6 +88,12 @@ const GATEWAY_VARIABLES = [
   "MCP_SESSION_SECRET",
   "MCP_SESSION_TTL_MS",
   "DRAIN_GRACE_MS",
+  "RATE_LIMIT_PER_MINUTE",
+  "RATE_LIMIT_TOOLS",
+  "AUDIT_BATCH_SIZE",
+  "AUDIT_FLUSH_INTERVAL_MS",
+  "AUDIT_BUFFER_SIZE",
+  "AUDIT_RETENTION_DAYS",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();

@@ -5,3 +5,8 @@
 export async function eventually(condition: () => boolean, pollMs = 10): Promise<void> {
   while (!condition()) await Bun.sleep(pollMs);
 }
+
+/** `eventually` for a condition that has to ask something (a database, a server) to know. */
+export async function eventuallyAsync(condition: () => Promise<boolean>, pollMs = 10): Promise<void> {
+  while (!(await condition())) await Bun.sleep(pollMs);
+}

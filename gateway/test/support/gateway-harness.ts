@@ -49,8 +49,8 @@ export interface RunningGateway {
   server: Server<undefined>;
   /** Admin request with the API key. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
-  /** An SDK client connected to this gateway's /mcp. */
-  client(): Promise<Client>;
+  /** An SDK client connected to this gateway's /mcp, with the static bearer token or `token`. */
+  client(token?: string): Promise<Client>;
   stop(): Promise<void>;
 }
 
@@ -90,8 +90,8 @@ export async function startGateway(options: {
         headers: { "X-API-Key": TEST_API_KEY, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
-    async client() {
-      const client = await connectClient(`${url}/mcp`, TEST_BEARER);
+    async client(token = TEST_BEARER) {
+      const client = await connectClient(`${url}/mcp`, token);
       clients.push(client);
       return client;
     },
