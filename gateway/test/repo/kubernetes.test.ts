@@ -165,7 +165,12 @@ describe("deploy/ (kustomize base)", () => {
 
   test("the gateway's environment, once the Secret is filled, parses into Postgres, Redis and both backends", () => {
     const config = parseConfig(
-      gatewayEnvironment({ API_KEY: "a-real-key", MCP_BEARER_TOKEN: "a-real-token", DB_PASSWORD: "pw" }),
+      gatewayEnvironment({
+        API_KEY: "a-real-admin-key-of-some-length",
+        MCP_BEARER_TOKEN: "a-real-client-token-of-some-length",
+        BACKEND_BEARER_TOKEN: "a-real-backend-token-of-some-length",
+        DB_PASSWORD: "pw",
+      }),
     );
     expect(config.nodeEnv).toBe("production");
     expect(config.database.url).toStartWith("postgres://mcp:pw@postgres:5432/");
