@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   if (deps.protectedResources) app.route("/", createProtectedResourceRoutes(deps.protectedResources));
   app.route("/", createMcpRoutes({ ...deps, auth: deps.mcpAuth }));
   const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey }, deps.requestContext);
-  app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, auth, log: deps.log }));
+  app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, auth, log: deps.log, audit: deps.audit }));
   app.route(
     "/",
     createAdminRoutes({

@@ -269,7 +269,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       catalog,
       policy: settings.access ?? { adminScope: DEFAULT_ADMIN_SCOPE, adminRole: DEFAULT_ADMIN_ROLE },
     }),
-    virtualServers: createVirtualServers({ db: database.db, announce: () => sync.announce(), log }),
+    virtualServers: createVirtualServers({ db: database.db, announce: () => sync.announce(), log, audit }),
     maxBodyBytes: settings.maxBodyBytes,
     bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,

@@ -2,6 +2,8 @@
  * The virtual servers' write operations as the admin API uses them: store the change, then announce it
  * so that every replica reloads its catalog, virtual servers included.
  */
+
+import type { AuditEvent } from "../audit/audit-log.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../registry/database.ts";
@@ -29,14 +31,25 @@ export interface VirtualServersDeps {
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
   log: Logger;
+  /** Where each change is recorded, with the server before and after (a selection holds no secret). */
+  audit?: { record(event: AuditEvent): void };
 }
 
-export function createVirtualServers({ db, announce, log }: VirtualServersDeps): VirtualServers {
+export function createVirtualServers({ db, announce, log, audit }: VirtualServersDeps): VirtualServers {
+  const record = (action: string, name: string, before?: VirtualServerRecord, after?: VirtualServerRecord) =>
+    audit?.record({
+      kind: "admin",
+      action: `virtual-server.${action}`,
+      target: name,
+      before: before && { ...before },
+      after: after && { ...after },
+    });
   return {
     async create(fields) {
       const server = await storage(() => insertVirtualServer(db, fields));
       await announce();
       log.info("virtual server created", { virtualServer: server.name });
+      record("create", server.name, undefined, server);
       return server;
     },
     list: () => storage(() => listVirtualServers(db)),
@@ -46,16 +59,20 @@ export function createVirtualServers({ db, announce, log }: VirtualServersDeps):
       return server;
     },
     async replace(name, fields) {
+      const before = await storage(() => findVirtualServer(db, name));
       const server = await storage(() => replaceVirtualServer(db, name, fields));
       if (!server) throw notFound(name);
       await announce();
       log.info("virtual server updated", { virtualServer: name });
+      record("update", name, before, server);
       return server;
     },
     async remove(name) {
+      const before = await storage(() => findVirtualServer(db, name));
       if (!(await storage(() => deleteVirtualServer(db, name)))) throw notFound(name);
       await announce();
       log.info("virtual server deleted", { virtualServer: name });
+      record("delete", name, before);
     },
   };
 }

@@ -73,7 +73,8 @@ for (const kind of testDatabaseKinds()) {
       expect((await gw.admin("PUT", "/update/shop", {})).status).toBe(200);
       expect((await gw.admin("DELETE", "/delete/shop")).status).toBe(200);
 
-      const { events } = await auditPage(gw, "?kind=admin");
+      const page = await auditPage(gw, "?kind=admin");
+      const events = page.events.filter((e: { action: string }) => e.action.startsWith("service."));
       expect(events.map((e: { action: string }) => e.action)).toEqual([
         "service.delete",
         "service.update",
@@ -100,6 +101,30 @@ for (const kind of testDatabaseKinds()) {
       expect(updated).toMatchObject({ before: summary, after: summary });
       expect(deleted).toMatchObject({ before: summary });
       expect(deleted.after).toBeUndefined();
+    });
+
+    test("record API keys created and revoked and virtual servers changed, never a key's secret", async () => {
+      const created = await gw.admin("POST", "/keys", { name: "short-lived", scopes: ["mcp:tools"] });
+      const { key, secret } = (await created.json()) as { key: { id: string }; secret: string };
+      expect((await gw.admin("DELETE", `/keys/${key.id}`)).status).toBe(200);
+      const server = { name: "audited", services: ["shop"], allowedScopes: ["team"] };
+      expect((await gw.admin("POST", "/virtual-servers", server)).status).toBe(201);
+      expect((await gw.admin("PUT", "/virtual-servers/audited", { services: [] })).status).toBe(200);
+      expect((await gw.admin("DELETE", "/virtual-servers/audited")).status).toBe(200);
+
+      const page = await auditPage(gw, "?kind=admin&limit=50");
+      const mine = page.events.filter((e: { target?: string }) => e.target === key.id || e.target === "audited");
+      expect(mine.map((e: { action: string }) => e.action)).toEqual([
+        "virtual-server.delete",
+        "virtual-server.update",
+        "virtual-server.create",
+        "api-key.revoke",
+        "api-key.create",
+      ]);
+      expect(mine.every((e: { actor: string }) => e.actor === "api-key:admin")).toBe(true);
+      expect(mine[1]).toMatchObject({ before: { services: ["shop"] }, after: { services: [] } });
+      expect(mine[4].after).toMatchObject({ name: "short-lived", scopes: ["mcp:tools"] });
+      expect(JSON.stringify(page)).not.toContain(secret);
     });
 
     test("record every tool call on the fast path and the SDK path, with the caller's identity", async () => {

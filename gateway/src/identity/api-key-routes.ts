@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AdminAuth } from "../access/admin-auth.ts";
 import { readBody } from "../admin/admin-routes.ts";
+import type { AuditEvent } from "../audit/audit-log.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
 import type { Database } from "../registry/database.ts";
@@ -20,11 +21,13 @@ export interface ApiKeyRoutesDeps {
   /** Announces the change so every replica reloads its keys (bumps the registry version). */
   announce: () => Promise<void>;
   log: Logger;
+  /** Where creations and revocations are recorded: what a key grants, never its secret or hash. */
+  audit?: { record(event: AuditEvent): void };
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-export function createApiKeyRoutes({ db, auth, defaultScopes, announce, log }: ApiKeyRoutesDeps): Hono {
+export function createApiKeyRoutes({ db, auth, defaultScopes, announce, log, audit }: ApiKeyRoutesDeps): Hono {
   const app = new Hono();
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -49,6 +52,7 @@ export function createApiKeyRoutes({ db, auth, defaultScopes, announce, log }: A
     );
     await announce();
     log.info("API key created", { keyId: key.id, name: key.name, scopes: key.scopes });
+    audit?.record({ kind: "admin", action: "api-key.create", target: key.id, after: apiKeyView(key) });
     return c.json({ key: apiKeyView(key), secret }, 201);
   });
 
@@ -61,6 +65,7 @@ export function createApiKeyRoutes({ db, auth, defaultScopes, announce, log }: A
       throw new HttpError("not_found", `No active API key has id ${parsed.data}`);
     await announce();
     log.info("API key revoked", { keyId: parsed.data });
+    audit?.record({ kind: "admin", action: "api-key.revoke", target: parsed.data });
     return c.json({ revoked: parsed.data });
   });
 
