@@ -30,6 +30,8 @@ export interface RegistryServiceDeps {
   urlPolicy: UrlPolicy;
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
+  /** Told after a service's lists were pulled again and stored, with the record before and after. */
+  onRefreshed?: (previous: ServiceRecord, next: ServiceRecord) => Promise<void>;
   log: Logger;
 }
 
@@ -64,13 +66,15 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     }
   };
 
-  const refresh = async (name: string, url: string, headers: HeaderMap): Promise<ServiceRecord> => {
+  const refresh = async (previous: ServiceRecord, url: string, headers: HeaderMap): Promise<ServiceRecord> => {
+    const { name } = previous;
     const secretHeaders = credentials.seal(headers);
     const capabilities = await discover(name, url, headers);
     const service = await storage(() => replaceServiceTools(db, name, { url, ...capabilities, secretHeaders }));
     if (!service) throw notFound(name);
     await deps.announce();
     log.info("service updated", { service: name, url: redactUrl(url), ...counts(capabilities) });
+    await deps.onRefreshed?.(previous, service);
     return service;
   };
 
@@ -95,7 +99,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     async update(name, { url, headers }) {
       const existing = await storage(() => findActiveService(db, name));
       if (!existing) throw notFound(name);
-      return refresh(name, url ?? existing.url, headers ?? credentials.open(existing.secretHeaders));
+      return refresh(existing, url ?? existing.url, headers ?? credentials.open(existing.secretHeaders));
     },
 
     async remove(name) {
@@ -116,7 +120,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     headers: HeaderMap | undefined,
   ): Promise<ServiceRecord> {
     if (existing.url !== url) throw conflict(existing.name, existing.url);
-    return refresh(existing.name, url, headers ?? credentials.open(existing.secretHeaders));
+    return refresh(existing, url, headers ?? credentials.open(existing.secretHeaders));
   }
 }
 
@@ -129,7 +133,7 @@ function counts({ tools, resources, resourceTemplates, prompts }: ServiceCapabil
   };
 }
 
-function notFound(name: string): HttpError {
+export function notFound(name: string): HttpError {
   return new HttpError("not_found", `No service named "${name}" is registered`);
 }
 
@@ -142,7 +146,7 @@ function conflict(name: string, url?: string): HttpError {
 }
 
 /** Runs a registry query; a failure of the database itself becomes a 503 the caller can retry. */
-async function storage<T>(query: () => Promise<T>): Promise<T> {
+export async function storage<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
