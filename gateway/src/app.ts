@@ -12,6 +12,8 @@ import type { Catalog } from "./catalog/catalog.ts";
 import { loadConsoleAssets } from "./console/console-assets.ts";
 import { createConsoleRoutes } from "./console/console-routes.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
+import { createGovernanceRoutes } from "./governance/governance-routes.ts";
+import type { ToolGovernance } from "./governance/tool-governance-service.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
 import { type ApiKeyRoutesDeps, createApiKeyRoutes } from "./identity/api-key-routes.ts";
@@ -42,6 +44,7 @@ export interface AppDeps {
   pageSize: number;
   allowedHosts: readonly string[];
   registry: RegistryService;
+  governance: ToolGovernance;
   catalog: Catalog;
   pool: BackendPool;
   pingDatabase: () => Promise<void>;
@@ -97,8 +100,10 @@ export function createApp(deps: AppDeps): GatewayApp {
       auth,
       readToken: deps.bearerToken,
       backendState: (name) => deps.pool.state(name),
+      governance: deps.governance,
     }),
   );
+  app.route("/", createGovernanceRoutes({ governance: deps.governance, auth }));
   const operator = createOperatorRoutes({ catalog: deps.catalog, pool: deps.pool, auth });
   app.route("/", operator.app);
   app.route(

@@ -18,6 +18,9 @@ import { type BackendPool, createBackendPool } from "./federation/backend-pool.t
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import { createGovernanceEvents } from "./governance/governance-events.ts";
+import { loadGovernance } from "./governance/governance-queries.ts";
+import { createToolGovernance } from "./governance/tool-governance-service.ts";
 import { createApiKeyStore } from "./identity/api-keys.ts";
 import { createMcpAuth } from "./identity/mcp-auth.ts";
 import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
@@ -194,6 +197,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       return services;
     },
     loadVirtualServers: () => listVirtualServers(database.db),
+    loadGovernance: () => loadGovernance(database.db),
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
@@ -208,12 +212,18 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     pollIntervalMs: settings.catalogPollIntervalMs,
     log,
   });
+  const governance = createToolGovernance({
+    db: database.db,
+    announce: () => sync.announce(),
+    record: createGovernanceEvents({ log, count: (event) => metrics.governanceEvent(event) }),
+  });
   const registry = createRegistryService({
     db: database.db,
     discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
     credentials,
     urlPolicy,
     announce: () => sync.announce(),
+    onRefreshed: (previous, next) => governance.refreshed(previous, next),
     log,
     audit,
   });
@@ -275,6 +285,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     pageSize: settings.mcpPageSize,
     allowedHosts: settings.allowedHosts ?? [],
     registry,
+    governance,
     catalog,
     pool,
     pingDatabase: () => database.ping(),

@@ -29,7 +29,7 @@ export function matcherOf(selections: readonly Selection[], snapshot: CatalogSna
     .filter((t) => resources(t.uriTemplate))
     .map((t) => ({ template: new UriTemplate(t.uriTemplate), service: owners.get(t.uriTemplate) }));
   return {
-    tool: (name, route) => services.has(route.service) || tools(name) || tools(`${route.service}/${route.tool}`),
+    tool: (name, route) => services.has(route.service) || tools(name) || tools(`${route.service}/${route.name}`),
     prompt: (name, route) =>
       services.has(route.service) || prompts(name) || prompts(`${route.service}/${route.prompt}`),
     template: (uriTemplate, service) => services.has(service) || resources(uriTemplate),

@@ -8,6 +8,8 @@ import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import type { AdminAuth } from "../access/admin-auth.ts";
 import type { BackendState } from "../federation/backend-pool.ts";
+import { NO_GOVERNANCE, pendingTools, type ServiceGovernance } from "../governance/governed-tools.ts";
+import type { ToolGovernance } from "../governance/tool-governance-service.ts";
 import { HttpError, toIssues } from "../http-error.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
@@ -20,27 +22,32 @@ export interface AdminRoutesDeps {
   /** The MCP bearer token, accepted for reading the service list. */
   readToken: string;
   backendState: (service: string) => BackendState | undefined;
+  governance: ToolGovernance;
 }
 
 const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
-export function createAdminRoutes({ registry, auth, readToken, backendState }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({ registry, auth, readToken, backendState, governance }: AdminRoutesDeps): Hono {
   const app = new Hono();
-  const view = (record: ServiceRecord) => serviceView(record, backendState(record.name));
+  const views = async (records: ServiceRecord[]) => {
+    const all = await governance.all();
+    return records.map((record) => serviceView(record, backendState(record.name), all.get(record.id) ?? NO_GOVERNANCE));
+  };
+  const view = async (record: ServiceRecord) => (await views([record]))[0];
   const writeAuth = auth.write;
   const readAuth = auth.read(readToken);
 
   app.post("/register", writeAuth, adminBodyLimit, async (c) => {
     const body = await readBody(c, registerBody, true);
     const { service, created } = await registry.register(body);
-    return c.json({ service: view(service), created }, created ? 201 : 200);
+    return c.json({ service: await view(service), created }, created ? 201 : 200);
   });
 
   app.put("/update/:name", writeAuth, adminBodyLimit, async (c) => {
     const name = parseName(c.req.param("name"));
     const body = await readBody(c, updateBody, false);
     const service = await registry.update(name, body);
-    return c.json({ service: view(service) });
+    return c.json({ service: await view(service) });
   });
 
   app.delete("/delete/:name", writeAuth, async (c) => {
@@ -51,7 +58,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState }: A
 
   const list = async (c: Context) => {
     const services = await registry.list();
-    return c.json({ services: services.map(view) });
+    return c.json({ services: await views(services) });
   };
   app.get("/services", readAuth, list);
   app.post("/services", readAuth, list);
@@ -71,7 +78,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState }: A
 }
 
 /** What the API shows of a service: never its stored credentials. */
-function serviceView(record: ServiceRecord, state: BackendState | undefined) {
+function serviceView(record: ServiceRecord, state: BackendState | undefined, governance: ServiceGovernance) {
   return {
     name: record.name,
     url: redactUrl(record.url),
@@ -81,6 +88,12 @@ function serviceView(record: ServiceRecord, state: BackendState | undefined) {
     prompts: record.prompts.map((p) => p.name),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
+    governance: {
+      pinning: record.pinMode,
+      pending: pendingTools(record, governance).map(({ tool, reason }) => ({ tool, reason })),
+      limits: record.limits ?? {},
+      overrides: Object.fromEntries(governance.overrides),
+    },
     health: {
       status: state?.status ?? "unknown",
       circuit: state?.circuit ?? "closed",
@@ -91,7 +104,7 @@ function serviceView(record: ServiceRecord, state: BackendState | undefined) {
   };
 }
 
-function parseName(raw: string): string {
+export function parseName(raw: string): string {
   const parsed = serviceName.safeParse(raw);
   if (!parsed.success) throw new HttpError("bad_request", "invalid service name in the path", toIssues(parsed.error));
   return parsed.data;

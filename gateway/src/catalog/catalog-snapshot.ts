@@ -4,6 +4,8 @@
  * requests only read memory.
  */
 import type { VirtualServerRecord } from "../access/virtual-server-queries.ts";
+import { governTools, NO_GOVERNANCE, type ServiceGovernance } from "../governance/governed-tools.ts";
+import type { ToolLimits } from "../governance/tool-governance.ts";
 import type { PromptDefinition, ServiceRecord, ToolDefinition } from "../registry/queries.ts";
 import { buildResourceRoutes, type ResourceRoutes } from "./resource-routes.ts";
 
@@ -12,6 +14,14 @@ export interface ToolRoute {
   service: string;
   /** The tool's name at that service. */
   tool: string;
+  /** The name an override gives it (else `tool`), before any `<service>__` qualification; what `<service>/<name>` selects. */
+  name: string;
+  /** Arguments added to every call, over the client's. */
+  fixedArguments?: Readonly<Record<string, unknown>>;
+  /** Arguments added where the client left them out. */
+  defaultArguments?: Readonly<Record<string, unknown>>;
+  /** The tool's limits where they differ from the gateway's (see governance/tool-governance.ts). */
+  limits?: ToolLimits;
 }
 
 export interface PromptRoute {
@@ -24,7 +34,7 @@ export interface PromptRoute {
 export interface CatalogSnapshot extends ResourceRoutes {
   version: number;
   services: readonly ServiceRecord[];
-  /** Tool definitions as clients see them: the backend's JSON untouched except for the exposed name. */
+  /** Tool definitions as clients see them: the backend's JSON, with overrides applied and the exposed name. */
   tools: readonly ToolDefinition[];
   routes: ReadonlyMap<string, ToolRoute>;
   /** Prompt definitions as clients see them, named by the same rule as tools. */
@@ -57,16 +67,14 @@ export function buildSnapshot(
   services: readonly ServiceRecord[],
   version: number,
   virtualServers: readonly VirtualServerRecord[] = [],
+  governance: ReadonlyMap<string, ServiceGovernance> = new Map(),
 ): CatalogSnapshot {
-  const tools = exposeByName(
-    services,
-    (service) => service.tools,
-    (service, tool): ToolRoute => ({ service, tool }),
-  );
-  const prompts = exposeByName(
-    services,
-    (service) => service.prompts,
-    (service, prompt): PromptRoute => ({ service, prompt }),
+  const tools = exposeByName(services, (service) => governTools(service, governance.get(service.id) ?? NO_GOVERNANCE));
+  const prompts = exposeByName(services, (service) =>
+    service.prompts.map((definition) => ({
+      definition,
+      route: { service: service.name, prompt: definition.name } satisfies PromptRoute,
+    })),
   );
   return {
     version,
@@ -83,16 +91,15 @@ export function buildSnapshot(
 /** Names one kind of definition across all services and maps each exposed name to its route. */
 function exposeByName<D extends { name: string }, R>(
   services: readonly ServiceRecord[],
-  definitionsOf: (service: ServiceRecord) => readonly D[],
-  routeOf: (service: string, name: string) => R,
+  definitionsOf: (service: ServiceRecord) => readonly { definition: D; route: R }[],
 ): { exposed: D[]; routes: Map<string, R> } {
   const routes = new Map<string, R>();
   const exposed: D[] = [];
   for (const service of services) {
-    for (const definition of definitionsOf(service)) {
+    for (const { definition, route } of definitionsOf(service)) {
       const name = exposedName(routes, service.name, definition.name);
       if (name === undefined) continue;
-      routes.set(name, routeOf(service.name, definition.name));
+      routes.set(name, route);
       exposed.push(name === definition.name ? definition : { ...definition, name });
     }
   }

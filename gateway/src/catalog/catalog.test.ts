@@ -72,15 +72,15 @@ describe("tool names", () => {
   test("the first service keeps a bare name; later ones get <service>__<tool>", () => {
     const snapshot = buildSnapshot([service("a", ["get", "only-a"]), service("b", ["get", "only-b"])], 1);
     expect(snapshot.tools.map((t) => t.name)).toEqual(["get", "only-a", "b__get", "only-b"]);
-    expect(snapshot.routes.get("b__get")).toEqual({ service: "b", tool: "get" });
-    expect(snapshot.routes.get("get")).toEqual({ service: "a", tool: "get" });
+    expect(snapshot.routes.get("b__get")).toEqual({ service: "b", tool: "get", name: "get" });
+    expect(snapshot.routes.get("get")).toEqual({ service: "a", tool: "get", name: "get" });
   });
 
   test("names already exposed do not change when a service registers later", () => {
     const before = buildSnapshot([service("a", ["get"]), service("b", ["get"])], 1);
     const after = buildSnapshot([service("a", ["get"]), service("b", ["get"]), service("c", ["get", "new"])], 2);
     for (const [name, route] of before.routes) expect(after.routes.get(name)).toEqual(route);
-    expect(after.routes.get("c__get")).toEqual({ service: "c", tool: "get" });
+    expect(after.routes.get("c__get")).toEqual({ service: "c", tool: "get", name: "get" });
   });
 
   test("definitions other than the name pass through untouched", () => {

@@ -4,6 +4,7 @@
  * reload, at most one more database read follows it.
  */
 import type { VirtualServerRecord } from "../access/virtual-server-queries.ts";
+import type { ServiceGovernance } from "../governance/governed-tools.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import { buildSnapshot, type CatalogSnapshot, EMPTY_SNAPSHOT } from "./catalog-snapshot.ts";
 
@@ -12,6 +13,8 @@ export interface CatalogDeps {
   loadServices: () => Promise<ServiceRecord[]>;
   /** Reads the virtual servers; they are part of the catalog and reload with it. */
   loadVirtualServers?: () => Promise<VirtualServerRecord[]>;
+  /** Reads the tool overrides and pins by service id; applied as the catalog is built. */
+  loadGovernance?: () => Promise<ReadonlyMap<string, ServiceGovernance>>;
   /** Told after every successful reload, with the previous and new snapshot. */
   onReload?: (next: CatalogSnapshot, previous: CatalogSnapshot, durationMs: number) => void;
 }
@@ -26,15 +29,19 @@ export interface Catalog {
 /** What MCP requests read: the whole catalog, or one caller's view of it. */
 export type CatalogView = Pick<Catalog, "snapshot">;
 
-export function createCatalog({ loadServices, loadVirtualServers, onReload }: CatalogDeps): Catalog {
+export function createCatalog({ loadServices, loadVirtualServers, loadGovernance, onReload }: CatalogDeps): Catalog {
   let current = EMPTY_SNAPSHOT;
   let running: Promise<CatalogSnapshot> | undefined;
   let wanted: { version: number; force: boolean } | undefined;
 
   const runOnce = async (version: number): Promise<CatalogSnapshot> => {
     const started = performance.now();
-    const [services, virtualServers] = await Promise.all([loadServices(), loadVirtualServers?.() ?? []]);
-    const next = buildSnapshot(services, Math.max(version, current.version), virtualServers);
+    const [services, virtualServers, governance] = await Promise.all([
+      loadServices(),
+      loadVirtualServers?.() ?? [],
+      loadGovernance?.(),
+    ]);
+    const next = buildSnapshot(services, Math.max(version, current.version), virtualServers, governance);
     const previous = current;
     current = next;
     onReload?.(next, previous, performance.now() - started);

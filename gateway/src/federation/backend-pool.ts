@@ -77,6 +77,10 @@ export interface CallOptions {
    * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
    */
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
+  /** Replaces the pool's call timeout for this request (a tool's own limit). */
+  timeoutMs?: number;
+  /** Replaces the pool's largest answer for this request (a tool's own limit). */
+  maxAnswerBytes?: number;
 }
 
 export interface BackendPool {
@@ -178,7 +182,10 @@ export function createBackendPool({
   } = limits;
   const entries = new Map<string, Entry>();
   const gatewaySlots = createCallLimiter({ maxActive: maxGatewayCalls, maxWaiting: 0 });
-  const fetch = decorateFetch(createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs)));
+  // A tool's own timeout may exceed the gateway's, up to the longest a call may last.
+  const fetch = decorateFetch(
+    createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs, maxCallDurationMs ?? callTimeoutMs)),
+  );
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
   const connections = new Set<Connection>();
 
@@ -339,7 +346,8 @@ export function createBackendPool({
         else options.onnotification?.(notification);
       };
       // The call's time runs from here: waiting for a slot or for the session's handshake counts.
-      const deadline = createCallDeadline({ timeoutMs: callTimeoutMs, maxDurationMs: maxCallDurationMs });
+      const timeoutMs = options.timeoutMs ?? callTimeoutMs;
+      const deadline = createCallDeadline({ timeoutMs, maxDurationMs: maxCallDurationMs });
       const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
       try {
         let release: Release;
@@ -356,9 +364,9 @@ export function createBackendPool({
               ...options,
               signal,
               deadline,
-              maxAnswerBytes,
+              maxAnswerBytes: options.maxAnswerBytes ?? maxAnswerBytes,
               onnotification,
-              timeoutMs: callTimeoutMs,
+              timeoutMs,
             }),
           options.signal,
         );

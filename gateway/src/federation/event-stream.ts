@@ -26,6 +26,8 @@ export function createEventDataParser(
         data.push(value);
         dataLength += value.length;
       } else if (line === "" && data.length > 0) {
+        // An event that arrived whole in one chunk is measured here, or it would never be.
+        if (dataLength > maxEventLength) return false;
         const event = data.join("\n");
         data = [];
         dataLength = 0;

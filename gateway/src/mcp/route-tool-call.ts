@@ -7,12 +7,14 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
+import type { ToolRoute } from "../catalog/catalog-snapshot.ts";
 import {
   type BackendPool,
   BackendUnavailableError,
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
+import { truncateResult } from "../governance/result-limit.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
@@ -54,6 +56,8 @@ export async function routeToolCall(
       `The arguments of "${name}" nest deeper than ${MAX_ARGUMENT_DEPTH} levels, which the gateway does not pass on.`,
     );
   }
+  const { limits } = route;
+  const truncates = limits?.onOversize === "truncate" && limits.maxResultBytes !== undefined;
   const started = performance.now();
   const report = (outcome: ToolCallOutcome) =>
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
@@ -65,17 +69,30 @@ export async function routeToolCall(
   }
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
-    const result = await pool.request(
+    const sent = withGovernedArguments(route, args);
+    const result = (await pool.request(
       route.service,
       "tools/call",
-      { name: route.tool, ...(args === undefined ? {} : { arguments: args }) },
-      { ...options, onnotification },
-    );
+      { name: route.tool, ...(sent === undefined ? {} : { arguments: sent }) },
+      {
+        ...options,
+        onnotification,
+        timeoutMs: limits?.timeoutMs,
+        // A truncating limit reads up to the gateway's cap and cuts afterwards; a failing one stops reading at the limit.
+        maxAnswerBytes: truncates ? undefined : limits?.maxResultBytes,
+      },
+    )) as CallToolResult;
     report(result.isError === true ? "tool_error" : "ok");
-    return result as CallToolResult;
+    return truncates && limits.maxResultBytes !== undefined
+      ? truncateResult(result, limits.maxResultBytes, name)
+      : result;
   } catch (error) {
     if (error instanceof CallLimitError) {
       report(error.limit);
+      if (error.limit === "too_large" && limits?.maxResultBytes !== undefined && !truncates)
+        return toolError(
+          `The result of "${name}" is larger than ${limits.maxResultBytes} bytes, the most the gateway passes on for this tool; ask it for less at a time.`,
+        );
       return toolError(`${error.message}.`);
     }
     if (!(error instanceof BackendUnavailableError)) {
@@ -87,6 +104,15 @@ export async function routeToolCall(
       `${error.message}. The tool "${name}" cannot be used right now; try again later or use another tool.`,
     );
   }
+}
+
+/** The client's arguments with the tool's defaults under them and its fixed arguments over them. */
+function withGovernedArguments(
+  { fixedArguments, defaultArguments }: ToolRoute,
+  args: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (!fixedArguments && !defaultArguments) return args;
+  return { ...defaultArguments, ...args, ...fixedArguments };
 }
 
 function toolError(text: string): CallToolResult {

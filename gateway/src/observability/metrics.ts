@@ -44,6 +44,7 @@ export interface GatewayMetrics {
   httpRequest(event: HttpRequestEvent): void;
   toolCall(event: ToolCallEvent): void;
   catalogReloaded(event: { version: number; services: number; tools: number; durationMs: number }): void;
+  governanceEvent(event: { kind: string; service: string }): void;
 }
 
 const PREFIX = "mcp_gateway_";
@@ -157,6 +158,13 @@ export function createGatewayMetrics({
     },
   });
 
+  const governanceEvents = new Counter({
+    name: `${PREFIX}governance_events_total`,
+    help: "Tool governance events, by service and kind (tool_held, tool_flagged, tool_approved, override_set, override_removed, pinning_set, limits_set).",
+    labelNames: ["service", "kind"] as const,
+    registers,
+  });
+
   return {
     registry,
     httpRequest({ method, route, status, durationMs }) {
@@ -174,6 +182,9 @@ export function createGatewayMetrics({
       catalogTools.set(tools);
       catalogReloads.inc();
       reloadDuration.observe(durationMs / 1000);
+    },
+    governanceEvent({ kind, service }) {
+      governanceEvents.inc({ service, kind });
     },
   };
 }

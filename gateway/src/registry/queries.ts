@@ -4,6 +4,7 @@
  * Every write that touches both tables runs in one transaction so no reader sees a service without its tools.
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { PinMode, ToolLimits } from "../governance/tool-governance.ts";
 import type { Database } from "./database.ts";
 import {
   type PromptDefinition,
@@ -32,6 +33,9 @@ export interface ServiceRecord extends ServiceCapabilities {
   name: string;
   url: string;
   secretHeaders: string | null;
+  pinMode: PinMode;
+  /** Limits for all its tools, where a tool's override sets none; null for the gateway's. */
+  limits: ToolLimits | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -133,6 +137,8 @@ function selectActiveServices(db: Database) {
       resourceTemplates: serviceTools.resourceTemplates,
       prompts: serviceTools.prompts,
       secretHeaders: services.secretHeaders,
+      pinMode: services.pinMode,
+      limits: services.limits,
       createdAt: services.createdAt,
       updatedAt: services.updatedAt,
     })
@@ -156,6 +162,8 @@ function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCa
     url: service.url,
     ...capabilities,
     secretHeaders: service.secretHeaders,
+    pinMode: service.pinMode,
+    limits: service.limits,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };

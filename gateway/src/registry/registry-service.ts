@@ -30,6 +30,8 @@ export interface RegistryServiceDeps {
   urlPolicy: UrlPolicy;
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
+  /** Told after a service's lists were pulled again and stored, with the record before and after. */
+  onRefreshed?: (previous: ServiceRecord, next: ServiceRecord) => Promise<void>;
   log: Logger;
   /** Told of every change, with summaries of the service before and after it. */
   audit?: { record(event: AuditEvent): void };
@@ -89,19 +91,20 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
   };
 
   const refresh = async (
-    existing: ServiceRecord,
+    previous: ServiceRecord,
     url: string,
     headers: HeaderMap,
     action: "register" | "update" = "update",
   ): Promise<ServiceRecord> => {
-    const { name } = existing;
+    const { name } = previous;
     const secretHeaders = credentials.seal(headers);
     const capabilities = await discover(name, url, headers);
     const service = await storage(() => replaceServiceTools(db, name, { url, ...capabilities, secretHeaders }));
     if (!service) throw notFound(name);
-    audit(action, name, existing, service);
+    audit(action, name, previous, service);
     await deps.announce();
     log.info("service updated", { service: name, url: redactUrl(url), ...counts(capabilities) });
+    await deps.onRefreshed?.(previous, service);
     return service;
   };
 
@@ -163,7 +166,7 @@ function counts({ tools, resources, resourceTemplates, prompts }: ServiceCapabil
   };
 }
 
-function notFound(name: string): HttpError {
+export function notFound(name: string): HttpError {
   return new HttpError("not_found", `No service named "${name}" is registered`);
 }
 
@@ -176,7 +179,7 @@ function conflict(name: string, url?: string): HttpError {
 }
 
 /** Runs a registry query; a failure of the database itself becomes a 503 the caller can retry. */
-async function storage<T>(query: () => Promise<T>): Promise<T> {
+export async function storage<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {

@@ -1,5 +1,6 @@
 import { isNull } from "drizzle-orm";
-import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { PinMode, ToolLimits, ToolOverride } from "../governance/tool-governance.ts";
 
 /** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
 export type ToolDefinition = { name: string; [key: string]: unknown };
@@ -28,6 +29,10 @@ export const services = pgTable(
     url: text("url").notNull(),
     /** Backend credentials, stored encrypted; never logged. */
     secretHeaders: text("secret_headers"),
+    /** Whether changed tool definitions are served (`off`), served and flagged (`warn`) or held for approval (`hold`). */
+    pinMode: text("pin_mode").$type<PinMode>().notNull().default("off"),
+    /** Limits for every tool of the service, where a tool's own override sets none. */
+    limits: jsonb("limits").$type<ToolLimits>(),
     ...timestamps,
   },
   (table) => [uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt))],
@@ -68,3 +73,34 @@ export const virtualServers = pgTable("virtual_servers", {
   createdAt: timestamps.createdAt,
   updatedAt: timestamps.updatedAt,
 });
+
+/** What an admin changed about one tool of a service, keyed by the backend's own name of the tool. */
+export const toolOverrides = pgTable(
+  "tool_overrides",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serviceId: uuid("service_id")
+      .notNull()
+      .references(() => services.id),
+    tool: text("tool").notNull(),
+    override: jsonb("override").$type<ToolOverride>().notNull(),
+    createdAt: timestamps.createdAt,
+    updatedAt: timestamps.updatedAt,
+  },
+  (table) => [unique("tool_overrides_service_tool_key").on(table.serviceId, table.tool)],
+);
+
+/** The hash of each tool definition an admin approved, against which refreshed definitions are checked. */
+export const toolPins = pgTable(
+  "tool_pins",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serviceId: uuid("service_id")
+      .notNull()
+      .references(() => services.id),
+    tool: text("tool").notNull(),
+    hash: text("hash").notNull(),
+    approvedAt: timestamp("approved_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [unique("tool_pins_service_tool_key").on(table.serviceId, table.tool)],
+);
