@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { Registry } from "prom-client";
 import { createApp } from "./app.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
+import { createCatalogFreshness } from "./catalog/catalog-freshness.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -17,7 +18,7 @@ import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
-import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
+import type { ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
 import { createUrlPolicy } from "./security/url-policy.ts";
@@ -47,6 +48,9 @@ export type GatewaySettings = Pick<
   | "maxBodyBytes"
   | "mcpPageSize"
   | "catalogPollIntervalMs"
+  | "catalogReconcileIntervalMs"
+  | "serviceListLimits"
+  | "database"
   | "toolCallTimeoutMs"
   | "backendConnectTimeoutMs"
   | "healthCheckIntervalMs"
@@ -55,7 +59,7 @@ export type GatewaySettings = Pick<
   | "circuitOpenMs"
   | "mcpSessions"
 > &
-  Partial<Pick<GatewayConfig, "database" | "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
+  Partial<Pick<GatewayConfig, "versionStore" | "allowedHosts" | "backendAllowlist" | "secretsKey">>;
 
 export interface GatewayParts {
   log: Logger;
@@ -74,9 +78,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const database =
     parts.database ??
     (await createDatabase({
-      url: settings.database?.url,
-      pgliteDir: settings.database?.pgliteDir,
-      poolMax: settings.database?.poolMax,
+      url: settings.database.url,
+      pgliteDir: settings.database.pgliteDir,
+      poolMax: settings.database.poolMax,
+      connectTimeoutMs: settings.database.connectTimeoutMs,
+      statementTimeoutMs: settings.database.queryTimeoutMs,
     }));
   const versionStore = parts.versionStore ?? createVersionStore(settings.versionStore ?? {});
   const credentials = createBackendCredentials({
@@ -135,8 +141,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     backends: () => pool.states(),
     processMetrics: parts.processMetrics,
   });
+  const freshness = createCatalogFreshness(database.db);
   const catalog = createCatalog({
-    loadServices: () => listActiveServices(database.db),
+    loadServices: () => freshness.load(),
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
@@ -149,14 +156,22 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     store: versionStore,
     catalog,
     pollIntervalMs: settings.catalogPollIntervalMs,
+    catalogStale: () => freshness.stale(),
+    reconcileIntervalMs: settings.catalogReconcileIntervalMs,
     log,
   });
   const registry = createRegistryService({
     db: database.db,
-    discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
+    discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs, settings.serviceListLimits),
     credentials,
     urlPolicy,
     announce: () => sync.announce(),
+    queryTimeoutMs: settings.database.queryTimeoutMs,
+    onRejected: (service, rejected) => {
+      for (const kind of new Set(rejected.map((r) => r.kind))) {
+        metrics.definitionsRejected({ service, kind, count: rejected.filter((r) => r.kind === kind).length });
+      }
+    },
     log,
   });
   // A backend announced new tools, resources or prompts: pull them again. Announcements that arrive

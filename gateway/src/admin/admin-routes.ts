@@ -83,6 +83,7 @@ export function serviceView(record: ServiceRecord, state: BackendState | undefin
     resources: record.resources.map((r) => r.uri),
     resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),
     prompts: record.prompts.map((p) => p.name),
+    rejected: record.rejected,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     health: {

@@ -12,6 +12,7 @@ const service = (name: string, tools: number): ServiceRecord => ({
   resources: [],
   resourceTemplates: [],
   prompts: [{ name: `${name}-prompt` }],
+  rejected: [],
   secretHeaders: null,
   createdAt: new Date(0),
   updatedAt: new Date(0),

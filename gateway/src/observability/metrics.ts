@@ -42,6 +42,8 @@ export interface GatewayMetrics {
   httpRequest(event: HttpRequestEvent): void;
   toolCall(event: ToolCallEvent): void;
   catalogReloaded(event: { version: number; services: number; tools: number; durationMs: number }): void;
+  /** A registration or refresh left out `count` definitions of one kind that a service listed. */
+  definitionsRejected(event: { service: string; kind: string; count: number }): void;
 }
 
 const PREFIX = "mcp_gateway_";
@@ -127,6 +129,13 @@ export function createGatewayMetrics({
     },
   });
 
+  const definitionsRejected = new Counter({
+    name: `${PREFIX}definitions_rejected_total`,
+    help: "Tools, resources, resource templates and prompts a service listed that the gateway left out as invalid.",
+    labelNames: ["service", "kind"] as const,
+    registers,
+  });
+
   return {
     registry,
     httpRequest({ method, route, status, durationMs }) {
@@ -144,6 +153,9 @@ export function createGatewayMetrics({
       catalogTools.set(tools);
       catalogReloads.inc();
       reloadDuration.observe(durationMs / 1000);
+    },
+    definitionsRejected({ service, kind, count }) {
+      definitionsRejected.inc({ service, kind }, count);
     },
   };
 }

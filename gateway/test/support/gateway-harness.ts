@@ -23,6 +23,10 @@ export const TEST_SETTINGS: GatewaySettings = {
   maxBodyBytes: 1024 * 1024,
   mcpPageSize: 1000,
   catalogPollIntervalMs: 100,
+  catalogReconcileIntervalMs: 10_000,
+  serviceListLimits: { maxItems: 1000, maxBytes: 5 * 1024 * 1024 },
+  // Each test passes its own database; these bound its queries.
+  database: { pgliteDir: "memory://", poolMax: 5, queryTimeoutMs: 5_000, connectTimeoutMs: 5_000 },
   toolCallTimeoutMs: 5_000,
   backendConnectTimeoutMs: 2_000,
   // Off unless a test is about health checks, so that no timer touches the backends behind a test's back.
