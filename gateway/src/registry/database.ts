@@ -42,6 +42,7 @@ export interface DatabaseOptions {
 const MIGRATIONS_FOLDER = join(import.meta.dir, "../../../drizzle");
 const DEFAULT_POOL_MAX = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const CLOSE_GRACE_SECONDS = 5;
 
 // Postgres reports "already exists, skipping" and the like as notices, which postgres.js would print.
 const ignoreNotice = () => {};
@@ -72,7 +73,8 @@ async function openPostgres(
     db,
     kind: "postgres",
     ping: () => ping(db),
-    close: () => client.end(),
+    // Queries still running get this long; a hung server must not hold up a shutdown.
+    close: () => client.end({ timeout: CLOSE_GRACE_SECONDS }),
   };
 }
 
