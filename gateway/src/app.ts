@@ -3,6 +3,7 @@ import { createAdminRoutes } from "./admin/admin-routes.ts";
 import { createOpenApiRoutes } from "./admin/openapi.ts";
 import type { Catalog } from "./catalog/catalog.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
+import { refuseLoops } from "./federation/gateway-hop.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
 import { createErrorHandler, errorBody } from "./http-error.ts";
 import type { Logger } from "./logger.ts";
@@ -21,6 +22,8 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
+  /** This deployment's loop marker (see gateway-hop.ts). */
+  hopMarker: string;
   allowedHosts: readonly string[];
   registry: RegistryService;
   catalog: Catalog;
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use("/mcp", refuseLoops(deps.hopMarker));
   app.route("/", createHealthRoutes(deps));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());

@@ -12,6 +12,7 @@ import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./cat
 import type { GatewayConfig } from "./config.ts";
 import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
+import { fetchWithHopMarker, hopMarker, withHopMarker } from "./federation/gateway-hop.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { Logger } from "./logger.ts";
@@ -106,10 +107,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   };
 
   const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? []);
+  const marker = hopMarker(settings.mcpSessions.secret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken));
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
-    decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
+    decorateFetch: (fetch) => fetchWithHopMarker(marker, fetchWithRequestId(requestContext, fetch)),
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
@@ -162,7 +164,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   });
   const registry = createRegistryService({
     db: database.db,
-    discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs, settings.serviceListLimits),
+    discover: (target) =>
+      discoverCapabilities(
+        { ...target, headers: withHopMarker(marker, target.headers) },
+        settings.backendConnectTimeoutMs,
+        settings.serviceListLimits,
+      ),
     credentials,
     urlPolicy,
     announce: () => sync.announce(),
@@ -205,6 +212,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     bearerToken: settings.bearerToken,
     maxBodyBytes: settings.maxBodyBytes,
     pageSize: settings.mcpPageSize,
+    hopMarker: marker,
     allowedHosts: settings.allowedHosts ?? [],
     registry,
     catalog,

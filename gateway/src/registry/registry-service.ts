@@ -4,6 +4,7 @@
  * catalog.
  */
 
+import { isLoopRefusal } from "../federation/gateway-hop.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { type ListedCapabilities, screenCapabilities } from "../federation/screen-definitions.ts";
 import { HttpError } from "../http-error.ts";
@@ -65,6 +66,12 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     try {
       listed = await deps.discover({ name, url, headers: credentials.headersFor(headers) });
     } catch (error) {
+      if (isLoopRefusal(error)) {
+        throw new HttpError(
+          "bad_request",
+          `${url} is this gateway (or another replica of it): registering it as "${name}" would send every call back into the gateway`,
+        );
+      }
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpError("bad_gateway", `Could not list the tools of "${name}" at ${url}: ${reason}`);
     }
