@@ -57,23 +57,25 @@ export function createMcpFastPath(routing: ToolCallRouting & { pageSize: number 
  */
 function createToolListAnswer(catalog: Catalog, pageSize: number): (id: RequestId, request: Request) => Response {
   const encoder = new TextEncoder();
-  let encodedFor: CatalogSnapshot | undefined;
-  let head = new Uint8Array();
-  let gzip: GzipWithSuffix | undefined;
+  // Keyed weakly by snapshot: the encoding of a replaced catalog (a deleted large service's tools, say)
+  // goes with it, not at the next tools/list.
+  const encoded = new WeakMap<CatalogSnapshot, { head: Uint8Array<ArrayBuffer>; gzip?: GzipWithSuffix }>();
   return (id, request) => {
     const snapshot = catalog.snapshot();
-    if (snapshot !== encodedFor) {
+    let answer = encoded.get(snapshot);
+    if (!answer) {
       // The SDK sends { result, jsonrpc, id } in this order; the result is the first page, as the SDK path's.
-      head = encoder.encode(
+      const head = encoder.encode(
         `{"result":${JSON.stringify(listPage(snapshot, "tools", undefined, pageSize))},"jsonrpc":"2.0","id":`,
       );
-      gzip = undefined;
-      encodedFor = snapshot;
+      answer = { head };
+      encoded.set(snapshot, answer);
     }
+    const { head } = answer;
     const tail = encoder.encode(`${JSON.stringify(id)}}`);
     if (acceptsGzip(request)) {
-      gzip ??= createGzipWithSuffix(head);
-      const parts = gzip(tail);
+      answer.gzip ??= createGzipWithSuffix(head);
+      const parts = answer.gzip(tail);
       if (parts) return new Response(new Blob(parts), { headers: GZIP_LIST_HEADERS });
     }
     return new Response(new Blob([head, tail]), { headers: LIST_HEADERS });
