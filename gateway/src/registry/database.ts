@@ -42,7 +42,7 @@ export interface DatabaseOptions {
 const MIGRATIONS_FOLDER = join(import.meta.dir, "../../../drizzle");
 const DEFAULT_POOL_MAX = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const CLOSE_GRACE_SECONDS = 5;
+const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 // Postgres reports "already exists, skipping" and the like as notices, which postgres.js would print.
 const ignoreNotice = () => {};
@@ -59,6 +59,7 @@ async function openPostgres(
 ): Promise<RegistryDatabase> {
   // postgres.js counts in seconds, fractions allowed.
   const connectTimeout = (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
+  const closeGraceSeconds = (options.statementTimeoutMs ?? DEFAULT_CLOSE_GRACE_MS) / 1000;
   await migratePostgresExclusively(url, connectTimeout);
   const client = postgres(url, {
     max: options.poolMax ?? DEFAULT_POOL_MAX,
@@ -73,8 +74,8 @@ async function openPostgres(
     db,
     kind: "postgres",
     ping: () => ping(db),
-    // Queries still running get this long; a hung server must not hold up a shutdown.
-    close: () => client.end({ timeout: CLOSE_GRACE_SECONDS }),
+    // Queries still running get as long as the server would give them; a hung server must not hold up a shutdown.
+    close: () => client.end({ timeout: closeGraceSeconds }),
   };
 }
 

@@ -58,6 +58,7 @@ export interface RegistryService {
 export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
   const { db, log, credentials } = deps;
   const storage = createStorageGuard(deps.queryTimeoutMs, log);
+  const seal = (headers: HeaderMap | undefined) => (headers === undefined ? undefined : credentials.seal(headers));
 
   const discover = async (name: string, url: string, headers: HeaderMap): Promise<StoredCapabilities> => {
     const refused = await deps.urlPolicy.check(url);
@@ -93,11 +94,9 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
    */
   const replace = async (
     name: string,
-    input: { url?: string; expectedUrl?: string; headers?: HeaderMap } & StoredCapabilities,
+    input: { url?: string; expectedUrl?: string; secretHeaders?: string | null } & StoredCapabilities,
   ): Promise<ServiceRecord> => {
-    const { headers, ...rest } = input;
-    const secretHeaders = headers === undefined ? undefined : credentials.seal(headers);
-    const service = await storage(() => replaceServiceTools(db, name, { ...rest, secretHeaders }));
+    const service = await storage(() => replaceServiceTools(db, name, input));
     if (!service) throw notFound(name);
     await deps.announce();
     log.info("service updated", { service: name, url: service.url, ...counts(input) });
@@ -109,13 +108,16 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     // repeat it safely (also when the repeats run at once); a different URL is a conflict that needs an
     // explicit update.
     async register({ name, url, headers }) {
+      // Sealed first: headers that cannot be stored safely are refused before anything else happens.
+      const secretHeaders = seal(headers);
       const existing = await storage(() => findActiveService(db, name));
       if (existing && existing.url !== url) throw conflict(name, existing.url);
       const capabilities = await discover(name, url, headers ?? credentials.open(existing?.secretHeaders ?? null));
       if (!existing) {
         try {
-          const secretHeaders = credentials.seal(headers ?? {});
-          const service = await storage(() => insertService(db, { name, url, ...capabilities, secretHeaders }));
+          const service = await storage(() =>
+            insertService(db, { name, url, ...capabilities, secretHeaders: secretHeaders ?? credentials.seal({}) }),
+          );
           await deps.announce();
           log.info("service registered", { service: name, url, ...counts(capabilities) });
           return { service, created: true };
@@ -124,11 +126,12 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
           if (!(error instanceof ServiceExistsError)) throw error;
         }
       }
-      const service = await replace(name, { expectedUrl: url, headers, ...capabilities });
+      const service = await replace(name, { expectedUrl: url, secretHeaders, ...capabilities });
       return { service, created: false };
     },
 
     async update(name, { url, headers }) {
+      const secretHeaders = seal(headers);
       const existing = await storage(() => findActiveService(db, name));
       if (!existing) throw notFound(name);
       const target = url ?? existing.url;
@@ -137,7 +140,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       return replace(name, {
         url: target,
         expectedUrl: url === undefined ? existing.url : undefined,
-        headers,
+        secretHeaders,
         ...capabilities,
       });
     },
