@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { type RunningGateway, startGateway } from "../../test/support/gateway-harness.ts";
 import { isRedisServerInstalled, type RedisTestServer, startRedisServer } from "../../test/support/redis-server.ts";
-import { createTestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
+import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import { createVersionStore } from "./version-store.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
@@ -25,25 +25,24 @@ const SETTINGS = { catalogPollIntervalMs: 100, catalogReconcileIntervalMs: 200 }
 
 describe.skipIf(!isRedisServerInstalled()).each(testDatabaseKinds())("catalog reconciliation on %s", (kind) => {
   let redis: RedisTestServer;
-  let backend: FixtureBackend;
+  let database: TestDatabase;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    backend = startFixtureBackend(() => {
+    [redis, database] = await Promise.all([startRedisServer(), createTestDatabase({ kind })]);
+  });
+  afterAll(async () => {
+    await redis.stop();
+    await database.close();
+  });
+
+  test("a write made while Redis was down, by a replica that then died, reaches the other replica once Redis is back empty", async () => {
+    const backend = startFixtureBackend(() => {
       const server = new McpServer({ name: "late", version: "1.0.0" });
       server.registerTool("late_tool", { description: "Registered while Redis was down" }, () => ({
         content: [{ type: "text", text: "here" }],
       }));
       return server;
     });
-  });
-  afterAll(async () => {
-    await backend.stop();
-    await redis.stop();
-  });
-
-  test("a write made while Redis was down, by a replica that then died, reaches the other replica once Redis is back empty", async () => {
-    const database = await createTestDatabase({ kind });
     const keyPrefix = `test:${crypto.randomUUID()}:`;
     const stores = [0, 1].map(() => createVersionStore({ redisUrl: redis.url, keyPrefix }));
     const [writer, survivor] = (await Promise.all(
@@ -51,7 +50,8 @@ describe.skipIf(!isRedisServerInstalled()).each(testDatabaseKinds())("catalog re
     )) as [RunningGateway, RunningGateway];
     try {
       await redis.stop();
-      expect((await writer.admin("POST", "/register", { name: "late", url: backend.url })).status).toBe(201);
+      const registered = await writer.admin("POST", "/register", { name: "late", url: backend.url });
+      expect(`${registered.status} ${await registered.text()}`).toStartWith("201 ");
       await writer.stop();
       await redis.restart();
 
@@ -64,7 +64,7 @@ describe.skipIf(!isRedisServerInstalled()).each(testDatabaseKinds())("catalog re
     } finally {
       await survivor.stop();
       await Promise.all(stores.map((s) => s.close()));
-      await database.close();
+      await backend.stop();
     }
   });
 });
