@@ -115,6 +115,7 @@ export async function replaceServiceTools(
       .where(where)
       .returning();
     if (!service) {
+      if (input.expectedUrl === undefined) return undefined;
       const [moved] = await tx.select({ url: services.url }).from(services).where(active);
       if (moved) throw new ServiceMovedError(name, moved.url);
       return undefined;
