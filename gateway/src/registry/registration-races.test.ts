@@ -45,8 +45,11 @@ describe.each(testDatabaseKinds())("concurrent registrations on %s", (kind) => {
   let gw: RunningGateway;
   const backends: FixtureBackend[] = [];
 
+  // Two hooks, so that each has its own time limit on a busy machine.
   beforeAll(async () => {
     database = await createTestDatabase({ kind });
+  });
+  beforeAll(async () => {
     gw = await startGateway({ database, versionStore: createTestVersionStore() });
   });
   afterAll(async () => {

@@ -48,8 +48,11 @@ describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
     return started;
   };
 
+  // Two hooks, so that each has its own time limit on a busy machine.
   beforeAll(async () => {
     database = await createTestDatabase({ kind });
+  });
+  beforeAll(async () => {
     gw = await startGateway({
       database,
       versionStore: createTestVersionStore(),
