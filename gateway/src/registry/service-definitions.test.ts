@@ -40,6 +40,8 @@ const INVALID_TOOLS = [
 
 describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
   let database: TestDatabase;
+  /** A database the last test closes under a gateway. */
+  let other: TestDatabase;
   let gw: RunningGateway;
   const backends: FixtureBackend[] = [];
   const backend = (tools: unknown[], prompts?: unknown[]) => {
@@ -51,6 +53,9 @@ describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
   // Two hooks, so that each has its own time limit on a busy machine.
   beforeAll(async () => {
     database = await createTestDatabase({ kind });
+  });
+  beforeAll(async () => {
+    other = await createTestDatabase({ kind });
   });
   beforeAll(async () => {
     gw = await startGateway({
@@ -134,8 +139,12 @@ describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
   });
 
   test("an error reply from the database never carries SQL", async () => {
-    const other = await createTestDatabase({ kind });
-    const replica = await startGateway({ database: other, versionStore: createTestVersionStore() });
+    const replica = await startGateway({
+      database: other,
+      versionStore: createTestVersionStore(),
+      // A closed PGlite may never answer: the deadline turns that into the 503 too.
+      settings: { database: { pgliteDir: "memory://", poolMax: 1, queryTimeoutMs: 500, connectTimeoutMs: 500 } },
+    });
     try {
       await other.close();
       const response = await replica.admin("GET", "/services");
