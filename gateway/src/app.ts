@@ -12,6 +12,7 @@ import type { Catalog } from "./catalog/catalog.ts";
 import { loadConsoleAssets } from "./console/console-assets.ts";
 import { createConsoleRoutes } from "./console/console-routes.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
+import { refuseLoops } from "./federation/gateway-hop.ts";
 import { createGovernanceRoutes } from "./governance/governance-routes.ts";
 import type { ToolGovernance } from "./governance/tool-governance-service.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
@@ -42,6 +43,8 @@ export interface AppDeps {
   bodyReadTimeoutMs: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
+  /** This deployment's loop marker (see gateway-hop.ts). */
+  hopMarker: string;
   allowedHosts: readonly string[];
   registry: RegistryService;
   governance: ToolGovernance;
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   );
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use("/mcp", refuseLoops(deps.hopMarker));
   app.route("/", createHealthRoutes(deps));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());

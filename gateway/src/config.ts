@@ -83,12 +83,15 @@ const envSchema = z.object({
   DB_PASSWORD: optionalString,
   DB_DATABASE: optionalString,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
   REDIS_URL: optionalString,
   UPSTASH_REDIS_REST_URL: optionalString,
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   REDIS_KEY_PREFIX: z.string().default("mcp:"),
   CATALOG_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  CATALOG_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(10_000),
   GATEWAY_SERVICES: servicesList,
   TOOL_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   TOOL_CALL_MAX_DURATION_MS: z.coerce
@@ -120,6 +123,12 @@ const envSchema = z.object({
     .default(4 * 1024 * 1024),
   BODY_READ_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   MCP_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
+  MAX_SERVICE_LIST_ITEMS: z.coerce.number().int().min(1).default(1000),
+  MAX_SERVICE_LIST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
   MCP_SESSIONS: z.enum(["on", "off"]).default("on"),
   MCP_SESSION_SECRET: optionalString,
   MCP_SESSION_TTL_MS: z.coerce
@@ -159,9 +168,19 @@ export interface GatewayConfig {
   publicUrl: string;
   /** OAuth resource server settings; undefined when OAUTH_ISSUER is not set. */
   oauth?: OAuthSettings;
-  database: { url?: string; pgliteDir: string; poolMax: number };
+  /**
+   * `queryTimeoutMs` bounds each statement on the server and each admin request's wait for the
+   * database, so a hung server gets a 503 rather than a hung request; `connectTimeoutMs` bounds opening
+   * a connection.
+   */
+  database: { url?: string; pgliteDir: string; poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   versionStore: { redisUrl?: string; upstashUrl?: string; upstashToken?: string; keyPrefix: string };
   catalogPollIntervalMs: number;
+  /**
+   * How often each replica compares the database's change count with its catalog's and reloads on a
+   * difference: the bound on how long a replica can serve a catalog the version store failed to tell it of.
+   */
+  catalogReconcileIntervalMs: number;
   bootstrapServices: { name: string; url: string }[];
   toolCallTimeoutMs: number;
   /**
@@ -185,6 +204,8 @@ export interface GatewayConfig {
   bodyReadTimeoutMs: number;
   /** Most entries in one page of tools/list, resources/list, resources/templates/list and prompts/list. */
   mcpPageSize: number;
+  /** What one service may list: entries per list, and bytes of JSON across its lists. */
+  serviceListLimits: { maxItems: number; maxBytes: number };
   /**
    * Stateful MCP sessions (MCP_SESSIONS). Ids are sealed with `secret`; without one the gateway derives
    * it from API_KEY and MCP_BEARER_TOKEN, so replicas configured alike accept each other's ids.
@@ -272,7 +293,13 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
         }
       : undefined,
     backendBearerToken: e.BACKEND_BEARER_TOKEN ?? (production ? undefined : DEMO_BACKEND_TOKEN),
-    database: { url: e.DATABASE_URL ?? databaseUrlFromParts(e), pgliteDir: e.PGLITE_DIR, poolMax: e.DB_POOL_MAX },
+    database: {
+      url: e.DATABASE_URL ?? databaseUrlFromParts(e),
+      pgliteDir: e.PGLITE_DIR,
+      poolMax: e.DB_POOL_MAX,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    },
     versionStore: {
       redisUrl: e.REDIS_URL,
       upstashUrl: e.UPSTASH_REDIS_REST_URL,
@@ -280,6 +307,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
       keyPrefix: e.REDIS_KEY_PREFIX,
     },
     catalogPollIntervalMs: e.CATALOG_POLL_INTERVAL_MS,
+    catalogReconcileIntervalMs: e.CATALOG_RECONCILE_INTERVAL_MS,
     bootstrapServices: e.GATEWAY_SERVICES,
     toolCallTimeoutMs: e.TOOL_CALL_TIMEOUT_MS,
     callLimits: {
@@ -300,6 +328,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     maxBodyBytes: e.MAX_BODY_BYTES,
     bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
     mcpPageSize: e.MCP_PAGE_SIZE,
+    serviceListLimits: { maxItems: e.MAX_SERVICE_LIST_ITEMS, maxBytes: e.MAX_SERVICE_LIST_BYTES },
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
     warnings,

@@ -11,11 +11,13 @@ import { createVirtualServers } from "./access/virtual-servers.ts";
 import { createApp } from "./app.ts";
 import { type AuditLog, createAuditLog, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
+import { createCatalogFreshness } from "./catalog/catalog-freshness.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
+import { fetchWithHopMarker, hopMarker, withHopMarker } from "./federation/gateway-hop.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import { createGovernanceEvents } from "./governance/governance-events.ts";
@@ -30,8 +32,8 @@ import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
 import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
-import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
-import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
+import type { ServiceRecord } from "./registry/queries.ts";
+import { createRegistryService, createStorageGuard, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
 import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
 import { createMcpSessions } from "./sessions/mcp-sessions.ts";
@@ -62,6 +64,9 @@ export type GatewaySettings = Pick<
   | "bodyReadTimeoutMs"
   | "mcpPageSize"
   | "catalogPollIntervalMs"
+  | "catalogReconcileIntervalMs"
+  | "serviceListLimits"
+  | "database"
   | "toolCallTimeoutMs"
   | "callLimits"
   | "backendConnectTimeoutMs"
@@ -75,7 +80,6 @@ export type GatewaySettings = Pick<
     Pick<
       GatewayConfig,
       | "nodeEnv"
-      | "database"
       | "versionStore"
       | "allowedHosts"
       | "backendAllowlist"
@@ -112,9 +116,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const database =
     parts.database ??
     (await createDatabase({
-      url: settings.database?.url,
-      pgliteDir: settings.database?.pgliteDir,
-      poolMax: settings.database?.poolMax,
+      url: settings.database.url,
+      pgliteDir: settings.database.pgliteDir,
+      poolMax: settings.database.poolMax,
+      connectTimeoutMs: settings.database.connectTimeoutMs,
+      statementTimeoutMs: settings.database.queryTimeoutMs,
     }));
   const versionStore = parts.versionStore ?? createVersionStore(settings.versionStore ?? {});
   const credentials = createBackendCredentials({
@@ -138,10 +144,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   };
 
   const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? [], parts.resolveHost);
+  const marker = hopMarker(settings.mcpSessions.secret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken));
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
-    decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
+    decorateFetch: (fetch) => fetchWithHopMarker(marker, fetchWithRequestId(requestContext, fetch)),
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     limits: settings.callLimits,
     // Called only once requests flow, after `refetchLists` below exists.
@@ -190,10 +197,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log: log.child({ component: "rate-limit" }),
     metrics: metrics.registry,
   });
+  const freshness = createCatalogFreshness(database.db);
   const catalog = createCatalog({
     // API keys travel with the catalog: one version bump, one reload, and no database read per request.
     loadServices: async () => {
-      const [services] = await Promise.all([listActiveServices(database.db), apiKeys.reload()]);
+      const [services] = await Promise.all([freshness.load(), apiKeys.reload()]);
       return services;
     },
     loadVirtualServers: () => listVirtualServers(database.db),
@@ -210,20 +218,34 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     store: versionStore,
     catalog,
     pollIntervalMs: settings.catalogPollIntervalMs,
+    catalogStale: () => freshness.stale(),
+    reconcileIntervalMs: settings.catalogReconcileIntervalMs,
     log,
   });
   const governance = createToolGovernance({
     db: database.db,
     announce: () => sync.announce(),
     record: createGovernanceEvents({ log, count: (event) => metrics.governanceEvent(event) }),
+    storage: createStorageGuard(settings.database.queryTimeoutMs, log),
   });
   const registry = createRegistryService({
     db: database.db,
-    discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
+    discover: (target) =>
+      discoverCapabilities(
+        { ...target, headers: withHopMarker(marker, target.headers) },
+        settings.backendConnectTimeoutMs,
+        settings.serviceListLimits,
+      ),
     credentials,
     urlPolicy,
     announce: () => sync.announce(),
     onRefreshed: (previous, next) => governance.refreshed(previous, next),
+    queryTimeoutMs: settings.database.queryTimeoutMs,
+    onRejected: (service, rejected) => {
+      for (const kind of new Set(rejected.map((r) => r.kind))) {
+        metrics.definitionsRejected({ service, kind, count: rejected.filter((r) => r.kind === kind).length });
+      }
+    },
     log,
     audit,
   });
@@ -283,6 +305,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     maxBodyBytes: settings.maxBodyBytes,
     bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,
+    hopMarker: marker,
     allowedHosts: settings.allowedHosts ?? [],
     registry,
     governance,

@@ -86,6 +86,7 @@ function serviceView(record: ServiceRecord, state: BackendState | undefined, gov
     resources: record.resources.map((r) => r.uri),
     resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),
     prompts: record.prompts.map((p) => p.name),
+    rejected: record.rejected,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     governance: {

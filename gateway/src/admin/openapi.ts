@@ -32,6 +32,15 @@ const service = z.object({
   resources: z.array(z.string()).describe("URIs of the service's resources."),
   resourceTemplates: z.array(z.string()).describe("URI templates of the service's resource templates."),
   prompts: z.array(z.string()).describe("Names of the service's prompts as the service itself names them."),
+  rejected: z
+    .array(
+      z.object({
+        kind: z.enum(["tool", "resource", "resourceTemplate", "prompt"]),
+        name: z.string().describe("The name or URI the service sent, JSON-quoted and shortened."),
+        reason: z.string(),
+      }),
+    )
+    .describe("Definitions the service lists that the gateway leaves out as invalid; the others are served."),
   createdAt: timestamp,
   updatedAt: timestamp,
   health: z.object(backendHealth),

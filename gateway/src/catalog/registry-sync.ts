@@ -1,7 +1,9 @@
 /**
  * Keeps this replica's catalog in step with the shared registry version, and announces this replica's
  * own writes. A bump that fails while the version store is down is remembered and retried once it is
- * back, so replicas that missed the change still converge without a restart.
+ * back, so replicas that missed the change still converge without a restart. Independently of the store,
+ * every `reconcileIntervalMs` the catalog is checked against the database, and reloaded if it is behind:
+ * that bounds how long any replica serves an old catalog, whatever the version store lost.
  */
 import type { Logger } from "../logger.ts";
 import type { Catalog } from "./catalog.ts";
@@ -22,11 +24,23 @@ export interface RegistrySyncDeps {
   store: VersionStore;
   catalog: Catalog;
   pollIntervalMs: number;
+  /** True when the database holds writes the catalog has not loaded (see catalog-freshness.ts). */
+  catalogStale: () => Promise<boolean>;
+  reconcileIntervalMs: number;
   log: Logger;
 }
 
-export function createRegistrySync({ store, catalog, pollIntervalMs, log }: RegistrySyncDeps): RegistrySync {
+export function createRegistrySync({
+  store,
+  catalog,
+  pollIntervalMs,
+  catalogStale,
+  reconcileIntervalMs,
+  log,
+}: RegistrySyncDeps): RegistrySync {
   let watcher: VersionWatcher | undefined;
+  let reconciler: ReturnType<typeof setInterval> | undefined;
+  let reconciling = false;
   let bumpPending = false;
   let storeFailed = false;
 
@@ -49,6 +63,21 @@ export function createRegistrySync({ store, catalog, pollIntervalMs, log }: Regi
         { error },
       );
       return undefined;
+    }
+  };
+
+  const reconcile = async () => {
+    // A tick that finds a check still running (a slow database) is skipped, not queued.
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      if (!(await catalogStale())) return;
+      log.info("the catalog is behind the database; reloading it");
+      await reload(catalog.snapshot().version, true);
+    } catch (error) {
+      log.debug("could not compare the catalog with the database", { error });
+    } finally {
+      reconciling = false;
     }
   };
 
@@ -85,6 +114,8 @@ export function createRegistrySync({ store, catalog, pollIntervalMs, log }: Regi
           void retryPendingBump();
         },
       });
+      reconciler = setInterval(() => void reconcile(), reconcileIntervalMs);
+      reconciler.unref();
     },
 
     async announce() {
@@ -98,6 +129,7 @@ export function createRegistrySync({ store, catalog, pollIntervalMs, log }: Regi
 
     stop() {
       watcher?.stop();
+      clearInterval(reconciler);
     },
   };
 }

@@ -5,7 +5,7 @@
 import { HttpError } from "../http-error.ts";
 import type { Database } from "../registry/database.ts";
 import { findActiveService, type ServiceRecord } from "../registry/queries.ts";
-import { notFound, storage } from "../registry/registry-service.ts";
+import { notFound, type StorageGuard } from "../registry/registry-service.ts";
 import type { RecordGovernanceEvent } from "./governance-events.ts";
 import {
   deleteToolOverride,
@@ -28,6 +28,8 @@ export interface ToolGovernanceDeps {
   db: Database;
   announce: () => Promise<void>;
   record: RecordGovernanceEvent;
+  /** Runs each query within the registry's database deadline (see createStorageGuard). */
+  storage: StorageGuard;
 }
 
 export interface ToolGovernance {
@@ -44,7 +46,7 @@ export interface ToolGovernance {
   refreshed(previous: ServiceRecord, next: ServiceRecord): Promise<void>;
 }
 
-export function createToolGovernance({ db, announce, record }: ToolGovernanceDeps): ToolGovernance {
+export function createToolGovernance({ db, announce, record, storage }: ToolGovernanceDeps): ToolGovernance {
   const serviceNamed = async (name: string) => {
     const service = await storage(() => findActiveService(db, name));
     if (!service) throw notFound(name);

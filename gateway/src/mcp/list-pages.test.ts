@@ -12,6 +12,7 @@ const service = (name: string, tools: number): ServiceRecord => ({
   resources: [],
   resourceTemplates: [],
   prompts: [{ name: `${name}-prompt` }],
+  rejected: [],
   secretHeaders: null,
   pinMode: "off",
   limits: null,

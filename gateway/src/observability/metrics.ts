@@ -45,6 +45,8 @@ export interface GatewayMetrics {
   toolCall(event: ToolCallEvent): void;
   catalogReloaded(event: { version: number; services: number; tools: number; durationMs: number }): void;
   governanceEvent(event: { kind: string; service: string }): void;
+  /** A registration or refresh left out `count` definitions of one kind that a service listed. */
+  definitionsRejected(event: { service: string; kind: string; count: number }): void;
 }
 
 const PREFIX = "mcp_gateway_";
@@ -164,6 +166,12 @@ export function createGatewayMetrics({
     labelNames: ["service", "kind"] as const,
     registers,
   });
+  const definitionsRejected = new Counter({
+    name: `${PREFIX}definitions_rejected_total`,
+    help: "Tools, resources, resource templates and prompts a service listed that the gateway left out as invalid.",
+    labelNames: ["service", "kind"] as const,
+    registers,
+  });
 
   return {
     registry,
@@ -185,6 +193,9 @@ export function createGatewayMetrics({
     },
     governanceEvent({ kind, service }) {
       governanceEvents.inc({ service, kind });
+    },
+    definitionsRejected({ service, kind, count }) {
+      definitionsRejected.inc({ service, kind }, count);
     },
   };
 }

@@ -32,14 +32,17 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   /** Upper bound of the postgres.js pool. */
   poolMax?: number;
-  connectTimeoutSeconds?: number;
+  connectTimeoutMs?: number;
+  /** Postgres's statement_timeout on every pooled connection, so a slow server fails a query rather than holding it. */
+  statementTimeoutMs?: number;
   /** Called with the SQL of every query Drizzle sends, migrations excepted. */
   onQuery?: (sql: string) => void;
 }
 
 const MIGRATIONS_FOLDER = join(import.meta.dir, "../../../drizzle");
 const DEFAULT_POOL_MAX = 10;
-const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 // Postgres reports "already exists, skipping" and the like as notices, which postgres.js would print.
 const ignoreNotice = () => {};
@@ -54,19 +57,25 @@ async function openPostgres(
   options: DatabaseOptions,
   logger: Logger | undefined,
 ): Promise<RegistryDatabase> {
-  const connectTimeout = options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+  // postgres.js counts in seconds, fractions allowed.
+  const connectTimeout = (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
+  const closeGraceSeconds = (options.statementTimeoutMs ?? DEFAULT_CLOSE_GRACE_MS) / 1000;
   await migratePostgresExclusively(url, connectTimeout);
   const client = postgres(url, {
     max: options.poolMax ?? DEFAULT_POOL_MAX,
     connect_timeout: connectTimeout,
     onnotice: ignoreNotice,
+    ...(options.statementTimeoutMs === undefined
+      ? {}
+      : { connection: { statement_timeout: options.statementTimeoutMs } }),
   });
   const db = drizzlePostgres({ client, schema, logger });
   return {
     db,
     kind: "postgres",
     ping: () => ping(db),
-    close: () => client.end(),
+    // Queries still running get as long as the server would give them; a hung server must not hold up a shutdown.
+    close: () => client.end({ timeout: closeGraceSeconds }),
   };
 }
 

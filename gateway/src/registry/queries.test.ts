@@ -5,12 +5,14 @@ import {
   findActiveService,
   insertService,
   listActiveServices,
+  readChangeCount,
   replaceServiceTools,
   ServiceExistsError,
+  ServiceMovedError,
   softDeleteService,
   type ToolDefinition,
 } from "./queries.ts";
-import { services, serviceTools } from "./schema.ts";
+import { registryChanges, services, serviceTools } from "./schema.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -32,7 +34,7 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
   });
 
   beforeEach(async () => {
-    await database.db.execute(sql`truncate ${serviceTools}, ${services}`);
+    await database.db.execute(sql`truncate ${serviceTools}, ${services}, ${registryChanges}`);
     queries = [];
   });
 
@@ -282,6 +284,24 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
 
       expect(await softDeleteService(database.db, "shopping")).toBe(false);
       expect(await softDeleteService(database.db, "unknown")).toBe(false);
+    });
+  });
+
+  describe("conditional replacement and the change count", () => {
+    test("a replacement expecting a URL the service has left writes nothing; every write counts once", async () => {
+      expect(await readChangeCount(database.db)).toBe(0);
+      await insertService(database.db, { name: "mover", url: "http://old/mcp", tools: [getProduct] });
+      await replaceServiceTools(database.db, "mover", { url: "http://new/mcp", tools: [searchUsers] });
+
+      const stale = replaceServiceTools(database.db, "mover", { expectedUrl: "http://old/mcp", tools: [getProduct] });
+
+      await expect(stale).rejects.toBeInstanceOf(ServiceMovedError);
+      expect(await findActiveService(database.db, "mover")).toMatchObject({
+        url: "http://new/mcp",
+        tools: [searchUsers],
+      });
+      await softDeleteService(database.db, "mover");
+      expect(await readChangeCount(database.db)).toBe(3);
     });
   });
 

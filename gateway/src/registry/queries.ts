@@ -1,21 +1,24 @@
 /**
  * Registry reads and writes. Services are soft-deleted: a row with deleted_at set is history, and at most one
  * active service per name and one active tool row per service exist, which the partial unique indexes enforce.
- * Every write that touches both tables runs in one transaction so no reader sees a service without its tools.
+ * Every write that touches both tables runs in one transaction so no reader sees a service without its tools,
+ * and bumps the change count in that same transaction (see registryChanges).
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { PinMode, ToolLimits } from "../governance/tool-governance.ts";
 import type { Database } from "./database.ts";
 import {
   type PromptDefinition,
+  type RejectedDefinition,
   type ResourceDefinition,
   type ResourceTemplateDefinition,
+  registryChanges,
   services,
   serviceTools,
   type ToolDefinition,
 } from "./schema.ts";
 
-export type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
+export type { PromptDefinition, RejectedDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
 
 /** Everything a backend listed at discovery, stored together in its service_tools row. */
 export interface ServiceCapabilities {
@@ -25,10 +28,15 @@ export interface ServiceCapabilities {
   prompts: PromptDefinition[];
 }
 
-/** What a write stores: the tools, and the other lists when the backend has them (stored as [] otherwise). */
-export type CapabilitiesInput = Pick<ServiceCapabilities, "tools"> & Partial<ServiceCapabilities>;
+/** The lists as stored: what the gateway serves, and what it left out of them. */
+export interface StoredCapabilities extends ServiceCapabilities {
+  rejected: RejectedDefinition[];
+}
 
-export interface ServiceRecord extends ServiceCapabilities {
+/** What a write stores: the tools, and the rest when there is any (stored as [] otherwise). */
+export type CapabilitiesInput = Pick<StoredCapabilities, "tools"> & Partial<StoredCapabilities>;
+
+export interface ServiceRecord extends StoredCapabilities {
   id: string;
   name: string;
   url: string;
@@ -44,6 +52,17 @@ export class ServiceExistsError extends Error {
   constructor(readonly serviceName: string) {
     super(`A service named "${serviceName}" is already registered`);
     this.name = "ServiceExistsError";
+  }
+}
+
+/** A conditional write found the service at another URL than the one it was told to expect. */
+export class ServiceMovedError extends Error {
+  constructor(
+    readonly serviceName: string,
+    readonly currentUrl: string,
+  ) {
+    super(`The service "${serviceName}" is now registered at ${currentUrl}`);
+    this.name = "ServiceMovedError";
   }
 }
 
@@ -63,6 +82,7 @@ export async function insertService(
       if (!service) throw new Error("insert into services returned no row");
       const capabilities = completeCapabilities(input);
       await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
+      await countChange(tx);
       return toRecord(service, capabilities);
     });
   } catch (error) {
@@ -78,28 +98,39 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 
 /**
  * Swaps in fresh lists (after a backend re-registers or changes its tools), keeping the old row as history.
- * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them.
+ * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them. With
+ * `expectedUrl`, the write happens only if the service is still at that URL, checked under the row lock,
+ * so lists discovered at an address the service has since left never overwrite a move.
  * @returns undefined when no active service has this name.
+ * @throws ServiceMovedError when the service is active but not at `expectedUrl`.
  */
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: { url?: string; secretHeaders?: string | null } & CapabilitiesInput,
+  input: { url?: string; expectedUrl?: string; secretHeaders?: string | null } & CapabilitiesInput,
 ): Promise<ServiceRecord | undefined> {
   return db.transaction(async (tx) => {
+    const active = and(eq(services.name, name), isNull(services.deletedAt));
+    const where = input.expectedUrl === undefined ? active : and(active, eq(services.url, input.expectedUrl));
     // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
     const [service] = await tx
       .update(services)
       .set({ url: input.url, secretHeaders: input.secretHeaders, updatedAt: sql`now()` })
-      .where(and(eq(services.name, name), isNull(services.deletedAt)))
+      .where(where)
       .returning();
-    if (!service) return undefined;
+    if (!service) {
+      if (input.expectedUrl === undefined) return undefined;
+      const [moved] = await tx.select({ url: services.url }).from(services).where(active);
+      if (moved) throw new ServiceMovedError(name, moved.url);
+      return undefined;
+    }
     await tx
       .update(serviceTools)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
     const capabilities = completeCapabilities(input);
     await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
+    await countChange(tx);
     return toRecord(service, capabilities);
   });
 }
@@ -117,8 +148,24 @@ export async function softDeleteService(db: Database, name: string): Promise<boo
       .update(serviceTools)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
+    await countChange(tx);
     return true;
   });
+}
+
+/** How many registry writes have committed; 0 before the first. */
+export async function readChangeCount(db: Database): Promise<number> {
+  const [row] = await db.select({ count: registryChanges.count }).from(registryChanges);
+  return row?.count ?? 0;
+}
+
+// The upsert takes the counter row's lock until commit, so the count a reader sees always includes the
+// writes it describes: a sequence would move before its transaction commits.
+async function countChange(tx: Database): Promise<void> {
+  await tx
+    .insert(registryChanges)
+    .values({ id: 1, count: 1 })
+    .onConflictDoUpdate({ target: registryChanges.id, set: { count: sql`${registryChanges.count} + 1` } });
 }
 
 /** Oldest registration first: when two services expose a tool of the same name, the order decides who keeps it. */
@@ -136,6 +183,7 @@ function selectActiveServices(db: Database) {
       resources: serviceTools.resources,
       resourceTemplates: serviceTools.resourceTemplates,
       prompts: serviceTools.prompts,
+      rejected: serviceTools.rejected,
       secretHeaders: services.secretHeaders,
       pinMode: services.pinMode,
       limits: services.limits,
@@ -146,16 +194,17 @@ function selectActiveServices(db: Database) {
     .innerJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)));
 }
 
-function completeCapabilities(input: CapabilitiesInput): ServiceCapabilities {
+function completeCapabilities(input: CapabilitiesInput): StoredCapabilities {
   return {
     tools: input.tools,
     resources: input.resources ?? [],
     resourceTemplates: input.resourceTemplates ?? [],
     prompts: input.prompts ?? [],
+    rejected: input.rejected ?? [],
   };
 }
 
-function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCapabilities): ServiceRecord {
+function toRecord(service: typeof services.$inferSelect, capabilities: StoredCapabilities): ServiceRecord {
   return {
     id: service.id,
     name: service.name,

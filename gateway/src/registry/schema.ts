@@ -1,5 +1,5 @@
 import { isNull } from "drizzle-orm";
-import { jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { PinMode, ToolLimits, ToolOverride } from "../governance/tool-governance.ts";
 
 /** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
@@ -13,6 +13,14 @@ export type ResourceTemplateDefinition = { uriTemplate: string; [key: string]: u
 
 /** A backend's prompt exactly as its prompts/list returned it. */
 export type PromptDefinition = { name: string; [key: string]: unknown };
+
+/** A definition a backend listed that the gateway does not serve, and why; shown in the service list. */
+export type RejectedDefinition = {
+  kind: "tool" | "resource" | "resourceTemplate" | "prompt";
+  /** The name (or URI) as the backend sent it, quoted and shortened so it is safe to show. */
+  name: string;
+  reason: string;
+};
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -50,6 +58,7 @@ export const serviceTools = pgTable(
     resources: jsonb("resources").$type<ResourceDefinition[]>().notNull().default([]),
     resourceTemplates: jsonb("resource_templates").$type<ResourceTemplateDefinition[]>().notNull().default([]),
     prompts: jsonb("prompts").$type<PromptDefinition[]>().notNull().default([]),
+    rejected: jsonb("rejected").$type<RejectedDefinition[]>().notNull().default([]),
     ...timestamps,
   },
   (table) => [uniqueIndex("service_tools_active_service_key").on(table.serviceId).where(isNull(table.deletedAt))],
@@ -104,3 +113,13 @@ export const toolPins = pgTable(
   },
   (table) => [unique("tool_pins_service_tool_key").on(table.serviceId, table.tool)],
 );
+
+/**
+ * One row counting committed registry writes. Every write transaction bumps it, so a replica that
+ * compares it with the count its catalog was loaded at knows whether it missed a change (when the
+ * version store lost an announcement), with one cheap read.
+ */
+export const registryChanges = pgTable("registry_changes", {
+  id: integer("id").primaryKey(),
+  count: bigint("count", { mode: "number" }).notNull(),
+});

@@ -26,6 +26,10 @@ const TEST_SETTINGS: GatewaySettings = {
   bodyReadTimeoutMs: 5_000,
   mcpPageSize: 1000,
   catalogPollIntervalMs: 100,
+  catalogReconcileIntervalMs: 10_000,
+  serviceListLimits: { maxItems: 1000, maxBytes: 5 * 1024 * 1024 },
+  // Each test passes its own database; these bound its queries.
+  database: { pgliteDir: "memory://", poolMax: 5, queryTimeoutMs: 5_000, connectTimeoutMs: 5_000 },
   toolCallTimeoutMs: 5_000,
   callLimits: {
     maxCallDurationMs: 60_000,

@@ -10,6 +10,7 @@ export function serviceRecord(name: string, tools: string[]): ServiceRecord {
     resources: [],
     resourceTemplates: [],
     prompts: [],
+    rejected: [],
     secretHeaders: null,
     pinMode: "off",
     limits: null,

@@ -1,0 +1,49 @@
+/**
+ * Loop protection. Every request the gateway sends to a backend carries a hop header with this
+ * deployment's marker; a request that arrives with its own marker has come back through the gateway
+ * (it is registered as one of its own backends, directly, through a proxy or as another replica) and is
+ * refused at once, instead of fanning out into nested calls until the timeout. The marker is derived
+ * from the secrets replicas share, so they recognise each other's requests without telling a backend
+ * anything about those secrets.
+ */
+import { createHmac } from "node:crypto";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { MiddlewareHandler } from "hono";
+
+const HOP_HEADER = "Mcp-Gateway-Hop";
+
+/** HTTP 508 Loop Detected; its JSON-RPC error carries this text, which discovery recognises. */
+const LOOP_MESSAGE = "Request loop: this request has already passed through this MCP gateway";
+
+export function hopMarker(sharedSecret: string): string {
+  return createHmac("sha256", sharedSecret).update("mcp-gateway-hop").digest("base64url").slice(0, 22);
+}
+
+/** Adds the marker to the hop header, keeping the markers of gateways the request passed before. */
+export function fetchWithHopMarker(marker: string, inner: FetchLike): FetchLike {
+  return (url, init) => {
+    const headers = new Headers(init?.headers);
+    const previous = headers.get(HOP_HEADER);
+    headers.set(HOP_HEADER, previous ? `${previous}, ${marker}` : marker);
+    return inner(url, { ...init, headers });
+  };
+}
+
+/** The same for a backend's static headers, for clients that take headers rather than a fetch. */
+export function withHopMarker(marker: string, headers: Record<string, string>): Record<string, string> {
+  return { ...headers, [HOP_HEADER]: marker };
+}
+
+/** Refuses a request that carries this gateway's own marker. */
+export function refuseLoops(marker: string): MiddlewareHandler {
+  return async (c, next) => {
+    const hops = c.req.header(HOP_HEADER);
+    if (!hops?.split(",").some((hop) => hop.trim() === marker)) return next();
+    return c.json({ jsonrpc: "2.0", error: { code: -32600, message: LOOP_MESSAGE }, id: null }, 508);
+  };
+}
+
+/** True when a backend error is this gateway refusing its own request, i.e. the backend is the gateway. */
+export function isLoopRefusal(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(LOOP_MESSAGE);
+}
