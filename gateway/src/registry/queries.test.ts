@@ -34,7 +34,7 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
   });
 
   beforeEach(async () => {
-    await database.db.execute(sql`truncate ${serviceTools}, ${services}, ${registryChanges}`);
+    await database.db.execute(sql`truncate ${serviceTools}, ${services}, ${registryChanges} cascade`);
     queries = [];
   });
 

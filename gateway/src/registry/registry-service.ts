@@ -205,7 +205,7 @@ export function notFound(name: string): HttpError {
 }
 
 function conflict(name: string, url?: string): HttpError {
-  const where = url ? ` at ${url}` : "";
+  const where = url ? ` at ${redactUrl(url)}` : "";
   return new HttpError(
     "conflict",
     `A service named "${name}" is already registered${where}; use PUT /update/${name} to change it`,
