@@ -46,6 +46,7 @@ const virtualServer = z.object({
   prompts: z.array(z.string()),
   allowedScopes: z.array(z.string()),
   allowedRoles: z.array(z.string()),
+  mode: z.enum(["direct", "search"]),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -13,6 +13,8 @@ export type ResourceTemplateDefinition = { uriTemplate: string; [key: string]: u
 /** A backend's prompt exactly as its prompts/list returned it. */
 export type PromptDefinition = { name: string; [key: string]: unknown };
 
+export type VirtualServerMode = "direct" | "search";
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -65,6 +67,8 @@ export const virtualServers = pgTable("virtual_servers", {
   prompts: jsonb("prompts").$type<string[]>().notNull().default([]),
   allowedScopes: jsonb("allowed_scopes").$type<string[]>().notNull().default([]),
   allowedRoles: jsonb("allowed_roles").$type<string[]>().notNull().default([]),
+  /** "direct" lists the selected tools; "search" lists only search_tools and call_tool over them. */
+  mode: text("mode").$type<VirtualServerMode>().notNull().default("direct"),
   createdAt: timestamps.createdAt,
   updatedAt: timestamps.updatedAt,
 });
