@@ -24,6 +24,7 @@ import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
+import { createTracing } from "./observability/tracing.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
@@ -79,6 +80,7 @@ export type GatewaySettings = Pick<
       | "staticTokenEnabled"
       | "publicUrl"
       | "oauth"
+      | "tracing"
     >
   >;
 
@@ -101,6 +103,7 @@ export interface GatewayParts {
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
   const requestContext = createRequestContext();
   const log = withRequestId(parts.log, requestContext);
+  const tracing = settings.tracing && createTracing(settings.tracing);
   const database =
     parts.database ??
     (await createDatabase({
@@ -133,7 +136,10 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
-    decorateFetch: (fetch) => fetchWithRequestId(requestContext, fetch),
+    decorateFetch: (fetch) => {
+      const withRequestId = fetchWithRequestId(requestContext, fetch);
+      return tracing ? tracing.decorateFetch(withRequestId) : withRequestId;
+    },
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     limits: settings.callLimits,
     // Called only once requests flow, after `refetchLists` below exists.
@@ -269,6 +275,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       metrics.toolCall(call);
       log.debug("tool call", call);
     },
+    tracing,
   });
 
   return {
@@ -291,6 +298,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       if (!parts.sessionBus) await sessionBus.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();
+      // Last, so that the spans of requests that finished while closing are sent too.
+      await tracing?.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
+import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
@@ -27,6 +28,8 @@ export interface ToolCallRouting {
   pool: BackendPool;
   /** Told of every routed call, for metrics and logs. */
   onToolCall?: (event: { service: string; tool: string; outcome: ToolCallOutcome; durationMs: number }) => void;
+  /** Traces the catalog lookup and the call to the backend; undefined when tracing is off. */
+  tracing?: Tracing;
 }
 
 /**
@@ -35,17 +38,21 @@ export interface ToolCallRouting {
  * InvalidParams error; anything else the service answers with is thrown as it came.
  */
 export async function routeToolCall(
-  { catalog, pool, onToolCall }: ToolCallRouting,
+  { catalog, pool, onToolCall, tracing }: ToolCallRouting,
   name: string,
   args: Record<string, unknown> | undefined,
   { onlog, ...options }: RouteOptions = {},
 ): Promise<CallToolResult> {
   const snapshot = catalog.snapshot();
+  const lookup = tracing?.step("catalog lookup", "internal", { "mcp.tool.name": name });
   const route = snapshot.routes.get(name);
   if (!route) {
-    if (snapshot.withheld?.tools.has(name)) throw notPermitted(`the tool "${name}"`);
+    const withheld = snapshot.withheld?.tools.has(name) === true;
+    lookup?.end(withheld ? "not_permitted" : "unknown_tool");
+    if (withheld) throw notPermitted(`the tool "${name}"`);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
+  lookup?.end("ok", { "mcp.service": route.service });
   if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
     throw new McpError(
       ErrorCode.InvalidParams,
@@ -53,16 +60,24 @@ export async function routeToolCall(
     );
   }
   const started = performance.now();
-  const report = (outcome: ToolCallOutcome) =>
+  const call = tracing?.step("backend tools/call", "client", {
+    "rpc.system": "jsonrpc",
+    "rpc.method": "tools/call",
+    "mcp.service": route.service,
+    "mcp.tool.name": route.tool,
+  });
+  const report = (outcome: ToolCallOutcome) => {
+    call?.end(outcome);
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
+  };
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
-    const result = await pool.request(
-      route.service,
-      "tools/call",
-      { name: route.tool, ...(args === undefined ? {} : { arguments: args }) },
-      { ...options, onnotification },
-    );
+    const params = { name: route.tool, ...(args === undefined ? {} : { arguments: args }) };
+    const callOptions = { ...options, onnotification };
+    // Untraced calls go straight out: the hot path allocates nothing for tracing when it is off.
+    const result = await (call
+      ? call.run(() => pool.request(route.service, "tools/call", params, callOptions))
+      : pool.request(route.service, "tools/call", params, callOptions));
     report(result.isError === true ? "tool_error" : "ok");
     return result as CallToolResult;
   } catch (error) {

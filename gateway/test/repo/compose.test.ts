@@ -4,7 +4,7 @@
  * gateway's environment (parsed by the gateway's own config), and the Dockerfile's build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
@@ -88,6 +88,8 @@ const GATEWAY_VARIABLES = [
   "MCP_SESSION_SECRET",
   "MCP_SESSION_TTL_MS",
   "DRAIN_GRACE_MS",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_SERVICE_NAME",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();
