@@ -21,10 +21,14 @@ const TRACES = {
   toolError: "1af7651916cd43dd8448eb211c80319c",
   unavailable: "2af7651916cd43dd8448eb211c80319c",
   untraced: "3af7651916cd43dd8448eb211c80319c",
+  unknown: "4af7651916cd43dd8448eb211c80319c",
+  batch: "5af7651916cd43dd8448eb211c80319c",
 };
 /** An argument no span may carry. */
 const SECRET_ARGUMENT = "s3cret-argument-value";
 const SERVICE_NAME = "gateway-under-test";
+/** A tool no service has, with a name far longer than a span keeps. */
+const UNKNOWN_TOOL = `nosuch${"x".repeat(5000)}`;
 
 /** What the traced backend saw on each tools/call: the tool and the call's trace headers. */
 const received: { tool: string; traceparent?: string; tracestate?: string }[] = [];
@@ -68,6 +72,8 @@ let database: TestDatabase;
 const versionStores: VersionStore[] = [];
 /** Whether each case's call came back as a tool error. */
 const toolErrors: Record<string, boolean> = {};
+let unknownToolError: string;
+let batchStatus: number;
 
 /** A gateway on the test's database, with a version store of its own. */
 function gatewayOn(settings: Parameters<typeof startGateway>[0]["settings"]): Promise<RunningGateway> {
@@ -95,12 +101,28 @@ async function callTraced(gw: RunningGateway, traceId: string, name: string): Pr
   }
 }
 
+/** A batch of two tools/list requests, which the SDK client never sends, in its own trace. */
+async function postBatch(gw: RunningGateway): Promise<number> {
+  const response = await fetch(`${gw.url}/mcp`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      Authorization: `Bearer ${TEST_BEARER}`,
+      traceparent: `00-${TRACES.batch}-${CLIENT_SPAN}-01`,
+    },
+    body: JSON.stringify([1, 2].map((id) => ({ jsonrpc: "2.0", id, method: "tools/list" }))),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
 beforeAll(async () => {
+  database = await createTestDatabase();
   receiver = startOtlpReceiver();
+  const on = await gatewayOn({ tracing: { tracesUrl: `${receiver.url}/v1/traces`, serviceName: SERVICE_NAME } });
   traced = startFixtureBackend(tracedServer);
   gone = startFixtureBackend(goneServer);
-  database = await createTestDatabase();
-  const on = await gatewayOn({ tracing: { tracesUrl: `${receiver.url}/v1/traces`, serviceName: SERVICE_NAME } });
   await register(on, "traced-service", traced.url);
   await register(on, "gone-service", gone.url);
   // Started once the services are registered, so its first catalog has them. Both gateways run at once,
@@ -110,6 +132,8 @@ beforeAll(async () => {
   toolErrors.ok = await callTraced(on, TRACES.ok, "lookup");
   toolErrors.toolError = await callTraced(on, TRACES.toolError, "broken");
   toolErrors.unavailable = await callTraced(on, TRACES.unavailable, "vanish");
+  unknownToolError = await callTraced(on, TRACES.unknown, UNKNOWN_TOOL).then(String, (error: Error) => error.message);
+  batchStatus = await postBatch(on);
   toolErrors.untraced = await callTraced(off, TRACES.untraced, "lookup");
   // Closing flushes the batch: the spans must arrive without waiting for the next scheduled export.
   await Promise.all([on.stop(), off.stop()]);
@@ -191,6 +215,25 @@ describe("traces with OTEL_EXPORTER_OTLP_ENDPOINT set", () => {
       attributes: { "mcp.service": "gone-service", "mcp.tool.name": "vanish", outcome: "unavailable" },
     });
     expect(receivedIn(TRACES.toolError)?.traceparent).toBe(`00-${TRACES.toolError}-${toolError?.spanId}-01`);
+  });
+
+  test("an unknown tool ends at the catalog lookup, and a span keeps only the start of a long name", () => {
+    expect(unknownToolError).toContain("Unknown tool");
+    const { request, lookup, call } = spansOf(TRACES.unknown);
+    expect(lookup).toMatchObject({
+      parentSpanId: request.spanId,
+      statusCode: 2,
+      attributes: { outcome: "unknown_tool" },
+    });
+    expect(call).toBeUndefined();
+    expect(request.attributes["mcp.tool.name"]).toBe(UNKNOWN_TOOL.slice(0, 256));
+  });
+
+  test("a batch's span says so", () => {
+    expect(batchStatus).toBe(200);
+    expect(receiver.spans.filter((span) => span.traceId === TRACES.batch)).toMatchObject([
+      { name: "POST /mcp", parentSpanId: CLIENT_SPAN, attributes: { "mcp.method": "batch" } },
+    ]);
   });
 
   test("spans carry neither the tool's arguments nor credentials", () => {

@@ -53,6 +53,7 @@ export interface Tracing {
   close(): Promise<void>;
 }
 
+const MAX_ATTRIBUTE_LENGTH = 256;
 const propagator = new W3CTraceContextPropagator();
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -69,6 +70,8 @@ const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => hea
 export function createTracing({ tracesUrl, serviceName }: TracingSettings): Tracing {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    // A tool name comes from the client as it wrote it, of any length; spans keep a bounded part of it.
+    spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_LENGTH },
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl }) })],
   });
   const tracer = provider.getTracer("mcp-gateway");
