@@ -86,6 +86,8 @@ export function createTracing({ tracesUrl, serviceName }: TracingSettings): Trac
         parent,
       );
       try {
+        // Ends when the response starts: for a JSON answer that is after the call, while an event
+        // stream's call may outlive it (its backend span still ends when the call does).
         const response = await current.run(trace.setSpan(parent, span), handle);
         span.setAttribute("http.response.status_code", response.status);
         if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
