@@ -24,6 +24,9 @@ export interface BenchOptions {
   reloads: number;
   /** Section 5: gateway starts timed per database. */
   startups: number;
+  /** Section 6: tools in the generated catalog, and labelled queries searched per round. */
+  searchTools: number;
+  searchQueries: number;
 }
 
 const FULL = {
@@ -36,6 +39,8 @@ const FULL = {
   trials: 60,
   reloads: 10,
   startups: 3,
+  searchTools: 10_000,
+  searchQueries: 120,
 };
 
 const QUICK: typeof FULL = {
@@ -48,6 +53,8 @@ const QUICK: typeof FULL = {
   trials: 3,
   reloads: 2,
   startups: 1,
+  searchTools: 200,
+  searchQueries: 20,
 };
 
 const count = z.coerce.number().int().min(1).max(1_000_000).optional();
@@ -69,6 +76,8 @@ const flagsSchema = z.object({
   trials: count,
   reloads: count,
   startups: count,
+  "search-tools": count,
+  "search-queries": count,
 });
 
 const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => name !== "quick");
@@ -110,5 +119,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     trials: flags.trials ?? sizes.trials,
     reloads: flags.reloads ?? sizes.reloads,
     startups: flags.startups ?? sizes.startups,
+    searchTools: flags["search-tools"] ?? sizes.searchTools,
+    searchQueries: flags["search-queries"] ?? sizes.searchQueries,
   };
 }

@@ -45,6 +45,7 @@ test(
       "3. propagation",
       "4. gateway process memory",
       "5. start-up",
+      "6. tool search",
       "targets",
     ]) {
       expect(stdout).toContain(heading);
@@ -75,6 +76,12 @@ test(
       expectFigures(m);
     }
     for (const s of results.startup) expectFigures(s);
+    expect({ tools: results.toolSearch.tools, queries: results.toolSearch.queries }).toEqual({
+      tools: 200,
+      queries: 20,
+    });
+    expectFigures(results.toolSearch);
+    expect(results.toolSearch.recallAt5).toBeGreaterThan(0);
     expect(results.targets.length).toBeGreaterThan(0);
   },
   { timeout: 180_000 },

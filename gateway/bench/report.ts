@@ -4,6 +4,7 @@ import type { PropagationFigures } from "./propagation-bench.ts";
 import type { StartupFigures } from "./startup-bench.ts";
 import type { ToolCallFigures } from "./tool-call-bench.ts";
 import type { ToolListFigures } from "./tool-list-bench.ts";
+import type { ToolSearchFigures } from "./tool-search-bench.ts";
 
 export interface BenchResults {
   meta: {
@@ -20,6 +21,7 @@ export interface BenchResults {
   propagation: PropagationFigures & { versionStore: "redis" | "memory" };
   memory: MemoryFigures[];
   startup: StartupFigures[];
+  toolSearch: ToolSearchFigures;
   targets: TargetCheck[];
 }
 
@@ -197,6 +199,15 @@ export function formatReport(r: BenchResults): string {
     ...table(
       ["database", "tools", "runs", "p50 ms", "max ms"],
       r.startup.map((s) => [s.database, s.tools, s.runs, s.p50Ms, s.maxMs]),
+    ),
+  );
+
+  const s = r.toolSearch;
+  section(out, `6. tool search: ${s.queries} labelled queries over ${s.tools} tools, search_tools over HTTP`);
+  out.push(
+    ...table(
+      ["recall@5", "1st search ms (builds index)", "p50 ms", "p99 ms"],
+      [[s.recallAt5, s.firstSearchMs, s.p50Ms, s.p99Ms]],
     ),
   );
 

@@ -1,6 +1,6 @@
 /**
  * `bun run bench`: starts what it measures (a shopping backend, in-process gateways, gateway child
- * processes) on scratch stores, runs the five sections, prints a table and writes the results as JSON.
+ * processes) on scratch stores, runs the six sections, prints a table and writes the results as JSON.
  * Uses Postgres and Redis when DATABASE_URL and REDIS_URL are set, PGlite and an in-process version
  * store otherwise. All traffic stays on 127.0.0.1.
  */
@@ -29,10 +29,12 @@ import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
 import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
 import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
 import { type BenchResults, checkTargets, formatReport } from "./report.ts";
+import { generateSearchCatalog } from "./search-catalog.ts";
 import { type CatalogSize, seedCatalog } from "./seed-catalog.ts";
 import { benchStartup, type StartupFigures } from "./startup-bench.ts";
 import { benchToolCalls, type ToolCallFigures } from "./tool-call-bench.ts";
 import { benchToolList, type ToolListFigures } from "./tool-list-bench.ts";
+import { benchToolSearch, seedSearchCatalog, type ToolSearchFigures } from "./tool-search-bench.ts";
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -194,6 +196,33 @@ async function benchGatewayProcesses(
   return { memory, startup };
 }
 
+/** Section 6 on a registry of generated tools, searched through a virtual server in search mode. */
+async function benchSearch(options: BenchOptions, env: Environment): Promise<ToolSearchFigures> {
+  const catalog = generateSearchCatalog({
+    tools: options.searchTools,
+    toolsPerService: 50,
+    queries: options.searchQueries,
+  });
+  const registry = await openBenchDatabase(env.databaseUrl);
+  try {
+    await seedSearchCatalog(registry.database.db, catalog);
+    const gateway = await startBenchGateway(
+      { database: registry.database, versionStore: env.versions.forReplica() },
+      SEEDED_REGISTRY_CONFIG,
+    );
+    try {
+      progress(
+        `6. tool search: ${options.rounds} rounds of ${catalog.queries.length} labelled queries over ${options.searchTools} tools`,
+      );
+      return await benchToolSearch({ gatewayUrl: gateway.url, catalog, rounds: options.rounds });
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await registry.close();
+  }
+}
+
 async function main(options: BenchOptions): Promise<BenchResults> {
   const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
   const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
@@ -217,12 +246,14 @@ async function main(options: BenchOptions): Promise<BenchResults> {
     }
     const toolList = await benchLargeToolList(options, env, size);
     const processes = await benchGatewayProcesses(options, env, size);
+    const toolSearch = await benchSearch(options, env);
     const partial = {
       meta,
       toolCalls: hot.toolCalls,
       toolList,
       propagation: { ...hot.propagation, versionStore: env.versions.kind },
       ...processes,
+      toolSearch,
     };
     return { ...partial, targets: checkTargets(partial) };
   } finally {

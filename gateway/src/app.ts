@@ -27,6 +27,7 @@ import type { GatewayMetrics } from "./observability/metrics.ts";
 import { createMetricsRoutes } from "./observability/metrics-routes.ts";
 import type { RequestContext } from "./observability/request-context.ts";
 import { requestLogging } from "./observability/request-logging.ts";
+import type { Tracing } from "./observability/tracing.ts";
 import type { RegistryService } from "./registry/registry-service.ts";
 import type { McpSessions } from "./sessions/mcp-sessions.ts";
 
@@ -60,6 +61,8 @@ export interface AppDeps {
   admit?: GatewayMcpDeps["admit"];
   /** Where admin changes and tool calls are recorded; other modules record theirs with `audit.record`. */
   audit: AuditLog;
+  /** Traces of MCP requests; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
+  tracing?: Tracing;
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
   /** The auth middleware of the MCP endpoints. */

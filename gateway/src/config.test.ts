@@ -135,6 +135,19 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ OAUTH_ISSUER: "not a url" })).toThrow(ConfigError);
   });
 
+  test("tracing is on only with OTEL_EXPORTER_OTLP_ENDPOINT, posting to its /v1/traces", () => {
+    expect(parseConfig({}).tracing).toBeUndefined();
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: " ", OTEL_SERVICE_NAME: "named" }).tracing).toBeUndefined();
+    expect(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }).tracing).toEqual({
+      tracesUrl: "http://collector:4318/v1/traces",
+      serviceName: "mcp-gateway",
+    });
+    expect(
+      parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example/base", OTEL_SERVICE_NAME: "gw-eu" }).tracing,
+    ).toEqual({ tracesUrl: "https://otel.example/base/v1/traces", serviceName: "gw-eu" });
+    expect(() => parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(ConfigError);
+  });
+
   test("production warns when the static token still works next to OAuth", () => {
     const secrets = { NODE_ENV: "production", API_KEY: "k".repeat(32), OAUTH_ISSUER: "https://auth.example" };
     expect(parseConfig({ ...secrets, MCP_BEARER_TOKEN: "t".repeat(32) }).warnings).toEqual([

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
 import { type AuditSettings, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import type { CallLimits } from "./federation/backend-pool.ts";
+import type { TracingSettings } from "./observability/tracing.ts";
 import type { RateLimitSettings } from "./rate-limit/tool-call-limiter.ts";
 
 const DEFAULT_API_KEY = "mcp-api-key-123";
@@ -143,6 +144,9 @@ const envSchema = z.object({
   AUDIT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).default(DEFAULT_AUDIT_SETTINGS.flushIntervalMs),
   AUDIT_BUFFER_SIZE: z.coerce.number().int().min(1).default(DEFAULT_AUDIT_SETTINGS.bufferSize),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(DEFAULT_AUDIT_SETTINGS.retentionDays),
+  // OTLP over HTTP: a bare host:port would parse as a URL with the host for its scheme.
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).default("mcp-gateway"),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -213,6 +217,8 @@ export interface GatewayConfig {
   mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
   /** After SIGTERM, how long /ready answers 503 while requests are still served, before draining. */
   drainGraceMs: number;
+  /** Where and as what traces are exported; undefined (no tracing at all) when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
+  tracing?: TracingSettings;
   /** Settings that work but are probably a mistake; main.ts logs them at start. */
   warnings: string[];
   /** Tool call limits per identity (RATE_LIMIT_PER_MINUTE) and per identity and tool (RATE_LIMIT_TOOLS). */
@@ -251,6 +257,11 @@ function databaseUrlFromParts(env: GatewayEnv): string | undefined {
  */
 function gatewayCallSlots(fetchSockets: number): number {
   return Math.floor((fetchSockets * 3) / 4);
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT is the base of every signal's URL, as the OTLP exporter specification has it. */
+function otlpSignalUrl(endpoint: string, signal: "traces"): string {
+  return `${endpoint.replace(/\/+$/, "")}/v1/${signal}`;
 }
 
 export class ConfigError extends Error {}
@@ -331,6 +342,9 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     serviceListLimits: { maxItems: e.MAX_SERVICE_LIST_ITEMS, maxBytes: e.MAX_SERVICE_LIST_BYTES },
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { tracesUrl: otlpSignalUrl(e.OTEL_EXPORTER_OTLP_ENDPOINT, "traces"), serviceName: e.OTEL_SERVICE_NAME }
+      : undefined,
     warnings,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, tools: e.RATE_LIMIT_TOOLS },
     audit: {

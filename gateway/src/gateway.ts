@@ -30,6 +30,7 @@ import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
+import { createTracing } from "./observability/tracing.ts";
 import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import type { ServiceRecord } from "./registry/queries.ts";
@@ -91,6 +92,7 @@ export type GatewaySettings = Pick<
       | "oauth"
       | "rateLimit"
       | "audit"
+      | "tracing"
     >
   >;
 
@@ -113,6 +115,7 @@ export interface GatewayParts {
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
   const requestContext = createRequestContext();
   const log = withRequestId(parts.log, requestContext);
+  const tracing = settings.tracing && createTracing(settings.tracing);
   const database =
     parts.database ??
     (await createDatabase({
@@ -148,7 +151,10 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
-    decorateFetch: (fetch) => fetchWithHopMarker(marker, fetchWithRequestId(requestContext, fetch)),
+    decorateFetch: (fetch) => {
+      const withRequestId = fetchWithHopMarker(marker, fetchWithRequestId(requestContext, fetch));
+      return tracing ? tracing.decorateFetch(withRequestId) : withRequestId;
+    },
     circuit: { failureThreshold: settings.circuitFailureThreshold, openMs: settings.circuitOpenMs },
     limits: settings.callLimits,
     // Called only once requests flow, after `refetchLists` below exists.
@@ -327,6 +333,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       log.debug("tool call", call);
       audit.record({ kind: "tool_call", action: "tools/call", ...call });
     },
+    tracing,
   });
 
   return {
@@ -351,6 +358,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       if (!parts.sessionBus) await sessionBus.close();
       if (!parts.versionStore) await versionStore.close();
       if (!parts.database) await database.close();
+      // Last, so that the spans of requests that finished while closing are sent too.
+      await tracing?.close();
     },
   };
 }

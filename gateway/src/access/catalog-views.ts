@@ -1,11 +1,13 @@
 /**
  * Each caller's view of the catalog, built once per catalog version and kept in a bounded cache, so a
  * request costs one map lookup. Views depend only on the endpoint and the caller's scopes and roles,
- * so callers that hold the same ones share a view (and the fast path's encoded tools/list with it).
+ * so callers that hold the same ones share a view (and the fast path's encoded tools/list with it, or
+ * the tool index of a server in search mode).
  */
 import type { Catalog, CatalogView } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { Identity } from "../identity/identity.ts";
+import { buildToolIndex, type ToolIndex } from "../tool-search/tool-index.ts";
 import { type AccessPolicy, grantsOf, isAdmin } from "./access-policy.ts";
 import { EVERYTHING, filterSnapshot, matcherOf } from "./catalog-filter.ts";
 
@@ -63,11 +65,24 @@ export function createCatalogViews({ catalog, policy, maxViews = 1000 }: Catalog
     return built;
   };
 
+  // Keyed by the view, so an index lives as long as its view is cached or a request still reads it.
+  const indexes = new WeakMap<CatalogSnapshot, ToolIndex>();
+  const indexOf = (snapshot: CatalogSnapshot) => {
+    let index = indexes.get(snapshot);
+    if (!index) {
+      index = buildToolIndex(snapshot.tools);
+      indexes.set(snapshot, index);
+    }
+    return index;
+  };
+
   return {
     whole: (identity) => ({ snapshot: () => view(identity, undefined) }),
     server(identity, name) {
-      if (!catalog.snapshot().virtualServers.some((s) => s.name === name)) return undefined;
-      return { snapshot: () => view(identity, name) };
+      const server = catalog.snapshot().virtualServers.find((s) => s.name === name);
+      if (!server) return undefined;
+      const snapshot = () => view(identity, name);
+      return server.mode === "search" ? { snapshot, toolIndex: () => indexOf(snapshot()) } : { snapshot };
     },
   };
 }

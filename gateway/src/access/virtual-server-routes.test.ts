@@ -49,17 +49,18 @@ describe.each(testDatabaseKinds())("/virtual-servers on %s", (kind) => {
         tools: ["x*"],
         resources: [],
         allowedScopes: [],
+        mode: "direct",
       },
     });
     expect((await gw.admin("POST", "/virtual-servers", { name: "crud" })).status).toBe(409);
     const list = (await (await gw.admin("GET", "/virtual-servers")).json()) as { virtualServers: { name: string }[] };
     expect(list.virtualServers.map((s) => s.name)).toContain("crud");
-    const replaced = await gw.admin("PUT", "/virtual-servers/crud", { allowedRoles: ["ops"] });
+    const replaced = await gw.admin("PUT", "/virtual-servers/crud", { allowedRoles: ["ops"], mode: "search" });
     expect(await replaced.json()).toMatchObject({
-      virtualServer: { services: [], tools: [], allowedRoles: ["ops"] },
+      virtualServer: { services: [], tools: [], allowedRoles: ["ops"], mode: "search" },
     });
     expect(await (await gw.admin("GET", "/virtual-servers/crud")).json()).toMatchObject({
-      virtualServer: { allowedRoles: ["ops"] },
+      virtualServer: { allowedRoles: ["ops"], mode: "search" },
     });
     expect((await gw.admin("DELETE", "/virtual-servers/crud")).status).toBe(200);
     for (const method of ["GET", "DELETE"]) expect((await gw.admin(method, "/virtual-servers/crud")).status).toBe(404);
@@ -110,6 +111,13 @@ describe.each(testDatabaseKinds())("/virtual-servers on %s", (kind) => {
       path: "/virtual-servers",
       body: JSON.stringify({ name: "ok", allowedScopes: ["a b"] }),
       says: "whitespace",
+    },
+    {
+      name: "unknown mode",
+      method: "POST",
+      path: "/virtual-servers",
+      body: JSON.stringify({ name: "ok", mode: "fuzzy" }),
+      says: "mode",
     },
     { name: "not JSON", method: "POST", path: "/virtual-servers", body: "{", says: "not valid JSON" },
     { name: "no body", method: "POST", path: "/virtual-servers", body: "", says: "JSON" },

@@ -70,6 +70,7 @@ function virtualServerView(record: VirtualServerRecord) {
     prompts: record.prompts,
     allowedScopes: record.allowedScopes,
     allowedRoles: record.allowedRoles,
+    mode: record.mode,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

@@ -50,6 +50,12 @@ const fields = {
     "Callers holding any of these scopes may use the server (so may admins and holders of mcp:servers:<name>).",
   ),
   allowedRoles: grantees("roles").describe("Callers holding any of these roles may use the server."),
+  mode: z
+    .enum(["direct", "search"])
+    .default("direct")
+    .describe(
+      'How the server offers its tools: "direct" lists them all; "search" lists only search_tools, which finds tools by what they do, and call_tool, which calls one by name. For catalogs too large to list.',
+    ),
 };
 
 export const createVirtualServerBody = z.strictObject({ name: virtualServerName, ...fields });

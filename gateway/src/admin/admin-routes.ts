@@ -1,6 +1,6 @@
 /**
- * The admin API: register, update, delete and list backend services. Writes need the admin `X-API-Key`,
- * reads the admin or viewer key; the service list may also be read with the MCP bearer token, as the
+ * The admin API: register (or import from a registry server.json), update, delete and list backend
+ * services. Writes need the admin `X-API-Key`, reads the admin or viewer key; the service list may also be read with the MCP bearer token, as the
  * design's `POST /services` example does.
  */
 import { type Context, Hono } from "hono";
@@ -15,6 +15,7 @@ import type { ServiceRecord } from "../registry/queries.ts";
 import type { RegistryService } from "../registry/registry-service.ts";
 import { redactUrl } from "../security/redact-url.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
+import { importName, registrationOf, serverJsonBody } from "./server-json.ts";
 
 export interface AdminRoutesDeps {
   registry: RegistryService;
@@ -43,6 +44,15 @@ export function createAdminRoutes({ registry, auth, readToken, backendState, gov
     return c.json({ service: await view(service), created }, created ? 201 : 200);
   });
 
+  // A server.json of the MCP registry, registered as POST /register would register its remote.
+  app.post("/import", writeAuth, adminBodyLimit, async (c) => {
+    const name = importName(c.req.query("name"));
+    const doc = await readBody(c, serverJsonBody, true);
+    const { service, created } = await registry.register(registrationOf(doc, name));
+    const imported = { name: doc.name, version: doc.version };
+    return c.json({ service: view(service), created, imported }, created ? 201 : 200);
+  });
+
   app.put("/update/:name", writeAuth, adminBodyLimit, async (c) => {
     const name = parseName(c.req.param("name"));
     const body = await readBody(c, updateBody, false);
@@ -65,6 +75,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState, gov
 
   for (const [path, allow] of [
     ["/register", "POST"],
+    ["/import", "POST"],
     ["/update/:name", "PUT"],
     ["/delete/:name", "DELETE"],
     ["/services", "GET, POST"],

@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/support/test-d
 import type { VersionStore } from "../catalog/version-store.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 import { createOpenApiDocument } from "./openapi.ts";
+import { serverJsonBody } from "./server-json.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -50,6 +51,7 @@ describe("the OpenAPI document", () => {
     );
     expect(methods).toMatchObject({
       "/register": ["post"],
+      "/import": ["post"],
       "/update/{name}": ["put"],
       "/delete/{name}": ["delete"],
       "/services": ["get", "post"],
@@ -76,6 +78,7 @@ describe("the OpenAPI document", () => {
     expect(schemas.RegisterBody).toEqual(expectedSchema(registerBody));
     expect(schemas.UpdateBody).toEqual(expectedSchema(updateBody));
     expect(schemas.ServiceName).toEqual(expectedSchema(serviceName));
+    expect(schemas.ServerJsonBody).toEqual(expectedSchema(serverJsonBody));
     expect(schemas.RegisterBody).toMatchObject({ required: ["name", "url"], additionalProperties: false });
 
     const bodyRef = (path: keyof typeof document.paths, method: string) =>
@@ -172,6 +175,15 @@ describe("GET /openapi.json on a running gateway", () => {
     validator("Error", await (await fetch(`${gw.url}/register`, { method: "POST" })).json());
     validator("Error", await (await gw.admin("DELETE", "/delete/ghost")).json());
 
+    const imported = await gw.admin("POST", "/import?name=imported-shopping", {
+      name: "io.github.test/shopping",
+      description: "The shopping backend.",
+      version: "1.0.0",
+      remotes: [{ type: "streamable-http", url: `${shopping.url}/mcp` }],
+    });
+    expect(imported.status).toBe(201);
+    validator("ImportResult", await imported.json());
+    validator("Deleted", await (await gw.admin("DELETE", "/delete/imported-shopping")).json());
     validator("Deleted", await (await gw.admin("DELETE", "/delete/shopping-service")).json());
 
     const created = await (await gw.admin("POST", "/keys", { name: "documented", rateLimitPerMinute: 5 })).json();

@@ -14,6 +14,7 @@ import { auditPage, auditQuery } from "../audit/audit-schemas.ts";
 import { apiKeyId, createApiKeyBody } from "../identity/api-key-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
+import { serverJsonBody } from "./server-json.ts";
 
 const timestamp = z.string().meta({ format: "date-time" });
 
@@ -56,6 +57,7 @@ const virtualServer = z.object({
   prompts: z.array(z.string()),
   allowedScopes: z.array(z.string()),
   allowedRoles: z.array(z.string()),
+  mode: z.enum(["direct", "search"]),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -117,6 +119,12 @@ const OPENAPI_SCHEMAS = {
   Service: service,
   ServiceResult: z.object({ service, created: z.boolean().optional() }),
   ServiceList: z.object({ services: z.array(service) }),
+  ServerJsonBody: serverJsonBody,
+  ImportResult: z.object({
+    service,
+    created: z.boolean(),
+    imported: z.object({ name: z.string(), version: z.string() }).describe("The server.json's own name and version."),
+  }),
   Deleted: z.object({ deleted: z.string() }),
   VirtualServerBody: createVirtualServerBody,
   VirtualServerReplaceBody: replaceVirtualServerBody,
@@ -200,6 +208,37 @@ export function createOpenApiDocument() {
           responses: {
             "201": { description: "Registered.", content: json("ServiceResult") },
             "200": { description: "Already registered at this URL; tools refreshed.", content: json("ServiceResult") },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "403": errorRef("Forbidden"),
+            "409": errorRef("Conflict"),
+            "413": errorRef("PayloadTooLarge"),
+            "415": errorRef("UnsupportedMediaType"),
+            "502": errorRef("BadGateway"),
+            "503": errorRef("ServiceUnavailable"),
+          },
+        },
+      },
+      "/import": {
+        post: {
+          summary: "Register a server from a server.json of the MCP registry",
+          description:
+            "Registers the document's first streamable-http remote as POST /register would, with its headers. A document with only sse remotes or only packages (stdio), a required header without a value or an unfilled {variable} is a 400 with the issues, and nothing is stored.",
+          security: writeSecurity,
+          parameters: [
+            {
+              name: "name",
+              in: "query",
+              required: false,
+              description:
+                "The service name; by default it is derived from the document's name (io.github.user/weather becomes io-github-user-weather).",
+              schema: ref("ServiceName"),
+            },
+          ],
+          requestBody: { required: true, content: json("ServerJsonBody") },
+          responses: {
+            "201": { description: "Registered.", content: json("ImportResult") },
+            "200": { description: "Already registered at this URL; tools refreshed.", content: json("ImportResult") },
             "400": errorRef("BadRequest"),
             "401": errorRef("Unauthorized"),
             "403": errorRef("Forbidden"),

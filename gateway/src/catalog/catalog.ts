@@ -6,6 +6,7 @@
 import type { VirtualServerRecord } from "../access/virtual-server-queries.ts";
 import type { ServiceGovernance } from "../governance/governed-tools.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
+import type { ToolIndex } from "../tool-search/tool-index.ts";
 import { buildSnapshot, type CatalogSnapshot, EMPTY_SNAPSHOT } from "./catalog-snapshot.ts";
 
 export interface CatalogDeps {
@@ -27,7 +28,10 @@ export interface Catalog {
 }
 
 /** What MCP requests read: the whole catalog, or one caller's view of it. */
-export type CatalogView = Pick<Catalog, "snapshot">;
+export interface CatalogView extends Pick<Catalog, "snapshot"> {
+  /** Set on a virtual server in search mode: the index of the tools of the current snapshot. */
+  toolIndex?: () => ToolIndex;
+}
 
 export function createCatalog({ loadServices, loadVirtualServers, loadGovernance, onReload }: CatalogDeps): Catalog {
   let current = EMPTY_SNAPSHOT;

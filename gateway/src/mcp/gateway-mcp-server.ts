@@ -8,6 +8,7 @@ import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } fr
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
+import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { listPage } from "./list-pages.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
@@ -41,15 +42,18 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
       "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.",
   });
 
+  const { toolIndex } = routing.catalog;
   setValidatedHandler(server, ListToolsRequestSchema, (request) =>
-    listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
+    toolIndex
+      ? { tools: SEARCH_MODE_TOOLS }
+      : listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
   );
   setResourceAndPromptHandlers(server, { ...routing, pageSize });
 
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args, _meta } = request.params;
     const clientToken = _meta?.progressToken;
-    const call = (signal: AbortSignal) =>
+    const route = (signal: AbortSignal) => (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
         signal,
         // Progress from the backend reaches the client under the client's own token.
@@ -68,6 +72,8 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
           server.transport?.send(message, { relatedRequestId: extra.requestId }),
         ),
       });
+    const call = (signal: AbortSignal) =>
+      toolIndex ? callInSearchMode(toolIndex, name, args, route(signal)) : route(signal)(name, args);
     return session ? session.scope(extra.requestId, extra.signal, call) : call(extra.signal);
   });
 

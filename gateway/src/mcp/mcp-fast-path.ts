@@ -49,7 +49,8 @@ export function createMcpFastPath({
   return (catalog) => {
     const routing = { ...deps, catalog };
     return (message, request, session) => {
-      if (!isRequest(message) || !answersAsJson(request)) return undefined;
+      // A server in search mode answers tools/list and tools/call its own way (tool-search/search-mode.ts).
+      if (catalog.toolIndex || !isRequest(message) || !answersAsJson(request)) return undefined;
       if (message.method === "tools/list" && isEmpty(message.params))
         return Promise.resolve(toolList(catalog.snapshot(), message.id, request));
       if (message.method !== "tools/call") return undefined;

@@ -39,14 +39,24 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   );
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const fastPath = createMcpFastPath(deps);
-  const { sessions, maxBodyBytes, bodyReadTimeoutMs } = deps;
-  const serve = (request: Request, catalog: CatalogView) => {
+  const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
+  const untraced = (request: Request, catalog: CatalogView) => {
     const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, catalog, session });
-    const answer = fastPath(catalog);
+    const fastAnswer = fastPath(catalog);
+    // Every parsed body passes here first, on the fast path and the SDK's alike: where its span learns its method.
+    const answer: typeof fastAnswer = tracing
+      ? (message, req, session) => {
+          tracing.describe(message);
+          return fastAnswer(message, req, session);
+        }
+      : fastAnswer;
     return sessions
       ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs })(request)
       : handleStatelessMcp(request, () => createServer(), { maxBodyBytes, bodyReadTimeoutMs, answer });
   };
+  const serve = tracing
+    ? (request: Request, catalog: CatalogView) => tracing.serve(request, () => untraced(request, catalog))
+    : untraced;
   const identity = (c: Context) => c.get(IDENTITY_VARIABLE);
   app.all("/mcp", (c) => serve(c.req.raw, deps.views.whole(identity(c))));
   app.all("/servers/:name/mcp", (c) => {

@@ -15,6 +15,7 @@ import {
   type CallOptions,
 } from "../federation/backend-pool.ts";
 import { truncateResult } from "../governance/result-limit.ts";
+import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
@@ -31,6 +32,8 @@ export interface ToolCallRouting {
   admit?: (tool: string) => Promise<void>;
   /** Told of every routed call, for metrics, logs and the audit log. */
   onToolCall?: (event: { service: string; tool: string; outcome: ToolCallOutcome; durationMs: number }) => void;
+  /** Traces the catalog lookup and the call to the backend; undefined when tracing is off. */
+  tracing?: Tracing;
 }
 
 /**
@@ -39,17 +42,21 @@ export interface ToolCallRouting {
  * InvalidParams error; anything else the service answers with is thrown as it came.
  */
 export async function routeToolCall(
-  { catalog, pool, admit, onToolCall }: ToolCallRouting,
+  { catalog, pool, admit, onToolCall, tracing }: ToolCallRouting,
   name: string,
   args: Record<string, unknown> | undefined,
   { onlog, ...options }: RouteOptions = {},
 ): Promise<CallToolResult> {
   const snapshot = catalog.snapshot();
+  const lookup = tracing?.step("catalog lookup", "internal", { "mcp.tool.name": name });
   const route = snapshot.routes.get(name);
   if (!route) {
-    if (snapshot.withheld?.tools.has(name)) throw notPermitted(`the tool "${name}"`);
+    const withheld = snapshot.withheld?.tools.has(name) === true;
+    lookup?.end(withheld ? "not_permitted" : "unknown_tool");
+    if (withheld) throw notPermitted(`the tool "${name}"`);
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
+  lookup?.end("ok", { "mcp.service": route.service });
   if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
     throw new McpError(
       ErrorCode.InvalidParams,
@@ -59,8 +66,16 @@ export async function routeToolCall(
   const { limits } = route;
   const truncates = limits?.onOversize === "truncate" && limits.maxResultBytes !== undefined;
   const started = performance.now();
-  const report = (outcome: ToolCallOutcome) =>
+  const call = tracing?.step("backend tools/call", "client", {
+    "rpc.system": "jsonrpc",
+    "rpc.method": "tools/call",
+    "mcp.service": route.service,
+    "mcp.tool.name": route.tool,
+  });
+  const report = (outcome: ToolCallOutcome) => {
+    call?.end(outcome);
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
+  };
   try {
     await admit?.(name);
   } catch (error) {
@@ -70,18 +85,18 @@ export async function routeToolCall(
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
     const sent = withGovernedArguments(route, args);
-    const result = (await pool.request(
-      route.service,
-      "tools/call",
-      { name: route.tool, ...(sent === undefined ? {} : { arguments: sent }) },
-      {
-        ...options,
-        onnotification,
-        timeoutMs: limits?.timeoutMs,
-        // A truncating limit reads up to the gateway's cap and cuts afterwards; a failing one stops reading at the limit.
-        maxAnswerBytes: truncates ? undefined : limits?.maxResultBytes,
-      },
-    )) as CallToolResult;
+    const params = { name: route.tool, ...(sent === undefined ? {} : { arguments: sent }) };
+    const callOptions = {
+      ...options,
+      onnotification,
+      timeoutMs: limits?.timeoutMs,
+      // A truncating limit reads up to the gateway's cap and cuts afterwards; a failing one stops reading at the limit.
+      maxAnswerBytes: truncates ? undefined : limits?.maxResultBytes,
+    };
+    // Untraced calls go straight out: the hot path allocates nothing for tracing when it is off.
+    const result = (await (call
+      ? call.run(() => pool.request(route.service, "tools/call", params, callOptions))
+      : pool.request(route.service, "tools/call", params, callOptions))) as CallToolResult;
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
       ? truncateResult(result, limits.maxResultBytes, name)

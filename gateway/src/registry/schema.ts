@@ -22,6 +22,8 @@ export type RejectedDefinition = {
   reason: string;
 };
 
+export type VirtualServerMode = "direct" | "search";
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -79,6 +81,8 @@ export const virtualServers = pgTable("virtual_servers", {
   prompts: jsonb("prompts").$type<string[]>().notNull().default([]),
   allowedScopes: jsonb("allowed_scopes").$type<string[]>().notNull().default([]),
   allowedRoles: jsonb("allowed_roles").$type<string[]>().notNull().default([]),
+  /** "direct" lists the selected tools; "search" lists only search_tools and call_tool over them. */
+  mode: text("mode").$type<VirtualServerMode>().notNull().default("direct"),
   createdAt: timestamps.createdAt,
   updatedAt: timestamps.updatedAt,
 });

@@ -99,6 +99,8 @@ const GATEWAY_VARIABLES = [
   "AUDIT_FLUSH_INTERVAL_MS",
   "AUDIT_BUFFER_SIZE",
   "AUDIT_RETENTION_DAYS",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_SERVICE_NAME",
 ];
 
 const readText = (path: string) => Bun.file(join(ROOT, path)).text();

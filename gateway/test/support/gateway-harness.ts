@@ -107,11 +107,16 @@ export async function startGateway(options: {
   };
 }
 
-export async function connectClient(mcpUrl: string, token: string): Promise<Client> {
+/** An SDK client of `mcpUrl`; every request it sends carries `headers` too. */
+export async function connectClient(
+  mcpUrl: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<Client> {
   const client = new Client({ name: "gateway-test", version: "1.0.0" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(mcpUrl), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      requestInit: { headers: { ...headers, Authorization: `Bearer ${token}` } },
     }),
   );
   return client;

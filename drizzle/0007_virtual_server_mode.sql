@@ -1,0 +1,1 @@
+ALTER TABLE "virtual_servers" ADD COLUMN "mode" text DEFAULT 'direct' NOT NULL;
