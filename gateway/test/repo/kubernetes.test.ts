@@ -165,7 +165,11 @@ describe("deploy/ (kustomize base)", () => {
 
   test("the gateway's environment, once the Secret is filled, parses into Postgres, Redis and both backends", () => {
     const config = parseConfig(
-      gatewayEnvironment({ API_KEY: "a-real-key", MCP_BEARER_TOKEN: "a-real-token", DB_PASSWORD: "pw" }),
+      gatewayEnvironment({
+        API_KEY: "a-real-key-of-some-length",
+        MCP_BEARER_TOKEN: "a-real-token-of-some-length",
+        DB_PASSWORD: "pw",
+      }),
     );
     expect(config.nodeEnv).toBe("production");
     expect(config.database.url).toStartWith("postgres://mcp:pw@postgres:5432/");
