@@ -34,6 +34,9 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
   const timeoutMs = options.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS;
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize: maxBytes });
   return async (request) => {
+    // GET and DELETE are 2025 session operations, of which stateless serving has none: the handler answers
+    // them 405, where a 2025 transport would hold a GET open with nothing ever to send.
+    if (request.method !== "POST") return modern.fetch(request);
     const body = await readMessages(request, maxBytes, timeoutMs);
     if (body instanceof Response) return body;
     // Only a body read here is passed on: the request's own stream is spent once it has been read.

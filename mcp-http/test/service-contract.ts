@@ -164,6 +164,18 @@ export function describeServiceHttpContract({ serviceName, createServer, sampleC
       }
     });
 
+    test.each(["GET", "DELETE"])(
+      "%s /mcp is answered 405: stateless serving has no stream or session",
+      async (method) => {
+        const response = await fetch(`${baseUrl}/mcp`, {
+          method,
+          headers: { Authorization: `Bearer ${TOKEN}`, Accept: "text/event-stream" },
+        });
+        expect(response.status).toBe(405);
+        expect(response.headers.get("allow")).toBe("POST");
+      },
+    );
+
     test("a client that accepts an event stream gets one", async () => {
       const response = await postRpc(
         { jsonrpc: "2.0", id: 3, method: "tools/list" },
