@@ -1,11 +1,8 @@
 export { bearerAuth, parseBearer } from "./bearer-auth.ts";
+export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions } from "./mcp-endpoint.ts";
+export { acceptsEventStream } from "./response-stream.ts";
 export { secretsEqual } from "./secrets-equal.ts";
 export { DEFAULT_DRAIN_TIMEOUT_MS, type ServeOptions, serve } from "./serve.ts";
 export { createServiceApp, loadServiceConfig, type ServiceAppDeps, type ServiceConfig } from "./service-app.ts";
-export {
-  acceptsEventStream,
-  handleStatelessMcp,
-  type StreamableEndpointOptions,
-  withTransportAccept,
-} from "./streamable-endpoint.ts";
+export { handleStatelessMcp, type StreamableEndpointOptions } from "./streamable-endpoint.ts";
 export { toolId } from "./tool-id.ts";

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Server } from "bun";
 import { createLineReader } from "../test/line-reader.ts";
 import { createSlowServer, FIXTURE_TOKEN } from "../test/slow-server.ts";
+import { createMcpEndpoint } from "./mcp-endpoint.ts";
 import { serve } from "./serve.ts";
 import { createServiceApp } from "./service-app.ts";
 
@@ -36,7 +37,7 @@ function startSlowService(longRequestPaths?: string[]): Server<undefined> {
   const app = createServiceApp({
     serviceName: "slow-fixture",
     bearerToken: FIXTURE_TOKEN,
-    createServer: () => createSlowServer(),
+    mcp: createMcpEndpoint(() => createSlowServer()),
   });
   return serve(app.fetch, {
     port: 0,

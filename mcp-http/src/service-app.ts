@@ -1,26 +1,21 @@
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Hono } from "hono";
 import { z } from "zod";
 import { bearerAuth } from "./bearer-auth.ts";
-import { handleStatelessMcp } from "./streamable-endpoint.ts";
 
 export interface ServiceAppDeps {
   /** Reported by `/health`, e.g. `shopping-service`. */
   serviceName: string;
   bearerToken: string;
-  /** Longest wait for an /mcp request body to arrive in full (BODY_READ_TIMEOUT_MS). */
-  bodyReadTimeoutMs?: number;
-  /** Builds the MCP server that answers one request. */
-  createServer: () => Server | McpServer;
+  /** Answers an authenticated /mcp request: `createMcpEndpoint(factory)` for the services. */
+  mcp: (request: Request) => Promise<Response>;
 }
 
-/** The HTTP face of a backend MCP service: `GET /health` and the bearer-protected `POST /mcp`. */
-export function createServiceApp({ serviceName, bearerToken, bodyReadTimeoutMs, createServer }: ServiceAppDeps): Hono {
+/** The HTTP face of a backend MCP service: `GET /health` and the bearer-protected `/mcp`. */
+export function createServiceApp({ serviceName, bearerToken, mcp }: ServiceAppDeps): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok", service: serviceName }));
   app.use("/mcp", bearerAuth(bearerToken));
-  app.all("/mcp", (c) => handleStatelessMcp(c.req.raw, createServer, { bodyReadTimeoutMs }));
+  app.all("/mcp", (c) => mcp(c.req.raw));
   return app;
 }
 

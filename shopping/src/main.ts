@@ -1,12 +1,11 @@
-import { createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-http";
+import { createMcpEndpoint, createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-http";
 import { createShoppingServer } from "./mcp-server.ts";
 
 const config = loadServiceConfig(3002);
 const app = createServiceApp({
   serviceName: "shopping-service",
   bearerToken: config.bearerToken,
-  bodyReadTimeoutMs: config.bodyReadTimeoutMs,
-  createServer: createShoppingServer,
+  mcp: createMcpEndpoint(createShoppingServer, { bodyReadTimeoutMs: config.bodyReadTimeoutMs }),
 });
 const server = serve(app.fetch, {
   port: config.port,

@@ -1,5 +1,5 @@
 import { toolId } from "@mcp-federation/mcp-http";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CATEGORIES, findProduct, searchProducts } from "./products.ts";
 
@@ -12,7 +12,7 @@ const productShape = {
   category: z.string(),
 };
 
-/** A fresh MCP server with the shopping tools; the stateless endpoint builds one per request. */
+/** A fresh MCP server with the shopping tools; the endpoint builds one per request, of either protocol revision. */
 export function createShoppingServer(): McpServer {
   const server = new McpServer({ name: "shopping-service", version: "1.0.0" });
 
@@ -21,8 +21,8 @@ export function createShoppingServer(): McpServer {
     {
       title: "Get product by id",
       description: "Look up one product of the shop by its id, with price, currency, stock and category.",
-      inputSchema: { id: toolId('Product id, for example "123"') },
-      outputSchema: productShape,
+      inputSchema: z.object({ id: toolId('Product id, for example "123"') }),
+      outputSchema: z.object(productShape),
     },
     async ({ id }) => {
       const product = findProduct(id);
@@ -41,12 +41,12 @@ export function createShoppingServer(): McpServer {
     {
       title: "Search products",
       description: `Search the shop's products by name and/or category. Categories: ${CATEGORIES.join(", ")}.`,
-      inputSchema: {
+      inputSchema: z.object({
         query: z.string().optional().describe("Words to look for in the product name"),
         category: z.string().optional().describe("Only products of this category"),
         limit: z.number().int().min(1).max(100).optional().describe("Most results to return (default 10)"),
-      },
-      outputSchema: { products: z.array(z.object(productShape)), count: z.number().int() },
+      }),
+      outputSchema: z.object({ products: z.array(z.object(productShape)), count: z.number().int() }),
     },
     async ({ query, category, limit }) => {
       const products = searchProducts({ query, category, limit: limit ?? 10 });

@@ -1,29 +1,30 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
+  CLIENT_KINDS,
   describeServiceHttpContract,
   type ServiceUnderTest,
   startServiceForTest,
+  type ToolClient,
 } from "@mcp-federation/mcp-http/testing";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createShoppingServer } from "./mcp-server.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
-
-let service: ServiceUnderTest;
-let client: Client;
-
-beforeAll(async () => {
-  service = await startServiceForTest("shopping-service", createShoppingServer);
-  client = service.client;
-});
-afterAll(() => service?.stop());
 
 function textOf(result: Record<string, unknown>): string {
   const [first] = result.content as { type: string; text: string }[];
   return first?.text ?? "";
 }
 
-describe("shopping tools over the SDK client", () => {
+describe.each(CLIENT_KINDS)("shopping tools over the %s client", (kind) => {
+  let service: ServiceUnderTest;
+  let client: ToolClient;
+
+  beforeAll(async () => {
+    service = await startServiceForTest("shopping-service", createShoppingServer, kind);
+    client = service.client;
+  });
+  afterAll(() => service?.stop());
+
   test("lists both tools with input and output schemas", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["getProductById", "searchProducts"]);

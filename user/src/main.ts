@@ -1,12 +1,11 @@
-import { createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-http";
+import { createMcpEndpoint, createServiceApp, loadServiceConfig, serve } from "@mcp-federation/mcp-http";
 import { createUserServer } from "./mcp-server.ts";
 
 const config = loadServiceConfig(3003);
 const app = createServiceApp({
   serviceName: "user-service",
   bearerToken: config.bearerToken,
-  bodyReadTimeoutMs: config.bodyReadTimeoutMs,
-  createServer: createUserServer,
+  mcp: createMcpEndpoint(createUserServer, { bodyReadTimeoutMs: config.bodyReadTimeoutMs }),
 });
 const server = serve(app.fetch, {
   port: config.port,

@@ -1,5 +1,5 @@
 import { toolId } from "@mcp-federation/mcp-http";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { findUser, ROLES, searchUsers } from "./users.ts";
 
@@ -11,7 +11,7 @@ const userShape = {
   createdAt: z.string(),
 };
 
-/** A fresh MCP server with the user tools; the stateless endpoint builds one per request. */
+/** A fresh MCP server with the user tools; the endpoint builds one per request, of either protocol revision. */
 export function createUserServer(): McpServer {
   const server = new McpServer({ name: "user-service", version: "1.0.0" });
 
@@ -20,8 +20,8 @@ export function createUserServer(): McpServer {
     {
       title: "Get user by id",
       description: `Look up one user account by its id, with name, email, role (${ROLES.join(", ")}) and creation date.`,
-      inputSchema: { id: toolId('User id, for example "456"') },
-      outputSchema: userShape,
+      inputSchema: z.object({ id: toolId('User id, for example "456"') }),
+      outputSchema: z.object(userShape),
     },
     async ({ id }) => {
       const user = findUser(id);
@@ -46,11 +46,11 @@ export function createUserServer(): McpServer {
       title: "Search users",
       description:
         "Search user accounts whose name or email contains the query (case-insensitive). Without a query, lists users.",
-      inputSchema: {
+      inputSchema: z.object({
         query: z.string().optional().describe("Text to look for in the name or email"),
         limit: z.number().int().min(1).max(100).optional().describe("Most results to return (default 10)"),
-      },
-      outputSchema: { users: z.array(z.object(userShape)), count: z.number().int() },
+      }),
+      outputSchema: z.object({ users: z.array(z.object(userShape)), count: z.number().int() }),
     },
     async ({ query, limit }) => {
       const users = searchUsers({ query, limit: limit ?? 10 });

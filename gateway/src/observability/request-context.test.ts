@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServiceApp } from "@mcp-federation/mcp-http";
+import { createServiceApp, handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -65,7 +65,11 @@ describe("fetchWithRequestId on a real MCP client", () => {
   };
 
   beforeAll(async () => {
-    const app = createServiceApp({ serviceName: "echo", bearerToken: TOKEN, createServer });
+    const app = createServiceApp({
+      serviceName: "echo",
+      bearerToken: TOKEN,
+      mcp: (request) => handleStatelessMcp(request, createServer),
+    });
     backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
     client = new Client({ name: "request-context-test", version: "1.0.0" });
     await client.connect(

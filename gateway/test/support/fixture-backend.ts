@@ -3,7 +3,7 @@
  * (`createServiceApp` + `serve`), for behaviour the real backends do not have: slow or dying tools, odd
  * health routes. It can be stopped like a crash (open connections are cut) and started again on its port.
  */
-import { createServiceApp, serve } from "@mcp-federation/mcp-http";
+import { createServiceApp, handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
 import { TEST_BEARER } from "./gateway-harness.ts";
@@ -25,7 +25,11 @@ export interface FixtureOptions {
 }
 
 export function startFixtureBackend(createServer: () => McpServer, options: FixtureOptions = {}): FixtureBackend {
-  const app = createServiceApp({ serviceName: "fixture-service", bearerToken: TEST_BEARER, createServer });
+  const app = createServiceApp({
+    serviceName: "fixture-service",
+    bearerToken: TEST_BEARER,
+    mcp: (request) => handleStatelessMcp(request, createServer),
+  });
   const paths: string[] = [];
   const handle = (request: Request, server: Server<undefined>) => {
     paths.push(new URL(request.url).pathname);

@@ -1,0 +1,111 @@
+/**
+ * Reads and checks a JSON-RPC POST body before an MCP transport sees it, so that each kind of bad message
+ * gets its own JSON-RPC error: -32700 for text that is not JSON, -32600 for JSON that is not a JSON-RPC
+ * message (the SDKs report both as -32700), 413 past the size limit and 408 for a body that stops
+ * arriving.
+ */
+import { isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResponse } from "@modelcontextprotocol/server";
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_BODY_READ_TIMEOUT_MS = 30_000;
+
+/**
+ * The parsed body of a JSON POST, a Response that answers the request when the body is refused, or
+ * undefined for requests this does not read (GET, DELETE, non-JSON content types), which the transport
+ * answers itself.
+ */
+export async function readMessages(
+  request: Request,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<{ parsed: unknown } | Response | undefined> {
+  if (request.method !== "POST" || !isJsonContentType(request.headers.get("content-type"))) return undefined;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+  const text = await readBodyText(request, maxBytes, timeoutMs);
+  if (text instanceof Response) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return rpcError(400, -32700, "Parse error: the body is not valid JSON");
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+    return rpcError(400, -32600, "Invalid Request: the body is not a JSON-RPC 2.0 message (or batch of messages)");
+  }
+  return (Array.isArray(parsed) && refuseRepeatedIds(parsed)) || { parsed };
+}
+
+function isJsonRpcMessage(message: unknown): boolean {
+  return isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message);
+}
+
+/**
+ * Reads a body chunk by chunk, so a chunked body without Content-Length is cut off at `maxBytes` rather
+ * than held whole in memory first, and one that stops arriving is given up after `timeoutMs`.
+ */
+async function readBodyText(request: Request, maxBytes: number, timeoutMs: number): Promise<string | Response> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === "timeout") {
+        void reader.cancel().catch(() => {});
+        return rpcError(408, -32000, `Request body not received in full within ${timeoutMs} ms`);
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > maxBytes) {
+        void reader.cancel().catch(() => {});
+        return rpcError(413, -32000, `Request body exceeds ${maxBytes} bytes`);
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Answers match requests by id, so two requests of one batch with the same id cannot both be answered
+ * (the SDK would drop one result). Such a batch is refused whole, with an error for each of its
+ * requests, as an array like the batch, rather than run in part.
+ */
+function refuseRepeatedIds(batch: unknown[]): Response | undefined {
+  const requests = batch.filter(
+    (m): m is { id: string | number } =>
+      typeof m === "object" && m !== null && "method" in m && "id" in m && m.id !== undefined,
+  );
+  const seen = new Map<string | number, number>();
+  for (const { id } of requests) seen.set(id, (seen.get(id) ?? 0) + 1);
+  if (requests.length === seen.size) return undefined;
+  const answers = requests.map(({ id }) => ({
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32600,
+      message:
+        (seen.get(id) ?? 0) > 1
+          ? `Invalid Request: id ${JSON.stringify(id)} is used by more than one request of this batch`
+          : "Invalid Request: not run, because other requests of this batch repeat an id",
+    },
+  }));
+  return Response.json(answers, { status: 400 });
+}
+
+function isJsonContentType(header: string | null): boolean {
+  return header !== null && /^application\/json\s*(;|$)/i.test(header.trim());
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
+}

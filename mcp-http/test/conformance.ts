@@ -1,0 +1,73 @@
+/**
+ * Runs the official MCP conformance suite (@modelcontextprotocol/conformance) against a service, once per
+ * protocol revision it serves, with that revision's requirement set. What the services knowingly fail is
+ * listed, check by check and with the reason, in `conformance/baseline-<revision>.yml`; every other
+ * scored check is claimed, so the run fails on a claimed check that fails and on a listed one that
+ * starts to pass.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { tmpdir } from "node:os";
+import type { McpServerFactory } from "@modelcontextprotocol/server";
+import type { Server } from "bun";
+import { createMcpEndpoint } from "../src/mcp-endpoint.ts";
+import { serve } from "../src/serve.ts";
+import { createServiceApp } from "../src/service-app.ts";
+
+const REVISIONS = ["2025-11-25", "2026-07-28"] as const;
+// The CLI needs a newer Node than the machine has (fs.globSync), so Bun runs it.
+const CLI = Bun.resolveSync("@modelcontextprotocol/conformance/dist/index.js", import.meta.dir);
+const TOKEN = "conformance-token";
+/** The suite runs some forty scenarios per revision: a ceiling for hangs, not a speed check. */
+const SUITE_RUN = { timeout: 120_000 };
+
+export function describeConformance(serviceName: string, createServer: McpServerFactory): void {
+  describe(`${serviceName} against the MCP conformance suite`, () => {
+    let server: Server<undefined>;
+
+    beforeAll(() => {
+      const app = createServiceApp({ serviceName, bearerToken: TOKEN, mcp: createMcpEndpoint(createServer) });
+      // The CLI sends no Authorization header; bearer auth has its own tests in the HTTP contract.
+      const withToken = (request: Request, srv: Server<undefined>) => {
+        const headers = new Headers(request.headers);
+        headers.set("authorization", `Bearer ${TOKEN}`);
+        return app.fetch(new Request(request, { headers }), srv);
+      };
+      server = serve(withToken, { port: 0, hostname: "127.0.0.1", handleSignals: false });
+    });
+    afterAll(async () => {
+      await server.stop(true);
+    });
+
+    test.each(REVISIONS)(
+      "fails no scored check of the %s requirements outside the baseline",
+      async (revision) => {
+        const baseline = new URL(`conformance/baseline-${revision}.yml`, import.meta.url).pathname;
+        const run = Bun.spawn(
+          [
+            process.execPath,
+            CLI,
+            "server",
+            "--url",
+            `http://127.0.0.1:${server.port}/mcp`,
+            "--requirements",
+            revision,
+            "--expected-failures",
+            baseline,
+          ],
+          { cwd: tmpdir(), stdout: "pipe", stderr: "pipe" },
+        );
+        const [output, errors, exitCode] = await Promise.all([
+          new Response(run.stdout).text(),
+          new Response(run.stderr).text(),
+          run.exited,
+        ]);
+        const verdict = output.slice(output.indexOf("=== SUMMARY ==="));
+        expect({ exitCode, verdict: exitCode === 0 ? "" : `${verdict}\n${errors}` }).toEqual({
+          exitCode: 0,
+          verdict: "",
+        });
+      },
+      SUITE_RUN,
+    );
+  });
+}
