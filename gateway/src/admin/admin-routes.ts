@@ -50,7 +50,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState, gov
     const doc = await readBody(c, serverJsonBody, true);
     const { service, created } = await registry.register(registrationOf(doc, name));
     const imported = { name: doc.name, version: doc.version };
-    return c.json({ service: view(service), created, imported }, created ? 201 : 200);
+    return c.json({ service: await view(service), created, imported }, created ? 201 : 200);
   });
 
   app.put("/update/:name", writeAuth, adminBodyLimit, async (c) => {
