@@ -42,7 +42,9 @@ export function VirtualServers({ data }: { data: Data }) {
       {!servers ? (
         <p>Loading…</p>
       ) : servers.length === 0 ? (
-        <p class="empty">No virtual servers yet: `/mcp` serves the whole catalog.</p>
+        <p class="empty">
+          No virtual servers yet: <code>/mcp</code> serves the whole catalog.
+        </p>
       ) : (
         <ul class="cards">
           {servers.map((server) => (
