@@ -154,3 +154,39 @@ export interface ToolResult {
   content?: ({ type: "text"; text: string } | { type: "image"; data: string; mimeType: string } | { type: string })[];
   structuredContent?: unknown;
 }
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: string[];
+  roles: string[];
+  rateLimitPerMinute: number | null;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+export interface VirtualServer {
+  name: string;
+  description?: string | null;
+  path: string;
+  services: string[];
+  tools: string[];
+  resources: string[];
+  prompts: string[];
+  allowedScopes: string[];
+  allowedRoles: string[];
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  kind: "admin" | "tool_call";
+  actor: string;
+  action: string;
+  target?: string;
+  service?: string;
+  tool?: string;
+  outcome?: string;
+  durationMs?: number;
+  requestId?: string;
+}

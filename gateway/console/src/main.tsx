@@ -6,10 +6,13 @@ import "./styles.css";
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, api, type Catalog, followEvents, type Role, type Service, session } from "./api.ts";
+import { Audit } from "./pages/audit.tsx";
+import { Keys } from "./pages/keys.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { Register } from "./pages/register.tsx";
 import { ServicePage } from "./pages/service.tsx";
 import { Tools } from "./pages/tools.tsx";
+import { VirtualServers } from "./pages/virtual-servers.tsx";
 import { SignIn } from "./sign-in.tsx";
 
 export interface Data {
@@ -109,6 +112,15 @@ function SignedIn({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
               Register a service
             </a>
           )}
+          <a href="#/virtual-servers" aria-current={page === "virtual-servers" ? "page" : undefined}>
+            Virtual servers
+          </a>
+          <a href="#/keys" aria-current={page === "keys" ? "page" : undefined}>
+            API keys
+          </a>
+          <a href="#/audit" aria-current={page === "audit" ? "page" : undefined}>
+            Audit log
+          </a>
         </nav>
         <span class="who">
           {role}
@@ -127,6 +139,12 @@ function SignedIn({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
           <Tools data={data} selected={rest.length ? decodeURIComponent(rest.join("/")) : undefined} />
         ) : page === "register" ? (
           <Register data={data} />
+        ) : page === "virtual-servers" ? (
+          <VirtualServers data={data} />
+        ) : page === "keys" ? (
+          <Keys data={data} />
+        ) : page === "audit" ? (
+          <Audit />
         ) : page === "services" && rest[0] ? (
           <ServicePage data={data} name={decodeURIComponent(rest[0])} />
         ) : (

@@ -111,6 +111,30 @@ test("an admin signs in, registers a service through the form, sees tools appear
   const left = (await (await stack.gw.admin("GET", "/services")).json()) as { services: { name: string }[] };
   expect(left.services.map((s) => s.name)).toEqual(["people"]);
 
+  // Access: a virtual server and an API key, whose secret is shown once; the audit log has it all.
+  await page.getByRole("link", { name: "Virtual servers" }).click();
+  await page.getByLabel("Name").fill("people-only");
+  await page.getByLabel("services").fill("people");
+  await page.getByRole("button", { name: "Create virtual server" }).click();
+  await page.locator("[data-virtual-server=people-only]").waitFor();
+  await shot(page, "virtual-servers");
+
+  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByLabel("Name").fill("nightly");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.getByTestId("new-secret").textContent()) ?? "";
+  expect(secret).toStartWith("mcpk_");
+  await page.locator("tr[data-key=nightly]").waitFor();
+  await shot(page, "keys");
+  await page.reload();
+  await page.locator("tr[data-key=nightly]").waitFor();
+  expect(await page.content()).not.toContain(secret);
+
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.locator("tr[data-action='api-key.create']").waitFor();
+  await page.locator("tr[data-action='service.delete']").waitFor();
+  await shot(page, "audit");
+
   // The key never reached a URL or a log line.
   expect(page.url()).not.toContain(TEST_API_KEY);
   expect(logLines.some((line) => line.includes(TEST_API_KEY))).toBe(false);
@@ -129,6 +153,13 @@ test("a viewer sees everything but can change nothing", async () => {
   await page.goto(`${stack.gw.url}/ui/#/tools/getUserById`);
   await page.getByText("Only an admin may call tools from the console.").waitFor();
   expect(await page.getByRole("button", { name: "Call the tool" }).count()).toBe(0);
+
+  await page.goto(`${stack.gw.url}/ui/#/keys`);
+  await page.locator("tr[data-key=nightly]").waitFor();
+  expect(await page.getByRole("button", { name: /Create key|Revoke/ }).count()).toBe(0);
+  await page.goto(`${stack.gw.url}/ui/#/virtual-servers`);
+  await page.locator("[data-virtual-server=people-only]").waitFor();
+  expect(await page.getByRole("button", { name: /Create virtual server|Delete/ }).count()).toBe(0);
   await page.close();
 
   // The API behind the console refuses a viewer's writes, whatever a page shows.
