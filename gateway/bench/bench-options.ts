@@ -57,7 +57,7 @@ const flagsSchema = z.object({
   out: z.string().min(1).default("bench-results.json"),
   concurrency: z
     .string()
-    .default("1,16")
+    .default("1,16,64")
     .transform((v) => v.split(",").map((s) => Number(s.trim())))
     .pipe(z.array(z.number().int().min(1).max(256)).min(1)),
   rounds: count,

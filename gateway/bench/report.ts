@@ -33,13 +33,19 @@ export interface TargetCheck {
 
 export function checkTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  for (const { concurrency, ratio } of results.toolCalls) {
-    const floor = concurrency === 1 ? 0.7 : 0.6;
+  for (const t of results.toolCalls) {
     checks.push({
-      name: `tools/call gateway/direct c=${concurrency}`,
-      target: `>= ${floor}`,
-      value: ratio,
-      met: ratio >= floor,
+      name: `tools/call gateway/bare proxy c=${t.concurrency}`,
+      target: ">= 0.95",
+      value: t.proxyRatio,
+      met: t.proxyRatio >= 0.95,
+    });
+    const cpuRatio = t.gatewayCpuUs / t.proxyCpuUs;
+    checks.push({
+      name: `tools/call CPU per call, gateway/bare proxy c=${t.concurrency}`,
+      target: "<= 1.2x",
+      value: cpuRatio,
+      met: cpuRatio <= 1.2,
     });
   }
   for (const { concurrency, oauthRatio } of results.toolCalls) {
@@ -94,33 +100,42 @@ export function formatReport(r: BenchResults): string {
   out.push(`MCP gateway benchmark  ${m.startedAt}  bun ${m.bun}, ${m.cpus} cpus${m.quick ? ", QUICK sizes" : ""}`);
   out.push(`database ${m.database}, version store ${m.versionStore}`);
 
-  section(out, "1. tools/call getProductById (SDK client), direct vs gateway; median of rounds");
+  section(
+    out,
+    "1. tools/call getProductById (SDK client in its own process): direct, bare proxy, gateway; median of rounds",
+  );
   out.push(
     ...table(
       [
         "c",
         "direct ops/s",
+        "proxy ops/s",
         "p50 ms",
         "p99 ms",
+        "CPU us/call",
         "gateway ops/s",
         "p50 ms",
         "p99 ms",
-        "ratio",
+        "CPU us/call",
+        "vs direct",
+        "vs proxy",
         "OAuth ops/s",
-        "p50 ms",
         "vs static",
       ],
       r.toolCalls.map((t) => [
         t.concurrency,
         t.direct.opsPerSecond,
-        t.direct.p50Ms,
-        t.direct.p99Ms,
+        t.proxy.opsPerSecond,
+        t.proxy.p50Ms,
+        t.proxy.p99Ms,
+        t.proxyCpuUs,
         t.gateway.opsPerSecond,
         t.gateway.p50Ms,
         t.gateway.p99Ms,
+        t.gatewayCpuUs,
         t.ratio,
+        t.proxyRatio,
         t.oauth.opsPerSecond,
-        t.oauth.p50Ms,
         t.oauthRatio,
       ]),
     ),

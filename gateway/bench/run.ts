@@ -12,9 +12,7 @@ import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
 import {
   BENCH_OAUTH_AUDIENCE,
-  benchOAuthConfig,
   PAGED_SEEDED_REGISTRY_CONFIG,
-  registerService,
   SEEDED_REGISTRY_CONFIG,
   startBenchGateway,
 } from "./bench-gateway.ts";
@@ -41,32 +39,33 @@ interface Environment {
   versions: BenchVersionStores;
 }
 
-/** Sections 1 and 3 on a small registry: the shopping backend, then a second replica. */
+/** Section 1 with every part in its own process, then section 3 on a small registry with two in-process replicas. */
 async function benchHotPathAndReplicas(
   options: BenchOptions,
   env: Environment,
   shopping: BackendProcess,
 ): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
-  const registry = await openBenchDatabase(env.databaseUrl);
   const authorizationServer = await startAuthorizationServer();
+  let toolCalls: ToolCallFigures[];
   try {
-    const a = await startBenchGateway(
-      { database: registry.database, versionStore: env.versions.forReplica() },
-      benchOAuthConfig(authorizationServer.issuer),
+    progress(
+      `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}, one process each`,
     );
+    toolCalls = await benchToolCalls({
+      backendUrl: shopping.url,
+      oauthIssuer: authorizationServer.issuer,
+      oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
+      concurrency: options.concurrency,
+      rounds: options.rounds,
+      calls: options.calls,
+    });
+  } finally {
+    await authorizationServer.stop();
+  }
+  const registry = await openBenchDatabase(env.databaseUrl);
+  try {
+    const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
     try {
-      await registerService(a.url, "shopping-service", shopping.url);
-      progress(
-        `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}`,
-      );
-      const toolCalls = await benchToolCalls({
-        directUrl: `${shopping.url}/mcp`,
-        gatewayUrl: a.mcpUrl,
-        oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
-        concurrency: options.concurrency,
-        rounds: options.rounds,
-        calls: options.calls,
-      });
       const b = await startBenchGateway({
         database: await registry.replica(),
         versionStore: env.versions.forReplica(),
@@ -87,7 +86,6 @@ async function benchHotPathAndReplicas(
       await a.stop();
     }
   } finally {
-    await authorizationServer.stop();
     await registry.close();
   }
 }
