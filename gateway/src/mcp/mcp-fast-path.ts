@@ -24,6 +24,7 @@ import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
 import { listPage } from "./list-pages.ts";
+import { isPlainTextResult } from "./plain-tool-result.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
 type RequestId = string | number;
@@ -143,7 +144,9 @@ function answerToolCall(
 
 async function answerOf(id: RequestId, call: Promise<unknown>): Promise<object> {
   try {
-    const checked = CallToolResultSchema.safeParse(await call);
+    const result = await call;
+    if (isPlainTextResult(result)) return { result, jsonrpc: "2.0", id };
+    const checked = CallToolResultSchema.safeParse(result);
     if (!checked.success)
       throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
     return { result: checked.data, jsonrpc: "2.0", id };
