@@ -24,6 +24,11 @@ export interface BenchOptions {
   reloads: number;
   /** Section 5: gateway starts timed per database. */
   startups: number;
+  /** --soak runs the soak test (soak-bench.ts) instead of the sections: calls, clients, time limit. */
+  soak: boolean;
+  soakCalls: number;
+  soakConcurrency: number;
+  soakMinutes: number;
 }
 
 const FULL = {
@@ -36,6 +41,7 @@ const FULL = {
   trials: 60,
   reloads: 10,
   startups: 3,
+  soakCalls: 1_000_000,
 };
 
 const QUICK: typeof FULL = {
@@ -48,12 +54,14 @@ const QUICK: typeof FULL = {
   trials: 3,
   reloads: 2,
   startups: 1,
+  soakCalls: 2_000,
 };
 
 const count = z.coerce.number().int().min(1).max(1_000_000).optional();
 
 const flagsSchema = z.object({
   quick: z.boolean().default(false),
+  soak: z.boolean().default(false),
   out: z.string().min(1).default("bench-results.json"),
   concurrency: z
     .string()
@@ -69,11 +77,19 @@ const flagsSchema = z.object({
   trials: count,
   reloads: count,
   startups: count,
+  "soak-calls": count,
+  "soak-concurrency": z.coerce.number().int().min(1).max(256).default(16),
+  "soak-minutes": z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 60)
+    .default(90),
 });
 
-const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => name !== "quick");
+const SWITCHES = ["quick", "soak"];
+const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => !SWITCHES.includes(name));
 
-const USAGE = `Usage: bun run bench [--quick] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
+const USAGE = `Usage: bun run bench [--quick] [--soak] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
   .map((n) => `[--${n} N]`)
   .join(" ")}`;
 
@@ -86,6 +102,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       args: argv,
       options: {
         quick: { type: "boolean" },
+        soak: { type: "boolean" },
         ...Object.fromEntries(FLAG_NAMES.map((name) => [name, { type: "string" as const }])),
       },
       strict: true,
@@ -110,5 +127,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     trials: flags.trials ?? sizes.trials,
     reloads: flags.reloads ?? sizes.reloads,
     startups: flags.startups ?? sizes.startups,
+    soak: flags.soak,
+    soakCalls: flags["soak-calls"] ?? sizes.soakCalls,
+    soakConcurrency: flags["soak-concurrency"],
+    soakMinutes: flags["soak-minutes"],
   };
 }

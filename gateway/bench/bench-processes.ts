@@ -123,3 +123,16 @@ async function childrenOf(pid: number): Promise<number[]> {
   }
   return children;
 }
+
+/** Resident memory (VmRSS) of `pid` and every process below it, in bytes. */
+export async function treeRssBytes(pid: number): Promise<number> {
+  let kb = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    const status = await readFile(`/proc/${next}/status`, "utf8").catch(() => "");
+    kb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    pending.push(...(await childrenOf(next)));
+  }
+  return kb * 1024;
+}

@@ -1,6 +1,7 @@
 /** The benchmark's results: their JSON shape, the targets they are held to, and the printed table. */
 import type { MemoryFigures } from "./memory-bench.ts";
 import type { PropagationFigures } from "./propagation-bench.ts";
+import type { SoakFigures } from "./soak-bench.ts";
 import type { StartupFigures } from "./startup-bench.ts";
 import type { ToolCallFigures } from "./tool-call-bench.ts";
 import type { ToolListFigures } from "./tool-list-bench.ts";
@@ -21,6 +22,54 @@ export interface BenchResults {
   memory: MemoryFigures[];
   startup: StartupFigures[];
   targets: TargetCheck[];
+}
+
+export interface SoakResults {
+  meta: BenchResults["meta"];
+  soak: SoakFigures;
+  targets: TargetCheck[];
+}
+
+/** How far the last tenth's p99 may rise over the first's before it counts as drift, on a noisy machine. */
+const P99_DRIFT_LIMIT = 1.5;
+
+export function checkSoakTargets(soak: SoakFigures): TargetCheck[] {
+  const short =
+    soak.calls < soak.plannedCalls ? { note: `stopped at ${soak.calls} of ${soak.plannedCalls} calls` } : {};
+  return [
+    {
+      name: "soak RSS growth after the first tenth",
+      target: "<= 10%",
+      value: soak.rssGrowth * 100,
+      met: soak.rssGrowth <= 0.1,
+      ...short,
+    },
+    {
+      name: "soak p99, last tenth over first",
+      target: `<= ${P99_DRIFT_LIMIT}x`,
+      value: soak.p99Drift,
+      met: soak.p99Drift <= P99_DRIFT_LIMIT,
+      ...short,
+    },
+  ];
+}
+
+export function formatSoakReport(r: SoakResults): string {
+  const out: string[] = [];
+  const { soak } = r;
+  out.push(`MCP gateway soak  ${r.meta.startedAt}  bun ${r.meta.bun}, ${r.meta.cpus} cpus`);
+  section(
+    out,
+    `soak: ${soak.calls} tools/call through a gateway process at c=${soak.concurrency}, backend killed and restarted ${soak.restarts} times`,
+  );
+  out.push(
+    ...table(
+      ["calls", "tool errors", "p50 ms", "p99 ms", "gateway RSS MB"],
+      soak.blocks.map((b) => [b.calls, b.errors, b.p50Ms, b.p99Ms, b.rssMb]),
+    ),
+  );
+  targetsSection(out, r.targets);
+  return `${out.join("\n")}\n`;
 }
 
 export interface TargetCheck {
@@ -215,14 +264,18 @@ export function formatReport(r: BenchResults): string {
     ),
   );
 
+  targetsSection(out, r.targets);
+  return `${out.join("\n")}\n`;
+}
+
+function targetsSection(out: string[], targets: TargetCheck[]): void {
   section(out, "targets");
   out.push(
     ...table(
       ["", "check", "target", "value"],
-      r.targets.map((t) => [t.met ? "ok" : "MISS", t.note ? `${t.name} (${t.note})` : t.name, t.target, t.value]),
+      targets.map((t) => [t.met ? "ok" : "MISS", t.note ? `${t.name} (${t.note})` : t.name, t.target, t.value]),
     ),
   );
-  return `${out.join("\n")}\n`;
 }
 
 function section(out: string[], title: string): void {

@@ -26,8 +26,16 @@ import {
 import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
 import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
 import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
-import { type BenchResults, checkTargets, formatReport } from "./report.ts";
+import {
+  type BenchResults,
+  checkSoakTargets,
+  checkTargets,
+  formatReport,
+  formatSoakReport,
+  type SoakResults,
+} from "./report.ts";
 import { type CatalogSize, seedCatalog } from "./seed-catalog.ts";
+import { benchSoak } from "./soak-bench.ts";
 import { benchStartup, type StartupFigures } from "./startup-bench.ts";
 import { benchToolCalls, type ToolCallFigures } from "./tool-call-bench.ts";
 import { benchToolList, type ToolListFigures } from "./tool-list-bench.ts";
@@ -192,18 +200,37 @@ async function benchGatewayProcesses(
   return { memory, startup };
 }
 
-async function main(options: BenchOptions): Promise<BenchResults> {
-  const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
-  const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
-  const meta: BenchResults["meta"] = {
+function metaOf(
+  options: BenchOptions,
+  databaseUrl: string | undefined,
+  versionStore: BenchResults["meta"]["versionStore"],
+) {
+  return {
     startedAt: new Date().toISOString(),
     bun: Bun.version,
     cpus: availableParallelism(),
     quick: options.quick,
-    database: env.databaseUrl ? "postgres" : "pglite",
-    versionStore: env.versions.kind,
+    database: databaseUrl ? "postgres" : "pglite",
+    versionStore,
     sizes: { ...options, out: undefined },
-  };
+  } satisfies BenchResults["meta"];
+}
+
+/** The soak test alone: its gateway runs on the embedded defaults, as `bun run start:gateway` does. */
+async function soak(options: BenchOptions): Promise<SoakResults> {
+  const meta = metaOf(options, undefined, "memory");
+  progress(`soak: ${options.soakCalls} calls at c=${options.soakConcurrency}, at most ${options.soakMinutes} minutes`);
+  const figures = await benchSoak(
+    { calls: options.soakCalls, concurrency: options.soakConcurrency, maxMinutes: options.soakMinutes },
+    progress,
+  );
+  return { meta, soak: figures, targets: checkSoakTargets(figures) };
+}
+
+async function main(options: BenchOptions): Promise<BenchResults> {
+  const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
+  const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
+  const meta = metaOf(options, env.databaseUrl, env.versions.kind);
   progress(`database ${meta.database}, version store ${meta.versionStore}`);
   try {
     const shopping = await startBackend("shopping");
@@ -236,6 +263,13 @@ if (import.meta.main) {
     if (!(error instanceof BenchUsageError)) throw error;
     console.error(error.message);
     process.exit(2);
+  }
+  if (options.soak) {
+    const results = await soak(options);
+    process.stdout.write(formatSoakReport(results));
+    await Bun.write(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`results written to ${options.out}`);
+    process.exit(0);
   }
   const results = await main(options);
   process.stdout.write(formatReport(results));
