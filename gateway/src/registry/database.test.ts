@@ -69,7 +69,7 @@ describe("createDatabase", () => {
   test("runs embedded Postgres with small shared buffers, which it would otherwise hold resident whole", async () => {
     const database = await open({ pgliteDir: "memory://" });
     const result = (await database.db.execute(sql`show shared_buffers`)) as { rows: unknown[] };
-    expect(result.rows).toEqual([{ shared_buffers: "16MB" }]);
+    expect(result.rows).toEqual([{ shared_buffers: "4MB" }]);
   });
 
   test("reports each query to onQuery, but not the migrations", async () => {
