@@ -23,13 +23,8 @@ export const SEEDED_REGISTRY_ENV = { ...SEEDED_REGISTRY_DEFAULTS, MCP_PAGE_SIZE:
 export const SEEDED_REGISTRY_CONFIG: GatewayConfig = parseConfig(SEEDED_REGISTRY_ENV);
 export const PAGED_SEEDED_REGISTRY_CONFIG: GatewayConfig = parseConfig(SEEDED_REGISTRY_DEFAULTS);
 
-/** The resource URI of the OAuth-enabled bench gateway; its tokens only need to name it. */
+/** The resource URI of the OAuth-enabled bench gateway (section 1); its tokens only need to name it. */
 export const BENCH_OAUTH_AUDIENCE = "http://bench.gateway.test/mcp";
-
-/** The defaults, with OAuth on: the static token keeps working next to the issuer's tokens. */
-export function benchOAuthConfig(issuer: string): GatewayConfig {
-  return parseConfig({ OAUTH_ISSUER: issuer, OAUTH_AUDIENCE: BENCH_OAUTH_AUDIENCE });
-}
 
 /** Warnings and errors reach stderr, where they cannot garble the results table. */
 export const benchLog = createLogger({

@@ -27,6 +27,11 @@ export interface BenchOptions {
   /** Section 6: tools in the generated catalog, and labelled queries searched per round. */
   searchTools: number;
   searchQueries: number;
+  /** --soak runs the soak test (soak-bench.ts) instead of the sections: calls, clients, time limit. */
+  soak: boolean;
+  soakCalls: number;
+  soakConcurrency: number;
+  soakMinutes: number;
 }
 
 const FULL = {
@@ -41,6 +46,7 @@ const FULL = {
   startups: 3,
   searchTools: 10_000,
   searchQueries: 120,
+  soakCalls: 1_000_000,
 };
 
 const QUICK: typeof FULL = {
@@ -55,16 +61,18 @@ const QUICK: typeof FULL = {
   startups: 1,
   searchTools: 200,
   searchQueries: 20,
+  soakCalls: 2_000,
 };
 
 const count = z.coerce.number().int().min(1).max(1_000_000).optional();
 
 const flagsSchema = z.object({
   quick: z.boolean().default(false),
+  soak: z.boolean().default(false),
   out: z.string().min(1).default("bench-results.json"),
   concurrency: z
     .string()
-    .default("1,16")
+    .default("1,16,64")
     .transform((v) => v.split(",").map((s) => Number(s.trim())))
     .pipe(z.array(z.number().int().min(1).max(256)).min(1)),
   rounds: count,
@@ -78,11 +86,19 @@ const flagsSchema = z.object({
   startups: count,
   "search-tools": count,
   "search-queries": count,
+  "soak-calls": count,
+  "soak-concurrency": z.coerce.number().int().min(1).max(256).default(16),
+  "soak-minutes": z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 60)
+    .default(90),
 });
 
-const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => name !== "quick");
+const SWITCHES = ["quick", "soak"];
+const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => !SWITCHES.includes(name));
 
-const USAGE = `Usage: bun run bench [--quick] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
+const USAGE = `Usage: bun run bench [--quick] [--soak] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
   .map((n) => `[--${n} N]`)
   .join(" ")}`;
 
@@ -95,6 +111,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       args: argv,
       options: {
         quick: { type: "boolean" },
+        soak: { type: "boolean" },
         ...Object.fromEntries(FLAG_NAMES.map((name) => [name, { type: "string" as const }])),
       },
       strict: true,
@@ -121,5 +138,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     startups: flags.startups ?? sizes.startups,
     searchTools: flags["search-tools"] ?? sizes.searchTools,
     searchQueries: flags["search-queries"] ?? sizes.searchQueries,
+    soak: flags.soak,
+    soakCalls: flags["soak-calls"] ?? sizes.soakCalls,
+    soakConcurrency: flags["soak-concurrency"],
+    soakMinutes: flags["soak-minutes"],
   };
 }

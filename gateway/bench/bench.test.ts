@@ -52,11 +52,16 @@ test(
     }
 
     const results = (await Bun.file(out).json()) as BenchResults;
-    expect(results.toolCalls.map((t) => t.concurrency)).toEqual([1, 16]);
+    expect(results.toolCalls.map((t) => t.concurrency)).toEqual([1, 16, 64]);
     for (const t of results.toolCalls) {
       expectFigures(t.direct);
+      expectFigures(t.proxy);
       expectFigures(t.gateway);
+      expectFigures(t.oauth);
       expect(t.ratio).toBeGreaterThan(0);
+      expect(t.proxyRatio).toBeGreaterThan(0);
+      expect(t.gatewayCpuUs).toBeGreaterThanOrEqual(0);
+      expect(t.proxyCpuUs).toBeGreaterThanOrEqual(0);
     }
     expect(results.toolList.tools).toBe(100);
     expectFigures(results.toolList.gateway);

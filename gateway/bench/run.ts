@@ -12,9 +12,7 @@ import { testRedisUrl } from "../test/support/redis-server.ts";
 import { createScratchDatabase, testDatabaseUrl } from "../test/support/test-database.ts";
 import {
   BENCH_OAUTH_AUDIENCE,
-  benchOAuthConfig,
   PAGED_SEEDED_REGISTRY_CONFIG,
-  registerService,
   SEEDED_REGISTRY_CONFIG,
   startBenchGateway,
 } from "./bench-gateway.ts";
@@ -28,9 +26,17 @@ import {
 import { benchMemory, type MemoryFigures } from "./memory-bench.ts";
 import { startNaiveToolListServer } from "./naive-tool-list-server.ts";
 import { benchPropagation, type PropagationFigures } from "./propagation-bench.ts";
-import { type BenchResults, checkTargets, formatReport } from "./report.ts";
+import {
+  type BenchResults,
+  checkSoakTargets,
+  checkTargets,
+  formatReport,
+  formatSoakReport,
+  type SoakResults,
+} from "./report.ts";
 import { generateSearchCatalog } from "./search-catalog.ts";
 import { type CatalogSize, seedCatalog } from "./seed-catalog.ts";
+import { benchSoak } from "./soak-bench.ts";
 import { benchStartup, type StartupFigures } from "./startup-bench.ts";
 import { benchToolCalls, type ToolCallFigures } from "./tool-call-bench.ts";
 import { benchToolList, type ToolListFigures } from "./tool-list-bench.ts";
@@ -43,32 +49,33 @@ interface Environment {
   versions: BenchVersionStores;
 }
 
-/** Sections 1 and 3 on a small registry: the shopping backend, then a second replica. */
+/** Section 1 with every part in its own process, then section 3 on a small registry with two in-process replicas. */
 async function benchHotPathAndReplicas(
   options: BenchOptions,
   env: Environment,
   shopping: BackendProcess,
 ): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
-  const registry = await openBenchDatabase(env.databaseUrl);
   const authorizationServer = await startAuthorizationServer();
+  let toolCalls: ToolCallFigures[];
   try {
-    const a = await startBenchGateway(
-      { database: registry.database, versionStore: env.versions.forReplica() },
-      benchOAuthConfig(authorizationServer.issuer),
+    progress(
+      `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}, one process each`,
     );
+    toolCalls = await benchToolCalls({
+      backendUrl: shopping.url,
+      oauthIssuer: authorizationServer.issuer,
+      oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
+      concurrency: options.concurrency,
+      rounds: options.rounds,
+      calls: options.calls,
+    });
+  } finally {
+    await authorizationServer.stop();
+  }
+  const registry = await openBenchDatabase(env.databaseUrl);
+  try {
+    const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
     try {
-      await registerService(a.url, "shopping-service", shopping.url);
-      progress(
-        `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}`,
-      );
-      const toolCalls = await benchToolCalls({
-        directUrl: `${shopping.url}/mcp`,
-        gatewayUrl: a.mcpUrl,
-        oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
-        concurrency: options.concurrency,
-        rounds: options.rounds,
-        calls: options.calls,
-      });
       const b = await startBenchGateway({
         database: await registry.replica(),
         versionStore: env.versions.forReplica(),
@@ -89,7 +96,6 @@ async function benchHotPathAndReplicas(
       await a.stop();
     }
   } finally {
-    await authorizationServer.stop();
     await registry.close();
   }
 }
@@ -223,18 +229,37 @@ async function benchSearch(options: BenchOptions, env: Environment): Promise<Too
   }
 }
 
-async function main(options: BenchOptions): Promise<BenchResults> {
-  const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
-  const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
-  const meta: BenchResults["meta"] = {
+function metaOf(
+  options: BenchOptions,
+  databaseUrl: string | undefined,
+  versionStore: BenchResults["meta"]["versionStore"],
+) {
+  return {
     startedAt: new Date().toISOString(),
     bun: Bun.version,
     cpus: availableParallelism(),
     quick: options.quick,
-    database: env.databaseUrl ? "postgres" : "pglite",
-    versionStore: env.versions.kind,
+    database: databaseUrl ? "postgres" : "pglite",
+    versionStore,
     sizes: { ...options, out: undefined },
-  };
+  } satisfies BenchResults["meta"];
+}
+
+/** The soak test alone: its gateway runs on the embedded defaults, as `bun run start:gateway` does. */
+async function soak(options: BenchOptions): Promise<SoakResults> {
+  const meta = metaOf(options, undefined, "memory");
+  progress(`soak: ${options.soakCalls} calls at c=${options.soakConcurrency}, at most ${options.soakMinutes} minutes`);
+  const figures = await benchSoak(
+    { calls: options.soakCalls, concurrency: options.soakConcurrency, maxMinutes: options.soakMinutes },
+    progress,
+  );
+  return { meta, soak: figures, targets: checkSoakTargets(figures) };
+}
+
+async function main(options: BenchOptions): Promise<BenchResults> {
+  const env: Environment = { databaseUrl: testDatabaseUrl(), versions: openBenchVersionStores(testRedisUrl()) };
+  const size: CatalogSize = { services: options.services, toolsPerService: options.toolsPerService };
+  const meta = metaOf(options, env.databaseUrl, env.versions.kind);
   progress(`database ${meta.database}, version store ${meta.versionStore}`);
   try {
     const shopping = await startBackend("shopping");
@@ -269,6 +294,13 @@ if (import.meta.main) {
     if (!(error instanceof BenchUsageError)) throw error;
     console.error(error.message);
     process.exit(2);
+  }
+  if (options.soak) {
+    const results = await soak(options);
+    process.stdout.write(formatSoakReport(results));
+    await Bun.write(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`results written to ${options.out}`);
+    process.exit(0);
   }
   const results = await main(options);
   process.stdout.write(formatReport(results));

@@ -1,20 +1,31 @@
 /**
- * Section 1: what the gateway hop costs a tool call. SDK clients call getProductById on the shopping
- * backend directly and through the gateway, in interleaved rounds at each concurrency level; through
- * the gateway both with the static token and with an OAuth access token, whose check must cost
- * next to nothing once the token is known.
+ * Section 1: what the gateway hop costs a tool call, measured as users deploy it. The shopping backend,
+ * the gateway (`bun run start:gateway`, default settings, access log on) and a bare reverse proxy (the
+ * floor: Bun passing each request on with `fetch`) each run in a process of their own, and a fourth
+ * process drives them with SDK clients in interleaved rounds: directly, through the proxy, and through
+ * the gateway with the static token and with an OAuth access token. The gateway's and the proxy's CPU
+ * time per forwarded call comes from /proc.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { connectClient } from "../test/support/gateway-harness.ts";
-import { BENCH_CONFIG } from "./bench-gateway.ts";
-import { interleavedRounds, type LatencySummary, measureRound, medianOfRounds, medianRatio } from "./stats.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BENCH_CONFIG, BENCH_OAUTH_AUDIENCE } from "./bench-gateway.ts";
+import { startBareProxy, startGatewayProcess } from "./bench-processes.ts";
+import { type LatencySummary, medianOfRounds, medianRatio } from "./stats.ts";
+import type { ContenderLevel, LoadFigures, LoadPlan } from "./tool-call-load.ts";
 
 export interface ToolCallFigures {
   concurrency: number;
   direct: LatencySummary;
+  proxy: LatencySummary;
   gateway: LatencySummary;
   /** Gateway ops/s over direct ops/s: the median over rounds of each adjacent pair's ratio. */
   ratio: number;
+  /** Gateway ops/s over bare-proxy ops/s, by the same rule. */
+  proxyRatio: number;
+  /** CPU time (user + system) per forwarded call of the gateway's and of the proxy's process. */
+  gatewayCpuUs: number;
+  proxyCpuUs: number;
   /** Through the gateway with an OAuth access token instead of the static token. */
   oauth: LatencySummary;
   /** OAuth ops/s over static-token ops/s, by the same rule. */
@@ -22,10 +33,10 @@ export interface ToolCallFigures {
 }
 
 export interface ToolCallBenchOptions {
-  /** MCP endpoints of the backend and of a gateway that has it registered. */
-  directUrl: string;
-  gatewayUrl: string;
-  /** An access token the gateway accepts, from its OAuth issuer. */
+  /** Base URL of the shopping backend. */
+  backendUrl: string;
+  /** The OAuth issuer the gateway trusts, and a token it issued for BENCH_OAUTH_AUDIENCE. */
+  oauthIssuer: string;
   oauthToken: string;
   concurrency: number[];
   rounds: number;
@@ -33,60 +44,73 @@ export interface ToolCallBenchOptions {
   calls: number;
 }
 
-const CALL = { name: "getProductById", arguments: { id: "123" } };
-const WARMUP_CALLS = 50;
+const LOAD = new URL("./tool-call-load.ts", import.meta.url).pathname;
+/** What the demo backends require (see shopping's MCP_BEARER_TOKEN default). */
+const BACKEND_TOKEN = "mcp-token-123";
 
 export async function benchToolCalls(options: ToolCallBenchOptions): Promise<ToolCallFigures[]> {
-  const clientCount = Math.max(...options.concurrency);
-  const [direct, gateway, oauth] = await Promise.all([
-    connectClients(options.directUrl, clientCount),
-    connectClients(options.gatewayUrl, clientCount),
-    connectClients(options.gatewayUrl, clientCount, options.oauthToken),
-  ]);
+  const scratch = await mkdtemp(join(tmpdir(), "mcp-bench-deployed-"));
   try {
-    await warmUp(direct);
-    await warmUp(gateway);
-    await warmUp(oauth);
-    const figures: ToolCallFigures[] = [];
-    for (const concurrency of options.concurrency) {
-      const perClient = Math.max(1, Math.round(options.calls / concurrency));
-      const round = (clients: Client[]) => () =>
-        measureRound(concurrency, perClient, (worker) => callOnce(clients[worker] as Client));
-      const [directRounds = [], gatewayRounds = [], oauthRounds = []] = await interleavedRounds(options.rounds, [
-        round(direct),
-        round(gateway),
-        round(oauth),
-      ]);
-      figures.push({
-        concurrency,
-        direct: medianOfRounds(directRounds),
-        gateway: medianOfRounds(gatewayRounds),
-        ratio: medianRatio(gatewayRounds, directRounds),
-        oauth: medianOfRounds(oauthRounds),
-        oauthRatio: medianRatio(oauthRounds, gatewayRounds),
+    const proxy = await startBareProxy(options.backendUrl);
+    try {
+      const gateway = await startGatewayProcess({
+        pgliteDir: join(scratch, "pglite"),
+        logFile: join(scratch, "gateway.log"),
+        services: `shopping-service=${options.backendUrl}`,
+        // The one setting that is not a default: the static token is checked before OAuth is consulted.
+        env: { OAUTH_ISSUER: options.oauthIssuer, OAUTH_AUDIENCE: BENCH_OAUTH_AUDIENCE },
       });
+      try {
+        const plan: LoadPlan = {
+          contenders: [
+            { name: "direct", mcpUrl: `${options.backendUrl}/mcp`, token: BACKEND_TOKEN },
+            { name: "proxy", mcpUrl: `${proxy.url}/mcp`, token: BACKEND_TOKEN, pid: proxy.pid },
+            { name: "gateway", mcpUrl: `${gateway.url}/mcp`, token: BENCH_CONFIG.bearerToken, pid: gateway.pid },
+            { name: "oauth", mcpUrl: `${gateway.url}/mcp`, token: options.oauthToken },
+          ],
+          concurrency: options.concurrency,
+          rounds: options.rounds,
+          calls: options.calls,
+        };
+        return (await runLoadProcess(plan)).map(figuresOf);
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await proxy.stop();
     }
-    return figures;
   } finally {
-    await Promise.all([...direct, ...gateway, ...oauth].map((c) => c.close().catch(() => {})));
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
-function connectClients(mcpUrl: string, count: number, token = BENCH_CONFIG.bearerToken): Promise<Client[]> {
-  return Promise.all(Array.from({ length: count }, () => connectClient(mcpUrl, token)));
+function figuresOf({ concurrency, contenders }: LoadFigures[number]): ToolCallFigures {
+  const level = (name: string) => contenders[name] as ContenderLevel;
+  const cpuPerCall = (l: ContenderLevel) => (l.cpuMicros ?? Number.NaN) / l.calls;
+  return {
+    concurrency,
+    direct: medianOfRounds(level("direct").rounds),
+    proxy: medianOfRounds(level("proxy").rounds),
+    gateway: medianOfRounds(level("gateway").rounds),
+    ratio: medianRatio(level("gateway").rounds, level("direct").rounds),
+    proxyRatio: medianRatio(level("gateway").rounds, level("proxy").rounds),
+    gatewayCpuUs: cpuPerCall(level("gateway")),
+    proxyCpuUs: cpuPerCall(level("proxy")),
+    oauth: medianOfRounds(level("oauth").rounds),
+    oauthRatio: medianRatio(level("oauth").rounds, level("gateway").rounds),
+  };
 }
 
-/** Lets the JIT and the connection pools settle before anything is timed. */
-async function warmUp(clients: Client[]): Promise<void> {
-  await Promise.all(
-    clients.map(async (client) => {
-      for (let i = 0; i < Math.ceil(WARMUP_CALLS / clients.length) + 1; i++) await callOnce(client);
-    }),
-  );
-}
-
-async function callOnce(client: Client): Promise<void> {
-  const result = await client.callTool(CALL);
-  // A fast failure must not pass for a fast call.
-  if (result.isError) throw new Error(`getProductById failed: ${JSON.stringify(result.content)}`);
+async function runLoadProcess(plan: LoadPlan): Promise<LoadFigures> {
+  const child = Bun.spawn([process.execPath, LOAD, JSON.stringify(plan)], {
+    // The clients of every contender, and the gateway's event streams, stay open at once: more than Bun's 256 default.
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const [output, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  const lastLine = output.trim().split("\n").at(-1) ?? "";
+  if (exitCode !== 0 || !lastLine.startsWith("["))
+    throw new Error(`the load process exited with ${exitCode}: ${output.slice(-500)}`);
+  return JSON.parse(lastLine) as LoadFigures;
 }

@@ -32,3 +32,21 @@ describe.each([
     expect(line).toContain("http://backend:3000");
   });
 });
+
+test("lines written to stdout together are all there, also when the process exits at once", async () => {
+  const script = [
+    `import { createLogger } from ${JSON.stringify(`${import.meta.dir}/logger.ts`)};`,
+    `const log = createLogger({ level: "info", json: true });`,
+    `log.info("first"); log.child({ service: "s" }).warn("second");`,
+    `setTimeout(() => { log.info("third"); process.exit(0); }, 10);`,
+  ].join("\n");
+  const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+  const [output, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect(exitCode).toBe(0);
+  expect(
+    output
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { msg: string }).msg),
+  ).toEqual(["first", "second", "third"]);
+});

@@ -24,7 +24,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? stdoutLines();
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < RANK[options.level]) return;
     const all = { ...bound, ...fields };
@@ -49,6 +49,30 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     error: (m, f) => emit("error", m, f),
     child: (fields) => createLogger({ ...options, write }, { ...bound, ...fields }),
   };
+}
+
+let stdoutWriter: ((line: string) => void) | undefined;
+
+/**
+ * Lines go to stdout in one write per turn of the event loop instead of one each: with the access log
+ * on, a write (a system call, synchronous in Bun) per request cost the gateway a tenth of its CPU time
+ * per forwarded call. Lines still waiting when the process exits are written then.
+ */
+function stdoutLines(): (line: string) => void {
+  if (stdoutWriter) return stdoutWriter;
+  let pending = "";
+  const flush = () => {
+    if (!pending) return;
+    const out = pending;
+    pending = "";
+    process.stdout.write(out);
+  };
+  process.once("exit", flush);
+  stdoutWriter = (line) => {
+    if (!pending) setImmediate(flush);
+    pending += `${line}\n`;
+  };
+  return stdoutWriter;
 }
 
 /** Names of fields whose values are credentials, or hold them (a backend's `headers`). */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { count } from "drizzle-orm";
+import { count, sql } from "drizzle-orm";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
 import {
   createScratchDatabase,
@@ -64,6 +64,12 @@ describe("createDatabase", () => {
     expect((await findActiveService(second.db, "shopping"))?.tools).toEqual([{ name: "get_product" }]);
     expect(await listActiveServices(second.db)).toHaveLength(1);
     expect(await countAppliedMigrations(second)).toBe(journal.entries.length);
+  });
+
+  test("runs embedded Postgres with small shared buffers, which it would otherwise hold resident whole", async () => {
+    const database = await open({ pgliteDir: "memory://" });
+    const result = (await database.db.execute(sql`show shared_buffers`)) as { rows: unknown[] };
+    expect(result.rows).toEqual([{ shared_buffers: "4MB" }]);
   });
 
   test("reports each query to onQuery, but not the migrations", async () => {

@@ -94,11 +94,18 @@ async function migratePostgresExclusively(url: string, connectTimeout: number): 
   }
 }
 
+/**
+ * PGlite's own defaults, with Postgres' shared buffers cut from 128 MB to 4 MB: the embedded engine
+ * touches all of them at start, so they were most of an embedded gateway's resident memory, while a
+ * registry of 10,000 tools fits in a few MB and is read whole only on a catalog reload.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=4MB"];
+
 async function openPglite(dir: string | undefined, logger: Logger | undefined): Promise<RegistryDatabase> {
   const dataDir = dir ?? "memory://";
   // PGlite creates only the last path segment itself.
   if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS });
   try {
     await migratePglite(drizzlePglite({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {

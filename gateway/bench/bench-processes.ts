@@ -1,0 +1,138 @@
+/**
+ * The gateway and the bare proxy as users run them: each its own process, started the way the README
+ * says, with what the kernel says they spent on the CPU (for the benchmark's CPU time per call).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort } from "../test/support/backend-process.ts";
+
+const REPO_ROOT = resolve(import.meta.dir, "../..");
+
+export interface ServiceProcess {
+  url: string;
+  /** The process that was spawned; CPU time is read over it and its descendants. */
+  pid: number;
+  /** User plus system CPU time of the process tree so far, in microseconds. */
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `bun run start:gateway` with the defaults a user gets (embedded PGlite in `pgliteDir`, access log on,
+ * stdout to `logFile` as a container runtime would take it), and `services` registered at start.
+ */
+export async function startGatewayProcess(options: {
+  pgliteDir: string;
+  logFile: string;
+  services: string;
+  env?: Record<string, string>;
+}): Promise<ServiceProcess> {
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, "run", "start:gateway"], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: String(port),
+      PGLITE_DIR: options.pgliteDir,
+      GATEWAY_SERVICES: options.services,
+      ...options.env,
+    },
+    stdout: Bun.file(options.logFile),
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(child, `${url}/ready`);
+  return serviceProcess(child, url);
+}
+
+/** The bare reverse proxy (bare-proxy.ts) in front of `backendUrl`. */
+export async function startBareProxy(backendUrl: string): Promise<ServiceProcess> {
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, "bare-proxy.ts"), backendUrl], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: String(port) },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(child, `${url}/health`);
+  return serviceProcess(child, url);
+}
+
+function serviceProcess(child: Subprocess, url: string): ServiceProcess {
+  return {
+    url,
+    pid: child.pid,
+    cpuMicros: () => treeCpuMicros(child.pid),
+    async stop() {
+      child.kill("SIGTERM");
+      const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(10_000).then(() => false)]);
+      if (!exited) {
+        child.kill("SIGKILL");
+        await child.exited;
+      }
+    },
+  };
+}
+
+async function waitUntil(child: Subprocess, url: string, giveUpMs = 60_000): Promise<void> {
+  const started = performance.now();
+  while (performance.now() - started < giveUpMs) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await Bun.sleep(25);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${url} did not answer within ${giveUpMs} ms`);
+}
+
+/** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux that Bun runs on. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * utime + stime (fields 14 and 15 of /proc/<pid>/stat) of `pid` and of every process below it:
+ * `bun run start:gateway` runs the gateway as a child of the process it spawned.
+ */
+export async function treeCpuMicros(pid: number): Promise<number> {
+  let ticks = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    const stat = await readFile(`/proc/${next}/stat`, "utf8").catch(() => undefined);
+    if (stat === undefined) continue;
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+    pending.push(...(await childrenOf(next)));
+  }
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children: number[] = [];
+  for (const task of tasks) {
+    const list = await readFile(`/proc/${pid}/task/${task}/children`, "utf8").catch(() => "");
+    for (const id of list.split(" ")) if (id.trim()) children.push(Number(id));
+  }
+  return children;
+}
+
+/** Resident memory (VmRSS) of `pid` and every process below it, in bytes. */
+export async function treeRssBytes(pid: number): Promise<number> {
+  let kb = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    const status = await readFile(`/proc/${next}/status`, "utf8").catch(() => "");
+    kb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    pending.push(...(await childrenOf(next)));
+  }
+  return kb * 1024;
+}

@@ -1,0 +1,98 @@
+/**
+ * The load client of section 1, a process of its own so that neither the gateway nor the proxy shares
+ * a core's event loop with it: SDK clients call getProductById on each contender in interleaved rounds,
+ * and the CPU time each contender's process tree spent during its rounds is read from /proc.
+ *
+ * Usage: bun gateway/bench/tool-call-load.ts '<LoadPlan as JSON>'; prints one JSON line of LoadFigures.
+ */
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { connectClient } from "../test/support/gateway-harness.ts";
+import { treeCpuMicros } from "./bench-processes.ts";
+import { interleavedRounds, type LatencySummary, measureRound } from "./stats.ts";
+
+export interface LoadContender {
+  name: string;
+  mcpUrl: string;
+  token: string;
+  /** The process whose CPU time is charged to this contender's calls, when it has one of its own. */
+  pid?: number;
+}
+
+export interface LoadPlan {
+  contenders: LoadContender[];
+  concurrency: number[];
+  rounds: number;
+  /** Calls per round, shared evenly among the clients. */
+  calls: number;
+}
+
+export interface ContenderLevel {
+  rounds: LatencySummary[];
+  calls: number;
+  /** CPU time of the contender's process over its rounds, when it has a pid. */
+  cpuMicros?: number;
+}
+
+/** Per concurrency level, per contender name. */
+export type LoadFigures = { concurrency: number; contenders: Record<string, ContenderLevel> }[];
+
+const CALL = { name: "getProductById", arguments: { id: "123" } };
+const WARMUP_CALLS = 200;
+
+async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
+  const clientCount = Math.max(...plan.concurrency);
+  const clients = await Promise.all(
+    plan.contenders.map((c) =>
+      Promise.all(Array.from({ length: clientCount }, () => connectClient(c.mcpUrl, c.token))),
+    ),
+  );
+  try {
+    for (const set of clients) await warmUp(set);
+    const figures: LoadFigures = [];
+    for (const concurrency of plan.concurrency) {
+      const perClient = Math.max(1, Math.round(plan.calls / concurrency));
+      const levels = plan.contenders.map((): ContenderLevel => ({ rounds: [], calls: 0 }));
+      const contenders = plan.contenders.map((contender, index) => async () => {
+        const level = levels[index] as ContenderLevel;
+        const set = clients[index] as Client[];
+        const before = contender.pid === undefined ? 0 : await treeCpuMicros(contender.pid);
+        const round = await measureRound(concurrency, perClient, (worker) => callOnce(set[worker] as Client));
+        if (contender.pid !== undefined)
+          level.cpuMicros = (level.cpuMicros ?? 0) + (await treeCpuMicros(contender.pid)) - before;
+        level.calls += concurrency * perClient;
+        return round;
+      });
+      const rounds = await interleavedRounds(plan.rounds, contenders);
+      figures.push({
+        concurrency,
+        contenders: Object.fromEntries(
+          plan.contenders.map((c, i) => [c.name, { ...(levels[i] as ContenderLevel), rounds: rounds[i] ?? [] }]),
+        ),
+      });
+    }
+    return figures;
+  } finally {
+    await Promise.all(clients.flat().map((c) => c.close().catch(() => {})));
+  }
+}
+
+/** Lets the JIT of every process and the connection pools settle before anything is timed. */
+async function warmUp(clients: Client[]): Promise<void> {
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; i < Math.ceil(WARMUP_CALLS / clients.length) + 1; i++) await callOnce(client);
+    }),
+  );
+}
+
+async function callOnce(client: Client): Promise<void> {
+  const result = await client.callTool(CALL);
+  // A fast failure must not pass for a fast call.
+  if (result.isError) throw new Error(`getProductById failed: ${JSON.stringify(result.content)}`);
+}
+
+if (import.meta.main) {
+  const figures = await runLoad(JSON.parse(Bun.argv[2] ?? "{}") as LoadPlan);
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}

@@ -1,0 +1,38 @@
+import { expect, test } from "bun:test";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { isPlainTextResult } from "./plain-tool-result.ts";
+
+const text = (t: string) => ({ type: "text", text: t });
+
+test("a plain text result is recognised, and the schema would give back the same JSON", () => {
+  for (const result of [
+    { content: [] },
+    { content: [text("a")] },
+    { content: [text("a"), text("b")], isError: false },
+    { content: [text("no such product")], isError: true },
+  ]) {
+    expect(isPlainTextResult(result)).toBe(true);
+    expect(JSON.stringify(CallToolResultSchema.parse(result))).toBe(JSON.stringify(result));
+  }
+});
+
+test("anything the schema might change or refuse goes to the schema", () => {
+  for (const result of [
+    // The schema reorders keys: passing these on as they are would change the bytes sent.
+    { isError: true, content: [text("a")] },
+    { content: [{ text: "a", type: "text" }] },
+    { content: [text("a")], structuredContent: { a: 1 } },
+    { content: [text("a")], _meta: { x: 1 } },
+    { content: [{ ...text("a"), annotations: { priority: 1 } }] },
+    { content: [{ type: "image", data: "AAAA", mimeType: "image/png" }] },
+    { content: [{ type: "text", text: 1 }] },
+    { content: [text("a")], isError: "yes" },
+    { content: "a" },
+    {},
+    [],
+    null,
+    "text",
+  ]) {
+    expect({ result, plain: isPlainTextResult(result) }).toEqual({ result, plain: false });
+  }
+});
