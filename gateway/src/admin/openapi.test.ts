@@ -10,6 +10,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
+import { pinningBody, toolOverrideBody } from "../governance/tool-governance.ts";
 import { registerBody, serviceName, updateBody } from "./admin-schemas.ts";
 import { createOpenApiDocument } from "./openapi.ts";
 import { serverJsonBody } from "./server-json.ts";
@@ -65,6 +66,11 @@ describe("the OpenAPI document", () => {
       "/keys": ["get", "post"],
       "/keys/{id}": ["delete"],
       "/.well-known/oauth-protected-resource/mcp": ["get"],
+      "/services/{name}/tools/{tool}": ["delete", "put"],
+      "/services/{name}/tools/{tool}/approve": ["post"],
+      "/services/{name}/limits": ["put"],
+      "/services/{name}/pinning": ["put"],
+      "/services/{name}/pending": ["get"],
     });
     for (const item of Object.values(document.paths)) {
       for (const operation of Object.values(item) as { responses: Record<string, unknown> }[]) {
@@ -79,6 +85,8 @@ describe("the OpenAPI document", () => {
     expect(schemas.UpdateBody).toEqual(expectedSchema(updateBody));
     expect(schemas.ServiceName).toEqual(expectedSchema(serviceName));
     expect(schemas.ServerJsonBody).toEqual(expectedSchema(serverJsonBody));
+    expect(schemas.ToolOverrideBody).toEqual(expectedSchema(toolOverrideBody));
+    expect(schemas.PinningBody).toEqual(expectedSchema(pinningBody));
     expect(schemas.RegisterBody).toMatchObject({ required: ["name", "url"], additionalProperties: false });
 
     const bodyRef = (path: keyof typeof document.paths, method: string) =>

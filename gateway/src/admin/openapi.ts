@@ -11,6 +11,7 @@ import {
   virtualServerName,
 } from "../access/virtual-server-schemas.ts";
 import { auditPage, auditQuery } from "../audit/audit-schemas.ts";
+import { pinningBody, toolLimits, toolOverrideBody } from "../governance/tool-governance.ts";
 import { apiKeyId, createApiKeyBody } from "../identity/api-key-schemas.ts";
 import { GATEWAY_SERVER_INFO } from "../mcp/gateway-mcp-server.ts";
 import { registerBody, serviceName, toolCallBody, updateBody } from "./admin-schemas.ts";
@@ -114,6 +115,9 @@ const jsonRpcRequest = z.object({
 /** The schemas of the document, by component name. */
 const OPENAPI_SCHEMAS = {
   RegisterBody: registerBody,
+  ToolOverrideBody: toolOverrideBody,
+  ToolLimits: toolLimits,
+  PinningBody: pinningBody,
   UpdateBody: updateBody,
   ServiceName: serviceName,
   Service: service,
@@ -186,6 +190,27 @@ const auditParameters = Object.entries(auditQuery.shape).map(([name, schema]) =>
 const writeSecurity = [{ ApiKey: [] }];
 const readSecurity = [{ ApiKey: [] }];
 const noSecurity: never[] = [];
+
+/** A governance write under `/services/{name}`: admin key, the service (and tool) in the path, an optional body. */
+function governanceWrite(summary: string, { tool, body }: { tool: boolean; body?: SchemaName }) {
+  const toolParameter = { name: "tool", in: "path", required: true, schema: { type: "string" } };
+  return {
+    summary,
+    security: writeSecurity,
+    parameters: tool ? [nameParameter, toolParameter] : [nameParameter],
+    ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+    responses: {
+      "200": {
+        description: "Done; the gateway serves the change at once.",
+        content: { "application/json": { schema: { type: "object" } } },
+      },
+      "400": errorRef("BadRequest"),
+      "401": errorRef("Unauthorized"),
+      "403": errorRef("Forbidden"),
+      "404": errorRef("NotFound"),
+    },
+  };
+}
 
 export function createOpenApiDocument() {
   return {
@@ -336,6 +361,44 @@ export function createOpenApiDocument() {
       "/services": {
         get: listServices("List the registered services"),
         post: listServices("List the registered services (POST form of the design)"),
+      },
+      "/services/{name}/tools/{tool}": {
+        put: governanceWrite("Set the override (and limits) of one tool, named as its service names it", {
+          tool: true,
+          body: "ToolOverrideBody",
+        }),
+        delete: governanceWrite("Remove the override of one tool", { tool: true }),
+      },
+      "/services/{name}/tools/{tool}/approve": {
+        post: governanceWrite("Approve the definition the service lists now for a pinned tool", { tool: true }),
+      },
+      "/services/{name}/limits": {
+        put: governanceWrite("Set the result size and timeout limits of every tool of a service", {
+          tool: false,
+          body: "ToolLimits",
+        }),
+      },
+      "/services/{name}/pinning": {
+        put: governanceWrite("Set the pinning mode of a service: off, warn or hold", {
+          tool: false,
+          body: "PinningBody",
+        }),
+      },
+      "/services/{name}/pending": {
+        get: {
+          summary: "The tools of a pinned service that wait for approval",
+          security: readSecurity,
+          parameters: [nameParameter],
+          responses: {
+            "200": {
+              description: "The pending tools.",
+              content: { "application/json": { schema: { type: "object" } } },
+            },
+            "400": errorRef("BadRequest"),
+            "401": errorRef("Unauthorized"),
+            "404": errorRef("NotFound"),
+          },
+        },
       },
       "/whoami": {
         get: {
