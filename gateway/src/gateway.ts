@@ -17,6 +17,7 @@ import { type BackendPool, createBackendPool } from "./federation/backend-pool.t
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import type { RestartBackoff } from "./federation/stdio-process.ts";
 import { createApiKeyStore } from "./identity/api-keys.ts";
 import { createMcpAuth } from "./identity/mcp-auth.ts";
 import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
@@ -25,7 +26,7 @@ import type { Logger } from "./logger.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
-import { listActiveServices, type ServiceRecord } from "./registry/queries.ts";
+import { listActiveServices, type ServiceRecord, type StdioCommand } from "./registry/queries.ts";
 import { createRegistryService, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
 import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
@@ -73,6 +74,8 @@ export type GatewaySettings = Pick<
       | "versionStore"
       | "allowedHosts"
       | "backendAllowlist"
+      | "stdioCommands"
+      | "stdioRestartMaxMs"
       | "secretsKey"
       | "viewerApiKey"
       | "access"
@@ -114,10 +117,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     bearerToken: settings.backendBearerToken,
   });
   const targetOf = (service: ServiceRecord): BackendTarget => {
+    if (service.command) return stdioTargetOf(service, service.command);
     try {
       return {
         name: service.name,
-        url: service.url,
+        url: service.url ?? "",
         headers: credentials.headersFor(credentials.open(service.secretHeaders)),
       };
     } catch (error) {
@@ -125,7 +129,18 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         service: service.name,
         error,
       });
-      return { name: service.name, url: service.url, headers: credentials.headersFor({}) };
+      return { name: service.name, url: service.url ?? "", headers: credentials.headersFor({}) };
+    }
+  };
+  const stdioTargetOf = (service: ServiceRecord, command: StdioCommand): BackendTarget => {
+    try {
+      return { name: service.name, stdio: { ...command, env: credentials.open(service.secretEnv) } };
+    } catch (error) {
+      log.error("cannot read the stored environment of a service; running it without it", {
+        service: service.name,
+        error,
+      });
+      return { name: service.name, stdio: { ...command, env: {} } };
     }
   };
 
@@ -139,6 +154,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
     refuse: (url) => urlPolicy.check(url),
+    stdio: { commands: settings.stdioCommands ?? [], backoff: restartBackoff(settings.stdioRestartMaxMs) },
     log: log.child({ component: "backends" }),
   });
   const healthChecker = createHealthChecker({
@@ -194,6 +210,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     discover: (target) => discoverCapabilities(target, settings.backendConnectTimeoutMs),
     credentials,
     urlPolicy,
+    stdioCommands: settings.stdioCommands ?? [],
     announce: () => sync.announce(),
     log,
   });
@@ -293,4 +310,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       if (!parts.database) await database.close();
     },
   };
+}
+
+/** Restarts start half a second after a death and double up to the longest delay. */
+function restartBackoff(maxMs: number | undefined): RestartBackoff | undefined {
+  return maxMs === undefined ? undefined : { initialMs: Math.min(500, maxMs), maxMs };
 }

@@ -13,6 +13,8 @@ const service = (name: string, tools: number): ServiceRecord => ({
   resourceTemplates: [],
   prompts: [{ name: `${name}-prompt` }],
   secretHeaders: null,
+  command: null,
+  secretEnv: null,
   createdAt: new Date(0),
   updatedAt: new Date(0),
 });

@@ -9,12 +9,13 @@ import {
   type PromptDefinition,
   type ResourceDefinition,
   type ResourceTemplateDefinition,
+  type StdioCommand,
   services,
   serviceTools,
   type ToolDefinition,
 } from "./schema.ts";
 
-export type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
+export type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, StdioCommand, ToolDefinition };
 
 /** Everything a backend listed at discovery, stored together in its service_tools row. */
 export interface ServiceCapabilities {
@@ -27,11 +28,20 @@ export interface ServiceCapabilities {
 /** What a write stores: the tools, and the other lists when the backend has them (stored as [] otherwise). */
 export type CapabilitiesInput = Pick<ServiceCapabilities, "tools"> & Partial<ServiceCapabilities>;
 
-export interface ServiceRecord extends ServiceCapabilities {
+/**
+ * How the gateway reaches a service: exactly one of `url` (HTTP, with its sealed headers) and `command`
+ * (stdio, with its sealed environment).
+ */
+export interface ServiceEndpoint {
+  url: string | null;
+  secretHeaders: string | null;
+  command: StdioCommand | null;
+  secretEnv: string | null;
+}
+
+export interface ServiceRecord extends ServiceCapabilities, ServiceEndpoint {
   id: string;
   name: string;
-  url: string;
-  secretHeaders: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,13 +58,19 @@ const UNIQUE_VIOLATION = "23505";
 /** @throws ServiceExistsError when an active service already has this name. */
 export async function insertService(
   db: Database,
-  input: { name: string; url: string; secretHeaders?: string | null } & CapabilitiesInput,
+  input: { name: string } & Pick<ServiceEndpoint, "url"> & Partial<ServiceEndpoint> & CapabilitiesInput,
 ): Promise<ServiceRecord> {
   try {
     return await db.transaction(async (tx) => {
       const [service] = await tx
         .insert(services)
-        .values({ name: input.name, url: input.url, secretHeaders: input.secretHeaders ?? null })
+        .values({
+          name: input.name,
+          url: input.url,
+          secretHeaders: input.secretHeaders ?? null,
+          command: input.command ?? null,
+          secretEnv: input.secretEnv ?? null,
+        })
         .returning();
       if (!service) throw new Error("insert into services returned no row");
       const capabilities = completeCapabilities(input);
@@ -74,19 +90,25 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 
 /**
  * Swaps in fresh lists (after a backend re-registers or changes its tools), keeping the old row as history.
- * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them.
+ * The endpoint's fields are changed only when given; null clears one.
  * @returns undefined when no active service has this name.
  */
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: { url?: string; secretHeaders?: string | null } & CapabilitiesInput,
+  input: Partial<ServiceEndpoint> & CapabilitiesInput,
 ): Promise<ServiceRecord | undefined> {
   return db.transaction(async (tx) => {
     // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
     const [service] = await tx
       .update(services)
-      .set({ url: input.url, secretHeaders: input.secretHeaders, updatedAt: sql`now()` })
+      .set({
+        url: input.url,
+        secretHeaders: input.secretHeaders,
+        command: input.command,
+        secretEnv: input.secretEnv,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(services.name, name), isNull(services.deletedAt)))
       .returning();
     if (!service) return undefined;
@@ -133,6 +155,8 @@ function selectActiveServices(db: Database) {
       resourceTemplates: serviceTools.resourceTemplates,
       prompts: serviceTools.prompts,
       secretHeaders: services.secretHeaders,
+      command: services.command,
+      secretEnv: services.secretEnv,
       createdAt: services.createdAt,
       updatedAt: services.updatedAt,
     })
@@ -156,6 +180,8 @@ function toRecord(service: typeof services.$inferSelect, capabilities: ServiceCa
     url: service.url,
     ...capabilities,
     secretHeaders: service.secretHeaders,
+    command: service.command,
+    secretEnv: service.secretEnv,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };

@@ -1,5 +1,5 @@
-import { isNull } from "drizzle-orm";
-import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { isNull, sql } from "drizzle-orm";
+import { check, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
 export type ToolDefinition = { name: string; [key: string]: unknown };
@@ -13,6 +13,9 @@ export type ResourceTemplateDefinition = { uriTemplate: string; [key: string]: u
 /** A backend's prompt exactly as its prompts/list returned it. */
 export type PromptDefinition = { name: string; [key: string]: unknown };
 
+/** What a stdio backend runs, without its environment (which is stored sealed, beside it). */
+export type StdioCommand = { command: string; args: string[]; cwd?: string };
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -25,12 +28,20 @@ export const services = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    url: text("url").notNull(),
+    /** An HTTP backend's URL; null for a stdio backend, which has a command instead. */
+    url: text("url"),
     /** Backend credentials, stored encrypted; never logged. */
     secretHeaders: text("secret_headers"),
+    /** A stdio backend's command, run by every replica. */
+    command: jsonb("command").$type<StdioCommand>(),
+    /** A stdio backend's environment variables, stored encrypted like headers; never shown. */
+    secretEnv: text("secret_env"),
     ...timestamps,
   },
-  (table) => [uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt))],
+  (table) => [
+    uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt)),
+    check("services_url_or_command", sql`(${table.url} IS NULL) <> (${table.command} IS NULL)`),
+  ],
 );
 
 export const serviceTools = pgTable(

@@ -4,7 +4,7 @@
  * gateway's environment (parsed by the gateway's own config), and the Dockerfile's build steps.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadServiceConfig } from "@mcp-federation/mcp-http";
 import { ConfigError, parseConfig } from "../../src/config.ts";
@@ -79,6 +79,8 @@ const GATEWAY_VARIABLES = [
   "CIRCUIT_FAILURE_THRESHOLD",
   "CIRCUIT_OPEN_MS",
   "BACKEND_ALLOWLIST",
+  "STDIO_COMMANDS",
+  "STDIO_RESTART_MAX_MS",
   "ALLOWED_HOSTS",
   "SECRETS_KEY",
   "MAX_BODY_BYTES",

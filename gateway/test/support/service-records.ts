@@ -11,6 +11,8 @@ export function serviceRecord(name: string, tools: string[]): ServiceRecord {
     resourceTemplates: [],
     prompts: [],
     secretHeaders: null,
+    command: null,
+    secretEnv: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   };

@@ -1,0 +1,163 @@
+/**
+ * Stdio backends: registered by command, run by the gateway in a process group of their own, called
+ * through the same pool as HTTP backends, restarted when they die and killed when they leave. The real
+ * server is @modelcontextprotocol/server-memory from the npm registry; the cycles use a tiny server of
+ * our own, which starts fast enough to be spawned hundreds of times.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { eventually } from "../../test/support/eventually.ts";
+import {
+  createTestVersionStore,
+  firstText,
+  type RunningGateway,
+  startGateway,
+} from "../../test/support/gateway-harness.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { createLogger } from "../logger.ts";
+
+const MEMORY_SERVER = join(import.meta.dir, "../../node_modules/.bin/mcp-server-memory");
+const ECHO_SERVER = join(import.meta.dir, "../../test/support/stdio-echo-server.ts");
+const SECRETS_KEY = "test-secrets-key-with-enough-entropy-0123456789";
+const BUN = process.execPath;
+
+/** Processes the test process started whose command line contains `marker`, from /proc (zombies aside). */
+function childrenRunning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(ppid) !== process.pid || state === "Z") continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+let database: TestDatabase;
+let gw: RunningGateway;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  gw = await startGateway({
+    database,
+    versionStore: createTestVersionStore(),
+    settings: { secretsKey: SECRETS_KEY, stdioCommands: [BUN], stdioRestartMaxMs: 20 },
+    log: createLogger({ level: "info", json: true, write: (line) => logLines.push(line) }),
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await database?.close();
+});
+
+describe("a stdio backend from the npm registry", () => {
+  const memoryFile = join(tmpdir(), `memory-${crypto.randomUUID()}.jsonl`);
+
+  test("is registered by command, called through the gateway, and its env is sealed and never shown", async () => {
+    const registered = await gw.admin("POST", "/register", {
+      name: "memory",
+      command: BUN,
+      args: [MEMORY_SERVER],
+      env: { MEMORY_FILE_PATH: memoryFile },
+    });
+    expect(registered.status).toBe(201);
+    const body = (await registered.json()) as { service: Record<string, unknown> };
+    expect(body.service.command).toEqual({ command: BUN, args: [MEMORY_SERVER] });
+    expect(body.service.tools).toContain("create_entities");
+    expect(JSON.stringify(body)).not.toContain(memoryFile);
+
+    const client = await gw.client();
+    const created = await client.callTool({
+      name: "create_entities",
+      arguments: { entities: [{ name: "gateway", entityType: "software", observations: ["speaks stdio"] }] },
+    });
+    expect(created.isError).toBeFalsy();
+    const graph = await client.callTool({ name: "read_graph", arguments: {} });
+    expect(firstText(graph)).toContain("speaks stdio");
+    // The variable reached the process: it wrote where it was told.
+    expect(readFileSync(memoryFile, "utf8")).toContain("speaks stdio");
+
+    const rows = await database.db.execute(sql`select secret_env, command::text from services where name = 'memory'`);
+    expect(JSON.stringify(rows)).not.toContain(memoryFile);
+    const services = await (await gw.admin("GET", "/services")).text();
+    expect(services).not.toContain(memoryFile);
+  });
+
+  test("its stderr is in the gateway's log, a line at a time, with the service's name", () => {
+    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === "backend stderr" && l.service === "memory");
+    expect(line?.line).toBe("Knowledge Graph MCP Server running on stdio");
+  });
+
+  test("health is the process alive and answering a ping; deleting it kills its process", async () => {
+    await gw.gateway.pool.check("memory", 2_000);
+    expect(gw.gateway.pool.state("memory")?.status).toBe("up");
+    expect(childrenRunning(MEMORY_SERVER)).toHaveLength(1);
+    expect((await gw.admin("DELETE", "/delete/memory")).status).toBe(200);
+    await eventually(() => childrenRunning(MEMORY_SERVER).length === 0);
+  });
+});
+
+describe("refusals", () => {
+  test("a command outside STDIO_COMMANDS is refused with 403, saying which commands are allowed", async () => {
+    const response = await gw.admin("POST", "/register", { name: "shell", command: "sh", args: ["-c", "id"] });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("STDIO_COMMANDS");
+  });
+
+  test("with STDIO_COMMANDS empty, stdio backends are off", async () => {
+    const off = await startGateway({ database, versionStore: createTestVersionStore() });
+    try {
+      const response = await off.admin("POST", "/register", { name: "echo", command: BUN, args: [ECHO_SERVER] });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+        "stdio backends are off",
+      );
+      expect(childrenRunning(ECHO_SERVER)).toHaveLength(0);
+    } finally {
+      await off.stop();
+    }
+  });
+
+  test("a registration names exactly one of url and command", async () => {
+    const both = await gw.admin("POST", "/register", { name: "x", url: "http://127.0.0.1:1", command: BUN });
+    expect(both.status).toBe(400);
+  });
+});
+
+describe("no process leaks", () => {
+  test("after 100 register/delete cycles and a restart storm, the running processes are the registered ones", async () => {
+    for (let cycle = 0; cycle < 100; cycle++) {
+      const name = `echo-${cycle % 3}`;
+      const registered = await gw.admin("POST", "/register", { name, command: BUN, args: [ECHO_SERVER, name] });
+      expect(registered.status).toBe(201);
+      expect((await gw.admin("DELETE", `/delete/${name}`)).status).toBe(200);
+    }
+    for (const name of ["kept-a", "kept-b"])
+      expect((await gw.admin("POST", "/register", { name, command: BUN, args: [ECHO_SERVER, name] })).status).toBe(201);
+    await eventually(() => childrenRunning(ECHO_SERVER).length === 2);
+
+    // The storm: kill the processes again and again; each comes back, and only once.
+    for (let round = 0; round < 20; round++) {
+      const running = childrenRunning(ECHO_SERVER);
+      for (const pid of running) process.kill(pid, "SIGKILL");
+      await eventually(() => {
+        const now = childrenRunning(ECHO_SERVER);
+        return now.length === 2 && now.every((pid) => !running.includes(pid));
+      });
+    }
+    const client = await gw.client();
+    await eventually(() => existsSync(`/proc/${childrenRunning(ECHO_SERVER)[0]}`));
+    const answer = await client.callTool({ name: "echo", arguments: { text: "still here" } });
+    expect(firstText(answer)).toBe("still here");
+    expect(childrenRunning(ECHO_SERVER)).toHaveLength(2);
+  });
+});
