@@ -2,6 +2,7 @@
  * Request bodies of the admin API. The same schemas validate requests and describe them to clients.
  */
 import { z } from "zod";
+import type { Registration } from "../registry/registry-service.ts";
 
 export const serviceName = z
   .string()
@@ -93,21 +94,41 @@ const stdioCwd = z
   .regex(noNul, "cwd must not contain NUL")
   .describe("Working directory of the process; the gateway's own when left out.");
 
-const stdioFields = {
-  command: stdioCommand,
-  args: stdioArgs.optional(),
-  env: stdioEnv.optional(),
-  cwd: stdioCwd.optional(),
-};
-
-/** A service is reached by exactly one of `url` (HTTP) and `command` (stdio, run by every replica). */
-export const registerBody = z.union([
-  z.strictObject({ name: serviceName, url: serviceUrl, headers: backendHeaders.optional() }),
-  z.strictObject({ name: serviceName, ...stdioFields }),
-]);
-
 const URL_FIELDS = ["url", "headers"] as const;
 const STDIO_FIELDS = ["command", "args", "env", "cwd"] as const;
+
+/**
+ * `POST /register`. A service is reached by exactly one of `url` (HTTP) and `command` (stdio, run by
+ * every replica). One object rather than a union of the two forms, so that a bad field is named in the
+ * issues and the JSON Schema stays a plain object; the transform checks the choice and hands the
+ * registry the form that was chosen.
+ */
+export const registerBody = z
+  .strictObject({
+    name: serviceName,
+    url: serviceUrl.optional(),
+    headers: backendHeaders.optional(),
+    command: stdioCommand.optional(),
+    args: stdioArgs.optional(),
+    env: stdioEnv.optional(),
+    cwd: stdioCwd.optional(),
+  })
+  .describe("Give url (and headers) for an HTTP service, or command (and args, env, cwd) for a stdio one.")
+  .transform((body, ctx): Registration => {
+    const { name, url, headers, command, args, env, cwd } = body;
+    const refuse = (field: string, message: string) => {
+      ctx.issues.push({ code: "custom", input: body, path: [field], message });
+      return z.NEVER;
+    };
+    if (url !== undefined && command !== undefined) return refuse("command", "give either url or command, not both");
+    if (command !== undefined) {
+      const stray = URL_FIELDS.find((field) => body[field] !== undefined);
+      return stray ? refuse(stray, `${stray} is only for a service reached by url`) : { name, command, args, env, cwd };
+    }
+    if (url === undefined) return refuse("url", "give url (an HTTP service) or command (a stdio service)");
+    const stray = STDIO_FIELDS.find((field) => body[field] !== undefined);
+    return stray ? refuse(stray, `${stray} is only for a service run by command`) : { name, url, headers };
+  });
 
 export const updateBody = z
   .strictObject({

@@ -75,7 +75,7 @@ describe("the OpenAPI document", () => {
     expect(schemas.RegisterBody).toEqual(expectedSchema(registerBody));
     expect(schemas.UpdateBody).toEqual(expectedSchema(updateBody));
     expect(schemas.ServiceName).toEqual(expectedSchema(serviceName));
-    expect(schemas.RegisterBody).toMatchObject({ required: ["name", "url"], additionalProperties: false });
+    expect(schemas.RegisterBody).toMatchObject({ required: ["name"], additionalProperties: false });
 
     const bodyRef = (path: keyof typeof document.paths, method: string) =>
       (

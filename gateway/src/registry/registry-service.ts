@@ -39,7 +39,10 @@ export interface RegistryServiceDeps {
 }
 
 /** How a registration reaches its backend, with its secrets (headers, environment) in the clear. */
-export type EndpointInput = { url: string; headers?: HeaderMap } | StdioInput;
+type EndpointInput = { url: string; headers?: HeaderMap } | StdioInput;
+
+/** What `register` takes: a name and exactly one way to reach the backend. */
+export type Registration = { name: string } & EndpointInput;
 
 interface StdioInput {
   command: string;
@@ -60,7 +63,7 @@ export interface RegisterResult {
 }
 
 export interface RegistryService {
-  register(input: { name: string } & EndpointInput): Promise<RegisterResult>;
+  register(input: Registration): Promise<RegisterResult>;
   /** Re-pulls the tools; the fields given replace the stored ones. */
   update(name: string, input: EndpointChange): Promise<ServiceRecord>;
   remove(name: string): Promise<void>;
