@@ -8,6 +8,14 @@ import { createInterface } from "node:readline";
 const send = (message: object) => process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
 const TOOL = { name: "echo", description: "Echoes its text.", inputSchema: { type: "object" } };
 
+// ECHO_HELPER starts a helper process, as npx or a server driving a browser does: it ignores stdin, so
+// only a kill of the whole process group ends it. Its command line carries the variable's value, by
+// which a test finds it.
+if (process.env.ECHO_HELPER)
+  Bun.spawn([process.execPath, "-e", "setInterval(() => {}, 60_000)", process.env.ECHO_HELPER], {
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+
 process.stderr.write("echo server ready\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
   const { id, method, params } = JSON.parse(line) as { id?: number; method: string; params?: Record<string, unknown> };
@@ -24,7 +32,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   else if (method === "tools/list") send({ id, result: { tools: [TOOL] } });
   else if (method === "tools/call") {
     const text = String((params?.arguments as { text?: unknown } | undefined)?.text ?? "");
-    send({ id, result: { content: [{ type: "text", text: text.repeat(Number(process.env.ECHO_REPEAT ?? 1)) }] } });
+    send({ id, result: { content: [{ type: "text", text }] } });
   } else if (method === "ping") send({ id, result: {} });
   else send({ id, error: { code: -32601, message: `no ${method}` } });
 });
