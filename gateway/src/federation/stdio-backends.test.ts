@@ -234,3 +234,112 @@ describe("no process leaks", () => {
     expect(childrenRunning(ECHO_SERVER)).toHaveLength(2);
   });
 });
+
+describe("calls to a stdio backend", () => {
+  let ownDatabase: TestDatabase;
+  let strict: RunningGateway;
+  const strictLog: string[] = [];
+
+  beforeAll(async () => {
+    ownDatabase = await createTestDatabase();
+  });
+  beforeAll(async () => {
+    strict = await startGateway({
+      database: ownDatabase,
+      versionStore: createTestVersionStore(),
+      settings: {
+        secretsKey: SECRETS_KEY,
+        stdioCommands: [BUN],
+        stdioRestartMaxMs: 20,
+        toolCallTimeoutMs: 400,
+        callLimits: {
+          maxCallDurationMs: 60_000,
+          maxAnswerBytes: 4096,
+          maxConcurrentCalls: 32,
+          maxWaitingCalls: 64,
+          maxGatewayCalls: 192,
+        },
+      },
+      log: createLogger({ level: "info", json: true, write: (line) => strictLog.push(line) }),
+    });
+    const registered = await strict.admin("POST", "/register", { name: "calls", command: BUN, args: [ECHO_SERVER] });
+    expect(registered.status).toBe(201);
+  });
+  afterAll(async () => {
+    await strict?.stop();
+    await ownDatabase?.close();
+  });
+
+  /** Calls `echo` until it answers: after a death, the process is back after its restart delay. */
+  const echoOnceBack = async () => {
+    const client = await strict.client();
+    for (;;) {
+      const answer = await client.callTool({ name: "echo", arguments: { text: "back" } });
+      if (!answer.isError) return firstText(answer);
+      await Bun.sleep(20);
+    }
+  };
+
+  test("progress keeps a call alive past the call timeout, and reaches the client", async () => {
+    const progress: number[] = [];
+    const result = await (await strict.client()).callTool({ name: "progress", arguments: {} }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+    });
+    expect(firstText(result)).toBe("finished");
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test("a call that gets no answer fails at the call timeout and is cancelled on the backend", async () => {
+    const result = await (await strict.client()).callTool({ name: "hang", arguments: {} });
+    expect(result.isError).toBe(true);
+    await eventually(() =>
+      strictLog.some((l) => {
+        const line = JSON.parse(l);
+        return line.msg === "backend stderr" && String(line.line).startsWith("cancelled");
+      }),
+    );
+  });
+
+  test("a process that dies in the middle of a call fails the call, and is started again", async () => {
+    const result = await (await strict.client()).callTool({ name: "die", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(firstText(result)).toContain("process ended before it answered");
+    expect(await echoOnceBack()).toBe("back");
+  });
+
+  test("an answer over the cap fails the call, naming the cap, and the next call is answered", async () => {
+    const client = await strict.client();
+    const result = await client.callTool({ name: "big", arguments: { size: 10_000 } });
+    expect(result.isError).toBe(true);
+    expect(firstText(result)).toContain("TOOL_RESULT_MAX_BYTES");
+    expect(firstText(await client.callTool({ name: "big", arguments: { size: 10 } }))).toBe("x".repeat(10));
+  });
+
+  test("the backend's ping is answered; its requests for the caller's client are refused", async () => {
+    const result = await (await strict.client()).callTool({ name: "ask", arguments: {} });
+    const said = JSON.parse(firstText(result)) as { ping: unknown; sampling: { code: number; message: string } };
+    expect(said.ping).toEqual({});
+    expect(said.sampling.code).toBe(-32601);
+    expect(said.sampling.message).toContain("sampling/createMessage");
+  });
+
+  test("an update of its arguments replaces the process; headers do not belong to it", async () => {
+    const marker = `updated-${crypto.randomUUID()}`;
+    const runningBefore = childrenRunning(ECHO_SERVER).length;
+    const updated = await strict.admin("PUT", "/update/calls", { args: [ECHO_SERVER, marker] });
+    expect(updated.status).toBe(200);
+    expect(((await updated.json()) as { service: { command: unknown } }).service.command).toEqual({
+      command: BUN,
+      args: [ECHO_SERVER, marker],
+    });
+    // The new process runs in place of the old one, not beside it.
+    await eventually(
+      () => childrenRunning(marker).length === 1 && childrenRunning(ECHO_SERVER).length === runningBefore,
+    );
+    expect(await echoOnceBack()).toBe("back");
+
+    const headers = await strict.admin("PUT", "/update/calls", { headers: { Authorization: "Bearer x" } });
+    expect(headers.status).toBe(400);
+    expect(((await headers.json()) as { error: { message: string } }).error.message).toContain("give its url too");
+  });
+});
