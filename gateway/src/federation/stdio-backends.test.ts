@@ -152,6 +152,36 @@ describe("refusals", () => {
     }
   });
 
+  test("a command that dies at once is refused with 502, saying what it printed", async () => {
+    const response = await gw.admin("POST", "/register", {
+      name: "broken",
+      command: BUN,
+      args: ["-e", "console.error('no configuration found'); process.exit(2)"],
+    });
+    expect(response.status).toBe(502);
+    const { message } = ((await response.json()) as { error: { message: string } }).error;
+    expect(message).toContain("exited with code 2");
+    expect(message).toContain("no configuration found");
+  });
+
+  test("an allowed command that cannot be started is refused with 502, saying why", async () => {
+    const missing = join(tmpdir(), `no-such-command-${crypto.randomUUID()}`);
+    const lenient = await startGateway({
+      database,
+      versionStore: createTestVersionStore(),
+      settings: { stdioCommands: [missing] },
+    });
+    try {
+      const response = await lenient.admin("POST", "/register", { name: "missing", command: missing });
+      expect(response.status).toBe(502);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+        "could not be started",
+      );
+    } finally {
+      await lenient.stop();
+    }
+  });
+
   test("a registration names exactly one of url and command", async () => {
     const both = await gw.admin("POST", "/register", { name: "x", url: "http://127.0.0.1:1", command: BUN });
     expect(both.status).toBe(400);
@@ -309,7 +339,8 @@ describe("calls to a stdio backend", () => {
 
   test("an answer over the cap fails the call, naming the cap, and the next call is answered", async () => {
     const client = await strict.client();
-    const result = await client.callTool({ name: "big", arguments: { size: 10_000 } });
+    // Larger than a pipe's buffer, so the line arrives in many pieces.
+    const result = await client.callTool({ name: "big", arguments: { size: 200_000 } });
     expect(result.isError).toBe(true);
     expect(firstText(result)).toContain("TOOL_RESULT_MAX_BYTES");
     expect(firstText(await client.callTool({ name: "big", arguments: { size: 10 } }))).toBe("x".repeat(10));

@@ -35,7 +35,10 @@ export async function connectStdioClient(client: Client, launch: StdioLaunch, ti
       void started.exited.then(() => transport.onclose?.());
     },
     async send(message) {
-      if (!channel?.send(message)) throw new Error(exitReason());
+      if (channel?.send(message)) return;
+      // A command that could not be spawned has no pid; why comes a moment later, as the process's error.
+      if (channel?.pid === -1) await channel.exited;
+      throw new Error(exitReason());
     },
     async close() {
       await channel?.kill();

@@ -64,6 +64,8 @@ if (process.env.ECHO_HELPER)
   });
 
 process.stderr.write("echo server ready\n");
+// A line that is no message, as servers that log to stdout by mistake write: the gateway skips it.
+process.stdout.write("echo server starting\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
   const message = JSON.parse(line) as Message;
   const { id, method, params } = message;
