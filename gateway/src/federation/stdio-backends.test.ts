@@ -5,7 +5,7 @@
  * our own, which starts fast enough to be spawned hundreds of times.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -214,6 +214,22 @@ describe("process groups", () => {
   });
 });
 
+describe("stopping", () => {
+  test("a process that ignores SIGTERM is killed after the grace", async () => {
+    const marker = `stubborn-${crypto.randomUUID()}`;
+    const registered = await gw.admin("POST", "/register", {
+      name: "stubborn",
+      command: BUN,
+      args: [ECHO_SERVER, marker],
+      env: { ECHO_IGNORE_TERM: "1" },
+    });
+    expect(registered.status).toBe(201);
+    await eventually(() => childrenRunning(marker).length === 1);
+    expect((await gw.admin("DELETE", "/delete/stubborn")).status).toBe(200);
+    await eventually(() => childrenRunning(marker).length === 0);
+  });
+});
+
 describe("no process leaks", () => {
   test("after 100 start/stop cycles and a restart storm, the running processes are the registered ones", async () => {
     // Most cycles drive a pool of their own, which starts and stops processes as the gateway's does but
@@ -352,6 +368,37 @@ describe("calls to a stdio backend", () => {
     expect(said.ping).toEqual({});
     expect(said.sampling.code).toBe(-32601);
     expect(said.sampling.message).toContain("sampling/createMessage");
+  });
+
+  test("a process that refuses to initialise fails calls, and is initialised once it accepts", async () => {
+    const refuse = join(tmpdir(), `refuse-init-${crypto.randomUUID()}`);
+    const registered = await strict.admin("POST", "/register", {
+      name: "moody",
+      command: BUN,
+      args: [ECHO_SERVER, refuse],
+      env: { ECHO_REFUSE_INIT: refuse },
+    });
+    expect(registered.status).toBe(201);
+    await eventually(() => childrenRunning(refuse).length === 1);
+    // From its next start on, the process refuses.
+    await Bun.write(refuse, "");
+    const [first] = childrenRunning(refuse);
+    process.kill(first ?? 0, "SIGKILL");
+    await eventually(() => childrenRunning(refuse).some((pid) => pid !== first));
+
+    const client = await strict.client();
+    const call = () => client.callTool({ name: "moody__echo", arguments: { text: "hello" } });
+    let refused = await call();
+    // A call may still meet the dead process; the restarted one refuses.
+    while (!firstText(refused).includes("refused to initialise")) refused = await call();
+    expect(refused.isError).toBe(true);
+    expect(firstText(refused)).toContain("not configured yet");
+
+    rmSync(refuse);
+    let accepted = await call();
+    while (accepted.isError) accepted = await call();
+    expect(firstText(accepted)).toBe("hello");
+    expect((await strict.admin("DELETE", "/delete/moody")).status).toBe(200);
   });
 
   test("an update of its arguments replaces the process; headers do not belong to it", async () => {

@@ -6,6 +6,7 @@
  * ping and a sampling request and answers with what came back. Tests that need a real server use
  * @modelcontextprotocol/server-memory.
  */
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 type Message = { id?: number | string; method?: string; params?: Record<string, unknown> } & Record<string, unknown>;
@@ -63,6 +64,11 @@ if (process.env.ECHO_HELPER)
     stdio: ["ignore", "ignore", "ignore"],
   });
 
+// ECHO_IGNORE_TERM makes the server one that ignores SIGTERM, so that only the SIGKILL after it ends it.
+if (process.env.ECHO_IGNORE_TERM) process.on("SIGTERM", () => {});
+// While the file ECHO_REFUSE_INIT names exists, the server refuses to be initialised.
+const refusesInit = () => process.env.ECHO_REFUSE_INIT !== undefined && existsSync(process.env.ECHO_REFUSE_INIT);
+
 process.stderr.write("echo server ready\n");
 // A line that is no message, as servers that log to stdout by mistake write: the gateway skips it.
 process.stdout.write("echo server starting\n");
@@ -75,7 +81,8 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   }
   if (method === "notifications/cancelled") process.stderr.write(`cancelled ${JSON.stringify(params)}\n`);
   if (id === undefined) return;
-  if (method === "initialize")
+  if (method === "initialize" && refusesInit()) send({ id, error: { code: -32603, message: "not configured yet" } });
+  else if (method === "initialize")
     send({
       id,
       result: {
