@@ -62,10 +62,7 @@ export function spawnChannel(launch: StdioLaunch, options: StdioChannelOptions):
   });
   const listeners = new Set<(message: ChannelMessage | OversizeLine) => void>();
   let exitReason: string | undefined;
-  let markExited: (reason: string) => void = () => {};
-  const exited = new Promise<string>((resolve) => {
-    markExited = resolve;
-  });
+  const { promise: exited, resolve: markExited } = Promise.withResolvers<string>();
   const end = (reason: string) => {
     if (exitReason !== undefined) return;
     exitReason = reason;
