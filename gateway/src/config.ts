@@ -115,6 +115,8 @@ const envSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   CIRCUIT_OPEN_MS: z.coerce.number().int().min(1).default(10_000),
   BACKEND_ALLOWLIST: commaList,
+  STDIO_COMMANDS: commaList,
+  STDIO_RESTART_MAX_MS: z.coerce.number().int().min(1).default(30_000),
   ALLOWED_HOSTS: commaList,
   SECRETS_KEY: optionalString,
   MAX_BODY_BYTES: z.coerce
@@ -201,6 +203,10 @@ export interface GatewayConfig {
   /** How long an open circuit refuses calls before one trial may go through. */
   circuitOpenMs: number;
   backendAllowlist: string[];
+  /** Commands stdio backends may run; empty: stdio backends are refused. */
+  stdioCommands: string[];
+  /** Longest delay before a dead stdio backend process is started again (the delay doubles up to it). */
+  stdioRestartMaxMs: number;
   allowedHosts: string[];
   secretsKey?: string;
   maxBodyBytes: number;
@@ -334,6 +340,8 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     circuitFailureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
     circuitOpenMs: e.CIRCUIT_OPEN_MS,
     backendAllowlist: e.BACKEND_ALLOWLIST,
+    stdioCommands: e.STDIO_COMMANDS,
+    stdioRestartMaxMs: e.STDIO_RESTART_MAX_MS,
     allowedHosts: e.ALLOWED_HOSTS,
     secretsKey: e.SECRETS_KEY,
     maxBodyBytes: e.MAX_BODY_BYTES,

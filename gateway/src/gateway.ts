@@ -20,6 +20,7 @@ import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { fetchWithHopMarker, hopMarker, withHopMarker } from "./federation/gateway-hop.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
+import type { RestartBackoff } from "./federation/stdio-process.ts";
 import { createGovernanceEvents } from "./governance/governance-events.ts";
 import { loadGovernance } from "./governance/governance-queries.ts";
 import { createToolGovernance } from "./governance/tool-governance-service.ts";
@@ -33,7 +34,7 @@ import { createRequestContext, fetchWithRequestId, withRequestId } from "./obser
 import { createTracing } from "./observability/tracing.ts";
 import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
-import type { ServiceRecord } from "./registry/queries.ts";
+import type { ServiceRecord, StdioCommand } from "./registry/queries.ts";
 import { createRegistryService, createStorageGuard, type RegistryService } from "./registry/registry-service.ts";
 import { createBackendCredentials } from "./security/backend-credentials.ts";
 import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
@@ -84,6 +85,8 @@ export type GatewaySettings = Pick<
       | "versionStore"
       | "allowedHosts"
       | "backendAllowlist"
+      | "stdioCommands"
+      | "stdioRestartMaxMs"
       | "secretsKey"
       | "viewerApiKey"
       | "access"
@@ -131,10 +134,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     bearerToken: settings.backendBearerToken,
   });
   const targetOf = (service: ServiceRecord): BackendTarget => {
+    if (service.command) return stdioTargetOf(service, service.command);
     try {
       return {
         name: service.name,
-        url: service.url,
+        url: service.url ?? "",
         headers: credentials.headersFor(credentials.open(service.secretHeaders)),
       };
     } catch (error) {
@@ -142,7 +146,18 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         service: service.name,
         error,
       });
-      return { name: service.name, url: service.url, headers: credentials.headersFor({}) };
+      return { name: service.name, url: service.url ?? "", headers: credentials.headersFor({}) };
+    }
+  };
+  const stdioTargetOf = (service: ServiceRecord, command: StdioCommand): BackendTarget => {
+    try {
+      return { name: service.name, stdio: { ...command, env: credentials.open(service.secretEnv) } };
+    } catch (error) {
+      log.error("cannot read the stored environment of a service; running it without it", {
+        service: service.name,
+        error,
+      });
+      return { name: service.name, stdio: { ...command, env: {} } };
     }
   };
 
@@ -160,6 +175,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
     refuse: (url) => urlPolicy.check(url),
+    stdio: { commands: settings.stdioCommands ?? [], backoff: restartBackoff(settings.stdioRestartMaxMs) },
     log: log.child({ component: "backends" }),
   });
   const healthChecker = createHealthChecker({
@@ -236,14 +252,16 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   });
   const registry = createRegistryService({
     db: database.db,
+    // A URL backend's requests carry the hop marker, so one that leads back to the gateway is refused.
     discover: (target) =>
       discoverCapabilities(
-        { ...target, headers: withHopMarker(marker, target.headers) },
+        "url" in target ? { ...target, headers: withHopMarker(marker, target.headers) } : target,
         settings.backendConnectTimeoutMs,
         settings.serviceListLimits,
       ),
     credentials,
     urlPolicy,
+    stdioCommands: settings.stdioCommands ?? [],
     announce: () => sync.announce(),
     onRefreshed: (previous, next) => governance.refreshed(previous, next),
     queryTimeoutMs: settings.database.queryTimeoutMs,
@@ -362,4 +380,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       await tracing?.close();
     },
   };
+}
+
+/** Restarts start half a second after a death and double up to the longest delay. */
+function restartBackoff(maxMs: number | undefined): RestartBackoff | undefined {
+  return maxMs === undefined ? undefined : { initialMs: Math.min(500, maxMs), maxMs };
 }

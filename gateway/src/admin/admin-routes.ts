@@ -92,7 +92,7 @@ export function createAdminRoutes({ registry, auth, readToken, backendState, gov
 function serviceView(record: ServiceRecord, state: BackendState | undefined, governance: ServiceGovernance) {
   return {
     name: record.name,
-    url: redactUrl(record.url),
+    ...(record.command ? { command: record.command } : { url: redactUrl(record.url ?? "") }),
     tools: record.tools.map((t) => t.name),
     resources: record.resources.map((r) => r.uri),
     resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),

@@ -56,6 +56,25 @@ const cases: Case[] = [
   { name: "missing name", ...register({ url: "http://example.com" }), status: 400, says: "name" },
   { name: "missing url", ...register({ name: "svc" }), status: 400, says: "url" },
   {
+    name: "both url and command",
+    ...register({ name: "svc", url: "http://example.com", command: "bun" }),
+    status: 400,
+    says: "not both",
+  },
+  {
+    name: "headers with a command",
+    ...register({ name: "svc", command: "bun", headers: { Authorization: "Bearer x" } }),
+    status: 400,
+    says: "headers",
+  },
+  {
+    name: "args with a url",
+    ...register({ name: "svc", url: "http://example.com", args: ["-v"] }),
+    status: 400,
+    says: "args",
+  },
+  { name: "command of wrong type", ...register({ name: "svc", command: ["bun"] }), status: 400, says: "command" },
+  {
     name: "extra field",
     ...register({ name: "svc", url: "http://example.com", admin: true }),
     status: 400,

@@ -87,7 +87,7 @@ describe("the OpenAPI document", () => {
     expect(schemas.ServerJsonBody).toEqual(expectedSchema(serverJsonBody));
     expect(schemas.ToolOverrideBody).toEqual(expectedSchema(toolOverrideBody));
     expect(schemas.PinningBody).toEqual(expectedSchema(pinningBody));
-    expect(schemas.RegisterBody).toMatchObject({ required: ["name", "url"], additionalProperties: false });
+    expect(schemas.RegisterBody).toMatchObject({ required: ["name"], additionalProperties: false });
 
     const bodyRef = (path: keyof typeof document.paths, method: string) =>
       (

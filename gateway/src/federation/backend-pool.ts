@@ -23,7 +23,10 @@ import {
   UnsendableRequest,
 } from "./json-rpc-exchange.ts";
 import { type BackendTarget, createIdleTolerantFetch } from "./mcp-connection.ts";
-import { describeFailure } from "./transport-failure.ts";
+import type { StdioLaunch } from "./stdio-channel.ts";
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoff, type StdioProcess, startStdioProcess } from "./stdio-process.ts";
+import { createStdioSession } from "./stdio-session.ts";
+import { describeFailure, TransportFailure } from "./transport-failure.ts";
 
 export type BackendStatus = "unknown" | "up" | "down";
 
@@ -121,6 +124,8 @@ export interface BackendPoolOptions {
   onListChanged?: (service: string) => void;
   /** Why a backend URL must not be connected to now, if so (see BackendSessionOptions.refuse). */
   refuse?: (url: string) => Promise<string | undefined>;
+  /** Stdio backends: the commands this replica may run (none: it runs none), and how it restarts them. */
+  stdio?: { commands: readonly string[]; backoff?: RestartBackoff };
   log: Logger;
 }
 
@@ -157,6 +162,8 @@ interface Entry {
   slots: CallLimiter;
   refused: number;
   connection?: Connection;
+  /** The process of a stdio backend, run by this replica while the backend is in the pool. */
+  process?: StdioProcess;
   status: BackendStatus;
   lastError?: string;
   lastChangeAt?: string;
@@ -170,6 +177,7 @@ export function createBackendPool({
   log,
   onListChanged,
   refuse,
+  stdio = { commands: [] },
   limits = {},
   decorateFetch = (f) => f,
 }: BackendPoolOptions): BackendPool {
@@ -188,6 +196,8 @@ export function createBackendPool({
   );
   /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
   const connections = new Set<Connection>();
+  /** Processes of stdio backends being killed, so that close() waits until none is left. */
+  const stopping = new Set<Promise<void>>();
 
   const setStatus = (entry: Entry, status: BackendStatus, error?: string) => {
     if (entry.status !== status) {
@@ -213,7 +223,39 @@ export function createBackendPool({
       refused: 0,
       breaker: createCircuitBreaker({ ...circuit, onChange: (state) => logCircuit(entry, state) }),
     };
+    if ("stdio" in target) entry.process = runProcess(target.name, target.stdio);
     return entry;
+  };
+
+  const runProcess = (name: string, launch: StdioLaunch): StdioProcess => {
+    // Checked here too: the registration may have been made by a replica that allows more commands.
+    if (!stdio.commands.includes(launch.command)) return refusedProcess(launch.command);
+    return startStdioProcess({
+      name,
+      launch,
+      maxLineBytes: maxAnswerBytes ?? Number.POSITIVE_INFINITY,
+      backoff: stdio.backoff ?? DEFAULT_RESTART_BACKOFF,
+      log,
+    });
+  };
+
+  const stopProcess = (entry: Entry) => {
+    if (!entry.process) return;
+    const stopped = entry.process.stop().finally(() => stopping.delete(stopped));
+    stopping.add(stopped);
+  };
+
+  const sessionFor = (entry: Entry): BackendSession => {
+    const { target } = entry;
+    if (!("stdio" in target)) return createBackendSession({ target, fetch, connectTimeoutMs, refuse });
+    return createStdioSession({
+      process: entry.process ?? refusedProcess(target.stdio.command),
+      connectTimeoutMs,
+      maxAnswerBytes: maxAnswerBytes ?? Number.POSITIVE_INFINITY,
+      onnotification: (notification) => {
+        if (LIST_CHANGED.has(notification.method)) onListChanged?.(target.name);
+      },
+    });
   };
 
   const closeConnection = (connection: Connection) => {
@@ -229,7 +271,7 @@ export function createBackendPool({
 
   const openConnection = (entry: Entry): Connection => {
     const connection: Connection = {
-      session: createBackendSession({ target: entry.target, fetch, connectTimeoutMs, refuse }),
+      session: sessionFor(entry),
       inFlight: 0,
       retired: false,
     };
@@ -312,7 +354,7 @@ export function createBackendPool({
 
   const viewOf = (entry: Entry): BackendState => ({
     name: entry.target.name,
-    url: redactUrl(entry.target.url),
+    url: "stdio" in entry.target ? `stdio:${entry.target.stdio.command}` : redactUrl(entry.target.url),
     status: entry.status,
     ...(entry.lastError ? { lastError: entry.lastError } : {}),
     ...(entry.lastChangeAt ? { lastChangeAt: entry.lastChangeAt } : {}),
@@ -329,6 +371,7 @@ export function createBackendPool({
         const next = wanted.get(name);
         if (next && sameTarget(next, entry.target)) continue;
         if (entry.connection) retire(entry, entry.connection);
+        stopProcess(entry);
         entries.delete(name);
       }
       for (const target of targets) {
@@ -394,7 +437,9 @@ export function createBackendPool({
 
     async close() {
       for (const connection of connections) closeConnection(connection);
+      for (const entry of entries.values()) stopProcess(entry);
       entries.clear();
+      await Promise.all(stopping);
     },
   };
 }
@@ -406,7 +451,17 @@ const LIST_CHANGED = new Set([
 ]);
 
 function sameTarget(a: BackendTarget, b: BackendTarget): boolean {
-  return a.url === b.url && JSON.stringify(a.headers) === JSON.stringify(b.headers);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The process of a command this replica may not run: every request fails, saying why. */
+function refusedProcess(command: string): StdioProcess {
+  return {
+    current() {
+      throw new TransportFailure(`this gateway replica does not run "${command}": it is not in STDIO_COMMANDS`);
+    },
+    stop: async () => {},
+  };
 }
 
 /**

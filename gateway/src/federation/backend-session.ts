@@ -8,7 +8,7 @@ import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 import { type ExchangeOptions, exchange, notify, type RequestId } from "./json-rpc-exchange.ts";
-import { type BackendTarget, GATEWAY_CLIENT_INFO } from "./mcp-connection.ts";
+import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
 export type RequestOptions = Pick<
@@ -24,7 +24,7 @@ export interface BackendSession {
 }
 
 export interface BackendSessionOptions {
-  target: BackendTarget;
+  target: HttpTarget;
   fetch: FetchLike;
   /** Longest the initialisation and other housekeeping messages may wait for an answer. */
   connectTimeoutMs: number;
@@ -166,7 +166,8 @@ export function createBackendSession({
   };
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/** `work`, or the signal's reason once it aborts first. */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
   signal.throwIfAborted();
   let onAbort = () => {};

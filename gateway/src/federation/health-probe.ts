@@ -1,6 +1,7 @@
 /**
  * One health check of a backend: `GET /health` for a service registered by its base URL (what our
- * services and most HTTP services answer), an MCP ping otherwise or when the service has no such route.
+ * services and most HTTP services answer), an MCP ping otherwise or when the service has no such route
+ * (and always for a stdio backend).
  */
 import { healthEndpoint } from "./backend-endpoint.ts";
 import type { BackendTarget } from "./mcp-connection.ts";
@@ -12,8 +13,9 @@ const timeoutError = (ms: number) => new Error(`health check got no answer withi
 
 /** Resolves when the backend is healthy; rejects with the reason otherwise. Each request gets `timeoutMs`. */
 export async function probeHealth(target: BackendTarget, timeoutMs: number, ping: () => Promise<void>): Promise<void> {
-  const url = healthEndpoint(target.url);
-  if (url) {
+  // A stdio backend is healthy when its process runs and answers a ping; the ping finds out both.
+  const url = "stdio" in target ? undefined : healthEndpoint(target.url);
+  if (url && "headers" in target) {
     // Never followed: the URL policy vetted the backend's address, not wherever it points us next.
     const response = await fetch(url, {
       headers: target.headers,

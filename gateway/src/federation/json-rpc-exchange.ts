@@ -61,7 +61,7 @@ export interface Answer {
   headers: Headers;
 }
 
-interface Message {
+export interface Message {
   id?: unknown;
   method?: unknown;
   params?: unknown;
@@ -352,7 +352,8 @@ function isProgressFor(notification: Notification, token: RequestId | undefined)
   return params?.progressToken === token && typeof params.progress === "number";
 }
 
-function resultOf(message: Message): Record<string, unknown> {
+/** The result of an answer, or its JSON-RPC error thrown as McpError. */
+export function resultOf(message: Message): Record<string, unknown> {
   if (message.error) {
     const { code, message: text, data } = message.error;
     throw McpError.fromError(

@@ -3,13 +3,24 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { guardAnswer, requestIdOf } from "./answer-guard.ts";
 import { mcpEndpoint } from "./backend-endpoint.ts";
+import type { StdioLaunch } from "./stdio-channel.ts";
+import { connectStdioClient } from "./stdio-client-transport.ts";
 
-export interface BackendTarget {
+/** A backend reached over HTTP. */
+export interface HttpTarget {
   name: string;
   url: string;
   /** Sent with every request to the backend (its bearer token or its own credentials). */
   headers: Record<string, string>;
 }
+
+/** A backend the gateway runs itself and speaks to over the process's stdin and stdout. */
+export interface StdioTarget {
+  name: string;
+  stdio: StdioLaunch;
+}
+
+export type BackendTarget = HttpTarget | StdioTarget;
 
 export const GATEWAY_CLIENT_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
@@ -47,6 +58,7 @@ function createBackendFetch(longestQuietMs: number): FetchLike {
  */
 export async function connectBackend(target: BackendTarget, timeoutMs: number): Promise<Client> {
   const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
+  if ("stdio" in target) return connectStdioClient(client, target.stdio, timeoutMs);
   const transport = new StreamableHTTPClientTransport(mcpEndpoint(target.url), {
     requestInit: { headers: target.headers },
     fetch: createBackendFetch(timeoutMs),

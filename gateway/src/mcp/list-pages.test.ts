@@ -16,6 +16,8 @@ const service = (name: string, tools: number): ServiceRecord => ({
   secretHeaders: null,
   pinMode: "off",
   limits: null,
+  command: null,
+  secretEnv: null,
   createdAt: new Date(0),
   updatedAt: new Date(0),
 });

@@ -13,12 +13,20 @@ import {
   type ResourceDefinition,
   type ResourceTemplateDefinition,
   registryChanges,
+  type StdioCommand,
   services,
   serviceTools,
   type ToolDefinition,
 } from "./schema.ts";
 
-export type { PromptDefinition, RejectedDefinition, ResourceDefinition, ResourceTemplateDefinition, ToolDefinition };
+export type {
+  PromptDefinition,
+  RejectedDefinition,
+  ResourceDefinition,
+  ResourceTemplateDefinition,
+  StdioCommand,
+  ToolDefinition,
+};
 
 /** Everything a backend listed at discovery, stored together in its service_tools row. */
 export interface ServiceCapabilities {
@@ -36,11 +44,20 @@ export interface StoredCapabilities extends ServiceCapabilities {
 /** What a write stores: the tools, and the rest when there is any (stored as [] otherwise). */
 export type CapabilitiesInput = Pick<StoredCapabilities, "tools"> & Partial<StoredCapabilities>;
 
-export interface ServiceRecord extends StoredCapabilities {
+/**
+ * How the gateway reaches a service: exactly one of `url` (HTTP, with its sealed headers) and `command`
+ * (stdio, with its sealed environment).
+ */
+export interface ServiceEndpoint {
+  url: string | null;
+  secretHeaders: string | null;
+  command: StdioCommand | null;
+  secretEnv: string | null;
+}
+
+export interface ServiceRecord extends StoredCapabilities, ServiceEndpoint {
   id: string;
   name: string;
-  url: string;
-  secretHeaders: string | null;
   pinMode: PinMode;
   /** Limits for all its tools, where a tool's override sets none; null for the gateway's. */
   limits: ToolLimits | null;
@@ -71,13 +88,19 @@ const UNIQUE_VIOLATION = "23505";
 /** @throws ServiceExistsError when an active service already has this name. */
 export async function insertService(
   db: Database,
-  input: { name: string; url: string; secretHeaders?: string | null } & CapabilitiesInput,
+  input: { name: string } & Pick<ServiceEndpoint, "url"> & Partial<ServiceEndpoint> & CapabilitiesInput,
 ): Promise<ServiceRecord> {
   try {
     return await db.transaction(async (tx) => {
       const [service] = await tx
         .insert(services)
-        .values({ name: input.name, url: input.url, secretHeaders: input.secretHeaders ?? null })
+        .values({
+          name: input.name,
+          url: input.url,
+          secretHeaders: input.secretHeaders ?? null,
+          command: input.command ?? null,
+          secretEnv: input.secretEnv ?? null,
+        })
         .returning();
       if (!service) throw new Error("insert into services returned no row");
       const capabilities = completeCapabilities(input);
@@ -98,16 +121,16 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 
 /**
  * Swaps in fresh lists (after a backend re-registers or changes its tools), keeping the old row as history.
- * `url` and `secretHeaders` are changed only when given; `secretHeaders: null` clears them. With
- * `expectedUrl`, the write happens only if the service is still at that URL, checked under the row lock,
- * so lists discovered at an address the service has since left never overwrite a move.
+ * The endpoint's fields are changed only when given; null clears one. With `expectedUrl`, the write
+ * happens only if the service is still at that URL, checked under the row lock, so lists discovered at
+ * an address the service has since left never overwrite a move.
  * @returns undefined when no active service has this name.
  * @throws ServiceMovedError when the service is active but not at `expectedUrl`.
  */
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: { url?: string; expectedUrl?: string; secretHeaders?: string | null } & CapabilitiesInput,
+  input: Partial<ServiceEndpoint> & { expectedUrl?: string } & CapabilitiesInput,
 ): Promise<ServiceRecord | undefined> {
   return db.transaction(async (tx) => {
     const active = and(eq(services.name, name), isNull(services.deletedAt));
@@ -115,13 +138,19 @@ export async function replaceServiceTools(
     // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
     const [service] = await tx
       .update(services)
-      .set({ url: input.url, secretHeaders: input.secretHeaders, updatedAt: sql`now()` })
+      .set({
+        url: input.url,
+        secretHeaders: input.secretHeaders,
+        command: input.command,
+        secretEnv: input.secretEnv,
+        updatedAt: sql`now()`,
+      })
       .where(where)
       .returning();
     if (!service) {
       if (input.expectedUrl === undefined) return undefined;
       const [moved] = await tx.select({ url: services.url }).from(services).where(active);
-      if (moved) throw new ServiceMovedError(name, moved.url);
+      if (moved) throw new ServiceMovedError(name, moved.url ?? "a command");
       return undefined;
     }
     await tx
@@ -187,6 +216,8 @@ function selectActiveServices(db: Database) {
       secretHeaders: services.secretHeaders,
       pinMode: services.pinMode,
       limits: services.limits,
+      command: services.command,
+      secretEnv: services.secretEnv,
       createdAt: services.createdAt,
       updatedAt: services.updatedAt,
     })
@@ -213,6 +244,8 @@ function toRecord(service: typeof services.$inferSelect, capabilities: StoredCap
     secretHeaders: service.secretHeaders,
     pinMode: service.pinMode,
     limits: service.limits,
+    command: service.command,
+    secretEnv: service.secretEnv,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };

@@ -1,16 +1,19 @@
 /**
  * The registry's write operations as the admin API and the bootstrap use them: discover a backend's
  * tools, resources and prompts, store them, then announce the change so every replica reloads its
- * catalog.
+ * catalog. A backend is reached by URL, or run from a command (a stdio backend) if the command is one
+ * of STDIO_COMMANDS: registering one runs it on the gateway's host.
  */
+
 import type { AuditEvent } from "../audit/audit-log.ts";
 import { isLoopRefusal } from "../federation/gateway-hop.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { type ListedCapabilities, screenCapabilities } from "../federation/screen-definitions.ts";
+import type { StdioLaunch } from "../federation/stdio-channel.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendCredentials, HeaderMap } from "../security/backend-credentials.ts";
-import { redactUrl } from "../security/redact-url.ts";
+import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import type { UrlPolicy } from "../security/url-policy.ts";
 import type { Database } from "./database.ts";
 import {
@@ -20,6 +23,7 @@ import {
   type RejectedDefinition,
   replaceServiceTools,
   type ServiceCapabilities,
+  type ServiceEndpoint,
   ServiceExistsError,
   ServiceMovedError,
   type ServiceRecord,
@@ -33,6 +37,8 @@ export interface RegistryServiceDeps {
   discover: (target: BackendTarget) => Promise<ListedCapabilities>;
   credentials: BackendCredentials;
   urlPolicy: UrlPolicy;
+  /** Commands a stdio backend may run (STDIO_COMMANDS); none: stdio backends are refused. */
+  stdioCommands: readonly string[];
   /** Announces a committed change (bumps the registry version, reloads the local catalog). */
   announce: () => Promise<void>;
   /** Longest a request waits for the database before it is answered 503 (DB_QUERY_TIMEOUT_MS). */
@@ -46,6 +52,24 @@ export interface RegistryServiceDeps {
   log: Logger;
 }
 
+/** How a registration reaches its backend, with its secrets (headers, environment) in the clear. */
+type EndpointInput = { url: string; headers?: HeaderMap } | StdioInput;
+
+/** What `register` takes: a name and exactly one way to reach the backend. */
+export type Registration = { name: string } & EndpointInput;
+
+interface StdioInput {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** What an update may change; fields of the other kind than the stored one switch the service to it. */
+export type EndpointChange = Partial<{ url: string; headers: HeaderMap } & StdioInput>;
+
+type Endpoint = { url: string; headers: HeaderMap } | { stdio: StdioLaunch };
+
 export interface RegisterResult {
   service: ServiceRecord;
   /** False when the same name and URL were already registered and only the tools were refreshed. */
@@ -53,9 +77,9 @@ export interface RegisterResult {
 }
 
 export interface RegistryService {
-  register(input: { name: string; url: string; headers?: HeaderMap }): Promise<RegisterResult>;
-  /** Re-pulls the tools; `url` and `headers` replace the stored ones when given. */
-  update(name: string, input: { url?: string; headers?: HeaderMap }): Promise<ServiceRecord>;
+  register(input: Registration): Promise<RegisterResult>;
+  /** Re-pulls the tools; the fields given replace the stored ones. */
+  update(name: string, input: EndpointChange): Promise<ServiceRecord>;
   remove(name: string): Promise<void>;
   list(): Promise<ServiceRecord[]>;
 }
@@ -63,10 +87,9 @@ export interface RegistryService {
 export function createRegistryService(deps: RegistryServiceDeps): RegistryService {
   const { db, log, credentials } = deps;
   const storage = createStorageGuard(deps.queryTimeoutMs, log);
-  const seal = (headers: HeaderMap | undefined) => (headers === undefined ? undefined : credentials.seal(headers));
-  /** What the audit log keeps of a service: its URL, counts and header names; never the header values. */
+  /** What the audit log keeps of a service: its endpoint, counts and header names; never a secret. */
   const summary = (service: ServiceRecord) => ({
-    url: redactUrl(service.url),
+    ...(service.command ? { command: service.command.command } : { url: redactUrl(service.url ?? "") }),
     ...counts(service),
     headers: headerNames(service),
   });
@@ -87,27 +110,29 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       after: after && summary(after),
     });
 
-  const discover = async (name: string, url: string, headers: HeaderMap): Promise<StoredCapabilities> => {
-    const refused = await deps.urlPolicy.check(url);
-    if (refused) throw new HttpError("forbidden", `The gateway does not connect to ${redactUrl(url)}: ${refused}`);
+  const discover = async (name: string, endpoint: Endpoint): Promise<StoredCapabilities> => {
+    const target = await allowedTarget(name, endpoint);
     let listed: ListedCapabilities;
     try {
-      listed = await deps.discover({ name, url, headers: credentials.headersFor(headers) });
+      listed = await deps.discover(target);
     } catch (error) {
       if (isLoopRefusal(error)) {
         throw new HttpError(
           "bad_request",
-          `${redactUrl(url)} is this gateway (or another replica of it): registering it as "${name}" would send every call back into the gateway`,
+          `${describe(endpoint)} is this gateway (or another replica of it): registering it as "${name}" would send every call back into the gateway`,
         );
       }
       const reason = error instanceof Error ? error.message : String(error);
-      throw new HttpError("bad_gateway", `Could not list the tools of "${name}" at ${redactUrl(url)}: ${reason}`);
+      throw new HttpError(
+        "bad_gateway",
+        `Could not list the tools of "${name}" at ${describe(endpoint)}: ${redactUrlsIn(reason)}`,
+      );
     }
     const capabilities = screenCapabilities(listed);
     if (capabilities.rejected.length > 0) {
       log.warn("service lists invalid definitions; serving the others", {
         service: name,
-        url: redactUrl(url),
+        at: describe(endpoint),
         rejected: capabilities.rejected,
       });
       deps.onRejected?.(name, capabilities.rejected);
@@ -115,67 +140,100 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     return capabilities;
   };
 
+  const allowedTarget = async (name: string, endpoint: Endpoint): Promise<BackendTarget> => {
+    if ("stdio" in endpoint) {
+      const { command } = endpoint.stdio;
+      if (deps.stdioCommands.length === 0)
+        throw new HttpError(
+          "forbidden",
+          "stdio backends are off on this gateway: it runs no commands unless STDIO_COMMANDS lists them",
+        );
+      if (!deps.stdioCommands.includes(command))
+        throw new HttpError(
+          "forbidden",
+          `The gateway does not run "${command}": STDIO_COMMANDS allows only ${deps.stdioCommands.join(", ")}`,
+        );
+      return { name, stdio: endpoint.stdio };
+    }
+    const refused = await deps.urlPolicy.check(endpoint.url);
+    if (refused)
+      throw new HttpError("forbidden", `The gateway does not connect to ${redactUrl(endpoint.url)}: ${refused}`);
+    return { name, url: endpoint.url, headers: credentials.headersFor(endpoint.headers) };
+  };
+
+  /** The stored form: secrets sealed, the other kind's fields cleared. */
+  const stored = (endpoint: Endpoint): ServiceEndpoint => {
+    if (!("stdio" in endpoint))
+      return { url: endpoint.url, secretHeaders: credentials.seal(endpoint.headers), command: null, secretEnv: null };
+    const { env, ...command } = endpoint.stdio;
+    return {
+      url: null,
+      secretHeaders: null,
+      command,
+      secretEnv: credentials.seal(env, "the environment of a command"),
+    };
+  };
+
+  const endpointOf = (record: ServiceRecord): Endpoint =>
+    record.command
+      ? { stdio: { ...record.command, env: credentials.open(record.secretEnv) } }
+      : { url: record.url ?? "", headers: credentials.open(record.secretHeaders) };
+
   /**
-   * Stores fresh lists for an active service. With `expectedUrl` they are stored only if the service is
-   * still there: lists read from an address it has since moved away from must not undo the move.
+   * Pulls the lists again and stores them with the endpoint. With `expectedUrl` they are stored only if
+   * the service is still there: lists read from an address it has since moved away from must not undo
+   * the move.
    */
-  const replace = async (
+  const refresh = async (
     previous: ServiceRecord,
-    input: { url?: string; expectedUrl?: string; secretHeaders?: string | null } & StoredCapabilities,
+    endpoint: Endpoint,
     action: "register" | "update",
+    expectedUrl?: string,
   ): Promise<ServiceRecord> => {
     const { name } = previous;
-    const service = await storage(() => replaceServiceTools(db, name, input));
+    const sealed = stored(endpoint);
+    const capabilities = await discover(name, endpoint);
+    const service = await storage(() => replaceServiceTools(db, name, { ...sealed, expectedUrl, ...capabilities }));
     if (!service) throw notFound(name);
     audit(action, name, previous, service);
     await deps.announce();
-    log.info("service updated", { service: name, url: redactUrl(service.url), ...counts(input) });
+    log.info("service updated", { service: name, at: describe(endpoint), ...counts(capabilities) });
     await deps.onRefreshed?.(previous, service);
     return service;
   };
 
   return {
-    // Registering the same name at the same URL again is a refresh, so scripts and the bootstrap can
-    // repeat it safely (also when the repeats run at once); a different URL is a conflict that needs an
-    // explicit update.
-    async register({ name, url, headers }) {
-      // Sealed first: headers that cannot be stored safely are refused before anything else happens.
-      const secretHeaders = seal(headers);
-      let existing = await storage(() => findActiveService(db, name));
-      if (existing && existing.url !== url) throw conflict(name, existing.url);
-      const capabilities = await discover(name, url, headers ?? credentials.open(existing?.secretHeaders ?? null));
-      if (!existing) {
-        try {
-          const service = await storage(() =>
-            insertService(db, { name, url, ...capabilities, secretHeaders: secretHeaders ?? credentials.seal({}) }),
-          );
-          audit("register", name, undefined, service);
-          await deps.announce();
-          log.info("service registered", { service: name, url: redactUrl(url), ...counts(capabilities) });
-          return { service, created: true };
-        } catch (error) {
-          // A concurrent registration of this name won; at our URL this is a refresh after it.
-          if (!(error instanceof ServiceExistsError)) throw error;
-          existing = await storage(() => findActiveService(db, name));
-          if (!existing) throw conflict(name);
-        }
+    // Registering the same name and endpoint again is a refresh, so scripts and the bootstrap can repeat
+    // it safely (also when the repeats run at once); a different URL or command is a conflict that needs
+    // an explicit update.
+    async register({ name, ...input }) {
+      const existing = await storage(() => findActiveService(db, name));
+      if (existing) return { service: await refreshSame(existing, input), created: false };
+      const endpoint = endpointFrom(input);
+      const sealed = stored(endpoint);
+      const capabilities = await discover(name, endpoint);
+      try {
+        const service = await storage(() => insertService(db, { name, ...sealed, ...capabilities }));
+        audit("register", name, undefined, service);
+        await deps.announce();
+        log.info("service registered", { service: name, at: describe(endpoint), ...counts(capabilities) });
+        return { service, created: true };
+      } catch (error) {
+        if (!(error instanceof ServiceExistsError)) throw error;
+        // A concurrent registration of this name won; at the same endpoint this is a refresh after it.
+        const winner = await storage(() => findActiveService(db, name));
+        if (!winner) throw conflict(name);
+        return { service: await refreshSame(winner, input), created: false };
       }
-      const service = await replace(existing, { expectedUrl: url, secretHeaders, ...capabilities }, "register");
-      return { service, created: false };
     },
 
-    async update(name, { url, headers }) {
-      const secretHeaders = seal(headers);
+    async update(name, change) {
       const existing = await storage(() => findActiveService(db, name));
       if (!existing) throw notFound(name);
-      const target = url ?? existing.url;
-      const capabilities = await discover(name, target, headers ?? credentials.open(existing.secretHeaders));
-      // An explicit new URL wins over whatever happened meanwhile; a refresh only holds where it looked.
-      return replace(
-        existing,
-        { url: target, expectedUrl: url === undefined ? existing.url : undefined, secretHeaders, ...capabilities },
-        "update",
-      );
+      const endpoint = changed(endpointOf(existing), change);
+      // An explicit new URL or command wins over whatever happened meanwhile; a refresh only holds where it looked.
+      const explicit = change.url !== undefined || change.command !== undefined;
+      return refresh(existing, endpoint, "update", explicit ? undefined : (existing.url ?? undefined));
     },
 
     async remove(name) {
@@ -189,6 +247,63 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
 
     list: () => storage(() => listActiveServices(db)),
   };
+
+  // Registering the same name and endpoint again is a refresh, so scripts and the bootstrap can repeat
+  // it safely; a different URL or command is a conflict that needs an explicit update.
+  async function refreshSame(existing: ServiceRecord, input: EndpointInput): Promise<ServiceRecord> {
+    const current = endpointOf(existing);
+    const endpoint = endpointFrom(input, current);
+    if (identity(current) !== identity(endpoint)) throw conflict(existing.name, describe(current));
+    return refresh(existing, endpoint, "register", existing.url ?? undefined);
+  }
+}
+
+/** The endpoint a registration names; secrets it leaves out are kept from `kept`, if of the same kind. */
+function endpointFrom(input: EndpointInput, kept?: Endpoint): Endpoint {
+  if ("url" in input)
+    return { url: input.url, headers: input.headers ?? (kept && "headers" in kept ? kept.headers : {}) };
+  return {
+    stdio: {
+      command: input.command,
+      args: input.args ?? [],
+      env: input.env ?? (kept && "stdio" in kept ? kept.stdio.env : {}),
+      ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+    },
+  };
+}
+
+/** The stored endpoint with an update's fields in place; a URL or a command given switches kinds. */
+function changed(current: Endpoint, change: EndpointChange): Endpoint {
+  if (change.url !== undefined)
+    return { url: change.url, headers: change.headers ?? ("headers" in current ? current.headers : {}) };
+  if (change.command === undefined && !("stdio" in current)) {
+    if (change.args || change.env || change.cwd !== undefined)
+      throw new HttpError("bad_request", "args, env and cwd belong to a stdio service: give its command too");
+    return { url: current.url, headers: change.headers ?? current.headers };
+  }
+  if (change.headers) throw new HttpError("bad_request", "headers belong to a URL service: give its url too");
+  const before = "stdio" in current ? current.stdio : undefined;
+  const cwd = change.cwd ?? before?.cwd;
+  return {
+    stdio: {
+      command: change.command ?? before?.command ?? "",
+      args: change.args ?? before?.args ?? [],
+      env: change.env ?? before?.env ?? {},
+      ...(cwd === undefined ? {} : { cwd }),
+    },
+  };
+}
+
+/** What names a service's backend: its URL, or its command line and directory (not its environment). */
+function identity(endpoint: Endpoint): string {
+  if (!("stdio" in endpoint)) return endpoint.url;
+  const { command, args, cwd } = endpoint.stdio;
+  return JSON.stringify([command, args, cwd ?? null]);
+}
+
+/** The endpoint as logs and messages show it: the URL without its secrets, or the command. */
+function describe(endpoint: Endpoint): string {
+  return "stdio" in endpoint ? `command "${endpoint.stdio.command}"` : redactUrl(endpoint.url);
 }
 
 function counts({ tools, resources, resourceTemplates, prompts }: ServiceCapabilities) {

@@ -1,5 +1,16 @@
-import { isNull } from "drizzle-orm";
-import { bigint, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { isNull, sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import type { PinMode, ToolLimits, ToolOverride } from "../governance/tool-governance.ts";
 
 /** A backend's MCP tool exactly as its tools/list returned it; the gateway passes it through untouched. */
@@ -23,6 +34,8 @@ export type RejectedDefinition = {
 };
 
 export type VirtualServerMode = "direct" | "search";
+/** What a stdio backend runs, without its environment (which is stored sealed, beside it). */
+export type StdioCommand = { command: string; args: string[]; cwd?: string };
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -36,16 +49,24 @@ export const services = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    url: text("url").notNull(),
+    /** An HTTP backend's URL; null for a stdio backend, which has a command instead. */
+    url: text("url"),
     /** Backend credentials, stored encrypted; never logged. */
     secretHeaders: text("secret_headers"),
     /** Whether changed tool definitions are served (`off`), served and flagged (`warn`) or held for approval (`hold`). */
     pinMode: text("pin_mode").$type<PinMode>().notNull().default("off"),
     /** Limits for every tool of the service, where a tool's own override sets none. */
     limits: jsonb("limits").$type<ToolLimits>(),
+    /** A stdio backend's command, run by every replica. */
+    command: jsonb("command").$type<StdioCommand>(),
+    /** A stdio backend's environment variables, stored encrypted like headers; never shown. */
+    secretEnv: text("secret_env"),
     ...timestamps,
   },
-  (table) => [uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt))],
+  (table) => [
+    uniqueIndex("services_active_name_key").on(table.name).where(isNull(table.deletedAt)),
+    check("services_url_or_command", sql`(${table.url} IS NULL) <> (${table.command} IS NULL)`),
+  ],
 );
 
 export const serviceTools = pgTable(

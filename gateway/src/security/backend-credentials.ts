@@ -10,8 +10,8 @@ import { createSecretBox } from "./secret-box.ts";
 export type HeaderMap = Record<string, string>;
 
 export interface BackendCredentials {
-  /** The stored form of a backend's own headers; null when it has none. */
-  seal(headers: HeaderMap): string | null;
+  /** The stored form of a backend's own headers (or other secrets, named by `what`); null when it has none. */
+  seal(headers: HeaderMap, what?: string): string | null;
   /** The backend's own headers from their stored form. */
   open(sealed: string | null): HeaderMap;
   /** Everything sent to the backend: defaults first, the backend's own headers win. */
@@ -28,13 +28,10 @@ export function createBackendCredentials({
 }): BackendCredentials {
   const box = secretsKey ? createSecretBox(secretsKey) : undefined;
   return {
-    seal(headers) {
+    seal(headers, what = "backend headers") {
       if (Object.keys(headers).length === 0) return null;
       if (!box)
-        throw new HttpError(
-          "bad_request",
-          "backend headers can only be stored encrypted: set SECRETS_KEY on the gateway",
-        );
+        throw new HttpError("bad_request", `${what} can only be stored encrypted: set SECRETS_KEY on the gateway`);
       return box.seal(JSON.stringify(headers));
     },
     open(sealed) {

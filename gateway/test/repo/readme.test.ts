@@ -46,6 +46,9 @@ beforeAll(async () => {
     settings: {
       apiKey: README_API_KEY,
       viewerApiKey: "mcp-viewer-key-123",
+      // The Stdio backends section registers one; its env needs the key.
+      stdioCommands: ["bun"],
+      secretsKey: "readme-secrets-key-with-enough-entropy-0123456789",
       publicUrl: "http://localhost:3001",
       oauth: {
         issuer: authorizationServer.issuer,

@@ -14,6 +14,8 @@ export function serviceRecord(name: string, tools: string[]): ServiceRecord {
     secretHeaders: null,
     pinMode: "off",
     limits: null,
+    command: null,
+    secretEnv: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   };
