@@ -104,6 +104,36 @@ describe("one /mcp for every client", () => {
   });
 });
 
+test("a 2026-07-28 client's calls count against its key's rate limit", async () => {
+  const created = await stack.gw.admin("POST", "/keys", {
+    name: "modern-limited",
+    scopes: ["mcp:tools", "mcp:services:shopping-service"],
+    rateLimitPerMinute: 1,
+  });
+  const { secret } = (await created.json()) as { secret: string };
+  const { client } = await v2Client({ pin: "2026-07-28" }, secret);
+  try {
+    const call = () => client.callTool({ name: "getProductById", arguments: { id: "123" } });
+    expect((await call()).isError).toBeFalsy();
+    await expect(call()).rejects.toThrow(/Rate limit exceeded/);
+  } finally {
+    await client.close();
+  }
+});
+
+test("a 2026-07-28 client of a virtual server sees only that server's tools", async () => {
+  const created = await stack.gw.admin("POST", "/virtual-servers", { name: "users", services: ["user-service"] });
+  expect(created.status).toBe(201);
+  const { client } = await v2Client({ pin: "2026-07-28" }, TEST_BEARER, "/servers/users/mcp");
+  try {
+    expect(await allToolNames(client)).toEqual(["getUserById", "searchUsers"]);
+    const user = await client.callTool({ name: "getUserById", arguments: { id: "456" } });
+    expect(user.structuredContent).toMatchObject({ id: "456" });
+  } finally {
+    await client.close();
+  }
+});
+
 describe("2026-07-28 on the wire", () => {
   const post = (body: object, headers: Record<string, string>) =>
     fetch(`${stack.gw.url}/mcp`, {
