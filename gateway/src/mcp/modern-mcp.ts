@@ -6,8 +6,9 @@
  * rate limits, audit, call slots and governance apply alike.
  *
  * Not bridged yet: `subscriptions/listen` (list changes reach 2025 sessions only, so no listChanged is
- * advertised here), input-required results for backends that ask the client something mid-call, and
- * backends that speak 2026-07-28 themselves.
+ * advertised here), backends' log messages and progress during a call (logging is deprecated in this
+ * revision), input-required results for backends that ask the client something mid-call, and backends
+ * that speak 2026-07-28 themselves.
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
@@ -108,10 +109,7 @@ function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize:
   server.setRequestHandler("tools/call", (request, ctx) => {
     const { name, arguments: args } = request.params;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
-      routeToolCall(routing, name, args, {
-        signal: ctx.mcpReq.signal,
-        onlog: (log) => void ctx.mcpReq.notify(log).catch(() => {}),
-      });
+      routeToolCall(routing, name, args, { signal: ctx.mcpReq.signal });
     const result = toolIndex ? callInSearchMode(toolIndex, name, args, route) : route(name, args);
     return result as Promise<CallToolResult>;
   });
