@@ -28,6 +28,9 @@ export interface GatewayMcpDeps extends ToolCallRouting {
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
+export const GATEWAY_INSTRUCTIONS =
+  "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.";
+
 export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session, ...routing }: GatewayMcpDeps): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
@@ -38,8 +41,7 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
       prompts: { listChanged: true },
       logging: {},
     },
-    instructions:
-      "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.",
+    instructions: GATEWAY_INSTRUCTIONS,
   });
 
   const { toolIndex } = routing.catalog;

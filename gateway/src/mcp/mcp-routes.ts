@@ -10,6 +10,7 @@ import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
+import { createModernMcp, isModernRequest } from "./modern-mcp.ts";
 
 export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
@@ -39,17 +40,18 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   );
   const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
   const fastPath = createMcpFastPath(deps);
+  const modern = createModernMcp(deps);
   const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
   const untraced = (request: Request, catalog: CatalogView) => {
     const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, catalog, session });
     const fastAnswer = fastPath(catalog);
-    // Every parsed body passes here first, on the fast path and the SDK's alike: where its span learns its method.
-    const answer: typeof fastAnswer = tracing
-      ? (message, req, session) => {
-          tracing.describe(message);
-          return fastAnswer(message, req, session);
-        }
-      : fastAnswer;
+    // Every parsed body passes here first, on the fast path and the SDK's alike: where its span learns its method,
+    // and where the protocol revision is told apart. 2025 requests go on as before, sessions included.
+    const answer: typeof fastAnswer = (message, req, session) => {
+      tracing?.describe(message);
+      if (isModernRequest(req, message)) return modern(req, message, catalog);
+      return fastAnswer(message, req, session);
+    };
     return sessions
       ? createSessionEndpoint({ sessions, createServer, answer, maxBodyBytes, bodyReadTimeoutMs })(request)
       : handleStatelessMcp(request, () => createServer(), { maxBodyBytes, bodyReadTimeoutMs, answer });

@@ -4,6 +4,7 @@
  * resource template and prompts with arguments.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { StreamableHTTPClientTransport, Client as V2Client } from "@modelcontextprotocol/client";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
@@ -340,6 +341,34 @@ describe("paged lists and a restart", () => {
     } finally {
       await paged.admin("DELETE", "/delete/fixture-c");
       await third.stop();
+    }
+  });
+});
+
+describe("a 2026-07-28 client", () => {
+  test("lists and reads resources and lists and gets prompts through the same routing", async () => {
+    const modern = new V2Client(
+      { name: "gateway-test", version: "1.0.0" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    await modern.connect(
+      new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${TEST_BEARER}` } },
+      }),
+    );
+    try {
+      const { resources } = await modern.listResources();
+      expect(resources.map((r) => r.uri)).toEqual((await client.listResources()).resources.map((r) => r.uri));
+      const { contents } = await modern.readResource({ uri: "fixture://readme" });
+      expect(contents).toEqual([{ uri: "fixture://readme", mimeType: "text/markdown", text: "# Fixture (first)" }]);
+      const { resourceTemplates } = await modern.listResourceTemplates();
+      expect(resourceTemplates.map((t) => t.uriTemplate)).toContain("fixture://users/{id}/profile");
+      const { prompts } = await modern.listPrompts();
+      expect(prompts.map((p) => p.name)).toEqual((await client.listPrompts()).prompts.map((p) => p.name));
+      const prompt = await modern.getPrompt({ name: "fixture-b__greet", arguments: { who: "Grace" } });
+      expect(prompt.messages[0]?.content).toEqual({ type: "text", text: "Greet Grace (second)" });
+    } finally {
+      await modern.close();
     }
   });
 });
