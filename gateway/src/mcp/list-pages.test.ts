@@ -1,25 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { serviceRecord } from "../../test/support/service-records.ts";
 import { buildSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
 import { listPage } from "./list-pages.ts";
 
 const service = (name: string, tools: number): ServiceRecord => ({
-  id: name,
-  name,
-  url: `http://${name}.test`,
-  tools: Array.from({ length: tools }, (_, i) => ({ name: `${name}-tool-${i}`, inputSchema: { type: "object" } })),
-  resources: [],
-  resourceTemplates: [],
+  ...serviceRecord(
+    name,
+    Array.from({ length: tools }, (_, i) => `${name}-tool-${i}`),
+  ),
   prompts: [{ name: `${name}-prompt` }],
-  rejected: [],
-  secretHeaders: null,
-  pinMode: "off",
-  limits: null,
-  command: null,
-  secretEnv: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
 });
 
 /** Every tool name, page by page, following nextCursor as a client would. */
