@@ -16,6 +16,7 @@ import {
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { NOT_PERMITTED } from "./not-permitted.ts";
@@ -292,15 +293,7 @@ describe("two replicas", () => {
       const server = { name: "replicated", services: ["vault-service"], allowedScopes: ["team"] };
       expect((await a.admin("POST", "/virtual-servers", server)).status).toBe(201);
       const fetchB = (token: string) =>
-        fetch(`${b.url}/servers/replicated/mcp`, {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            Accept: "application/json",
-            Authorization: `Bearer ${token}`,
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-        });
+        postMcp(`${b.url}/servers/replicated/mcp`, token, undefined, "application/json");
       // B learns of the change through the version store, in its own time.
       while ((await fetchB(TEST_BEARER)).status !== 200) await Bun.sleep(25);
       const viaB = await connectClient(`${b.url}/servers/replicated/mcp`, TEST_BEARER);

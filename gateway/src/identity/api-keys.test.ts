@@ -13,6 +13,7 @@ import {
   type TestStack,
 } from "../../test/support/gateway-harness.ts";
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import { createTestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import { createLogger } from "../logger.ts";
 import { createApiKeyStore, generateApiKeySecret, insertApiKey } from "./api-keys.ts";
@@ -42,15 +43,7 @@ async function createKey(body: Record<string, unknown>): Promise<CreatedKey> {
 }
 
 function mcpStatus(url: string, token: string): Promise<number> {
-  return fetch(`${url}/mcp`, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      Authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-  }).then((r) => r.status);
+  return postMcp(`${url}/mcp`, token).then((r) => r.status);
 }
 
 describe("the /keys admin routes", () => {

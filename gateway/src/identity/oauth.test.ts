@@ -23,6 +23,7 @@ import {
   TEST_BEARER,
   type TestStack,
 } from "../../test/support/gateway-harness.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import { createLogger } from "../logger.ts";
 
 let as: TestAuthorizationServer;
@@ -207,15 +208,7 @@ describe("the static token", () => {
   test("is refused when MCP_STATIC_TOKEN is off", async () => {
     const off = await startTestStack({ settings: { staticTokenEnabled: false } });
     try {
-      const response = await fetch(`${off.gw.url}/mcp`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json, text/event-stream",
-          Authorization: `Bearer ${TEST_BEARER}`,
-        },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-      });
+      const response = await postMcp(`${off.gw.url}/mcp`, TEST_BEARER);
       expect(response.status).toBe(401);
     } finally {
       await off.stop();

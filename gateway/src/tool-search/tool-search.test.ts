@@ -16,6 +16,7 @@ import {
   startGateway,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import { serviceRecord } from "../../test/support/service-records.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import { createCatalogViews } from "../access/catalog-views.ts";
@@ -108,15 +109,7 @@ describe.each(testDatabaseKinds())("a virtual server in search mode on %s", (kin
     const listed = await (await client(TEST_BEARER)).listTools();
     expect(listed.tools.map((t) => t.name)).toEqual(["search_tools", "call_tool"]);
     expect(listed.tools[0]?.inputSchema).toMatchObject({ required: ["query"] });
-    const response = await fetch(`${gw.url}/servers/finder/mcp`, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        Authorization: `Bearer ${TEST_BEARER}`,
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
+    const response = await postMcp(`${gw.url}/servers/finder/mcp`, TEST_BEARER, undefined, "application/json");
     const body = (await response.json()) as { result: { tools: { name: string }[] } };
     expect(body.result.tools.map((t) => t.name)).toEqual(["search_tools", "call_tool"]);
   });
