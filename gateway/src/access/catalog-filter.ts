@@ -91,12 +91,18 @@ export function filterSnapshot(base: CatalogSnapshot, endpoint: Matcher, allowed
         const service = base.resourceOwner(uri);
         return service !== undefined && endpoint.resource(uri, service) && !allowed.resource(uri, service);
       },
+      template: (uriTemplate) => {
+        const service = owners.get(uriTemplate);
+        return (
+          service !== undefined && endpoint.template(uriTemplate, service) && !allowed.template(uriTemplate, service)
+        );
+      },
     },
   };
 }
 
 /** The service each listed template routes to: the first registered that has it (see resource-routes.ts). */
-function templateOwners(snapshot: CatalogSnapshot): Map<string, string> {
+export function templateOwners(snapshot: CatalogSnapshot): Map<string, string> {
   const owners = new Map<string, string>();
   for (const service of snapshot.services)
     for (const t of service.resourceTemplates) if (!owners.has(t.uriTemplate)) owners.set(t.uriTemplate, service.name);

@@ -53,6 +53,8 @@ export interface Withheld {
   tools: ReadonlySet<string>;
   prompts: ReadonlySet<string>;
   resource(uri: string): boolean;
+  /** A listed `uriTemplate` the endpoint serves but the caller may not use. */
+  template(uriTemplate: string): boolean;
 }
 
 /** Separator of `<service>__<tool>`, the name a tool gets when another service already has its name. */

@@ -4,13 +4,21 @@
  * catalog: no request here reads the database.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  CompleteRequestSchema,
+  ListToolsRequestSchema,
+  SetLevelRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { listPage } from "./list-pages.ts";
+import { relayLogLevel } from "./relay-log-level.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
+import { offersCompletions, routeCompletion } from "./route-completion.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
 
@@ -32,14 +40,17 @@ export const GATEWAY_INSTRUCTIONS =
   "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.";
 
 export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session, ...routing }: GatewayMcpDeps): Server {
+  const completions = offersCompletions(routing.catalog.snapshot());
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
-    // logging: backends' log messages about a call are relayed to the client on the call's stream.
+    // logging: backends' log messages about a call are relayed to the client on the call's stream, at
+    // the level the client set on them (relay-log-level.ts).
     capabilities: {
       tools: { listChanged: true },
       resources: { listChanged: true },
       prompts: { listChanged: true },
       logging: {},
+      ...(completions ? { completions: {} } : {}),
     },
     instructions: GATEWAY_INSTRUCTIONS,
   });
@@ -51,6 +62,14 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
       : listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
   );
   setResourceAndPromptHandlers(server, { ...routing, pageSize });
+  // Replaces the SDK's own handler, which only remembers the level for messages this server sends.
+  setValidatedHandler(server, SetLevelRequestSchema, (request, extra) =>
+    relayLogLevel(routing, request.params.level, { signal: extra.signal }),
+  );
+  if (completions)
+    setValidatedHandler(server, CompleteRequestSchema, (request, extra) =>
+      routeCompletion(routing, request.params, { signal: extra.signal }),
+    );
 
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args, _meta } = request.params;

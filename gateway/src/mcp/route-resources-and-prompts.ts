@@ -66,7 +66,8 @@ export async function routePromptGet(
   );
 }
 
-async function forward(
+/** Sends one request to `service`; an unreachable or saturated service becomes an error that names it, with `advice`. */
+export async function forward(
   pool: BackendPool,
   service: string,
   method: string,

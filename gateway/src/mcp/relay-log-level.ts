@@ -1,0 +1,44 @@
+/**
+ * Passes a client's logging/setLevel on to the services of its view, so backends send it the log
+ * messages it asked for (the gateway relays them during calls). Best effort: the gateway does not record
+ * which backends announced `logging`, so every one is asked, and one that cannot take the level (no
+ * logging, unreachable, busy) does not make the client's request fail; the client is answered once all
+ * have answered or failed.
+ *
+ * Backend sessions are the gateway's, shared by its callers, so the level a backend keeps is the one
+ * last set through the gateway by any caller whose view includes it.
+ */
+import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import { templateOwners } from "../access/catalog-filter.ts";
+import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
+import type { CallOptions } from "../federation/backend-pool.ts";
+import type { ForwardRouting } from "./route-resources-and-prompts.ts";
+
+export async function relayLogLevel(
+  { catalog, pool }: ForwardRouting,
+  level: LoggingLevel,
+  options: CallOptions = {},
+): Promise<Record<string, never>> {
+  const services = servicesOf(catalog.snapshot());
+  await Promise.allSettled(
+    [...services].map((service) => pool.request(service, "logging/setLevel", { level }, options)),
+  );
+  return {};
+}
+
+/** The services that serve anything in the view: its tools, prompts, resources and templates. */
+function servicesOf(snapshot: CatalogSnapshot): Set<string> {
+  const services = new Set<string>();
+  for (const route of snapshot.routes.values()) services.add(route.service);
+  for (const route of snapshot.promptRoutes.values()) services.add(route.service);
+  for (const resource of snapshot.resources) {
+    const service = snapshot.resourceOwner(resource.uri);
+    if (service !== undefined) services.add(service);
+  }
+  const owners = templateOwners(snapshot);
+  for (const template of snapshot.resourceTemplates) {
+    const service = owners.get(template.uriTemplate);
+    if (service !== undefined) services.add(service);
+  }
+  return services;
+}
