@@ -1,6 +1,7 @@
 export { bearerAuth, parseBearer } from "./bearer-auth.ts";
 export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions } from "./mcp-endpoint.ts";
 export { acceptsEventStream } from "./response-stream.ts";
+export { runService } from "./run-service.ts";
 export { secretsEqual } from "./secrets-equal.ts";
 export { DEFAULT_DRAIN_TIMEOUT_MS, type ServeOptions, serve } from "./serve.ts";
 export { createServiceApp, loadServiceConfig, type ServiceAppDeps, type ServiceConfig } from "./service-app.ts";
