@@ -140,13 +140,19 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         name: service.name,
         url: service.url ?? "",
         headers: credentials.headersFor(credentials.open(service.secretHeaders)),
+        ...(service.revision === null ? {} : { revision: service.revision }),
       };
     } catch (error) {
       log.error("cannot read the stored headers of a service; calling it without them", {
         service: service.name,
         error,
       });
-      return { name: service.name, url: service.url ?? "", headers: credentials.headersFor({}) };
+      return {
+        name: service.name,
+        url: service.url ?? "",
+        headers: credentials.headersFor({}),
+        ...(service.revision === null ? {} : { revision: service.revision }),
+      };
     }
   };
   const stdioTargetOf = (service: ServiceRecord, command: StdioCommand): BackendTarget => {

@@ -100,6 +100,8 @@ export interface Service {
   resources: string[];
   resourceTemplates: string[];
   prompts: string[];
+  /** The MCP revision the gateway speaks with it; null for a stdio service. */
+  revision: string | null;
   createdAt: string;
   updatedAt: string;
   health: Health;

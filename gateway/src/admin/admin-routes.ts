@@ -98,6 +98,7 @@ function serviceView(record: ServiceRecord, state: BackendState | undefined, gov
     resourceTemplates: record.resourceTemplates.map((t) => t.uriTemplate),
     prompts: record.prompts.map((p) => p.name),
     rejected: record.rejected,
+    revision: record.revision,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     governance: {

@@ -43,6 +43,12 @@ const service = z.object({
       }),
     )
     .describe("Definitions the service lists that the gateway leaves out as invalid; the others are served."),
+  revision: z
+    .string()
+    .nullable()
+    .describe(
+      "The MCP revision the gateway speaks with the service, as found at its last registration or update: 2026-07-28, or the 2025 version it agreed on. Null for a stdio service.",
+    ),
   createdAt: timestamp,
   updatedAt: timestamp,
   health: z.object(backendHealth),

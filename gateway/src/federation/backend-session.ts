@@ -1,14 +1,22 @@
 /**
- * The gateway's MCP session with one backend: initialised once (on first use) to learn the protocol
- * version to send and, from a stateful backend, its session id; then every request is one POST (see
+ * The gateway's MCP session with one backend, in the revision the backend speaks. A 2026-07-28 backend
+ * has no handshake and no session: each request carries the revision's `_meta` and headers (see
+ * modern-wire.ts). A 2025 backend is initialised once (on first use) to learn the protocol version to
+ * send and, from a stateful backend, its session id. Either way every request is then one POST (see
  * json-rpc-exchange.ts). A stateful backend that no longer knows the session (it restarted, or expired
  * it) answers 404: the session is opened again, once, and the request repeated.
+ *
+ * At registration the session finds the revision out (`findRevision`): `server/discover` first, and
+ * `initialize` when the backend does not know that method. Calls use the revision registration
+ * recorded; a service registered before revisions were recorded is spoken to in 2025, as it was then.
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
+import { createCallDeadline } from "./call-deadline.ts";
 import { type ExchangeOptions, exchange, notify, type RequestId } from "./json-rpc-exchange.ts";
 import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
+import { isModernRevision, MODERN_REVISION, modernRequestHeaders, withModernEnvelope } from "./modern-wire.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
 export type RequestOptions = Pick<
@@ -16,11 +24,25 @@ export type RequestOptions = Pick<
   "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs" | "deadline" | "maxAnswerBytes"
 >;
 
+/** What the backend said of itself when the session opened. */
+export interface BackendPeer {
+  /** The protocol revision spoken with it. */
+  revision: string;
+  /** Its server capabilities, from its `server/discover` or `initialize` result. */
+  capabilities: Record<string, unknown>;
+}
+
 export interface BackendSession {
   /** Sends a request and returns its result as the backend sent it (see `exchange` for the errors). */
   request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>>;
   /** Ends the backend's session, if it keeps one; requests still running are not affected. */
   close(): void;
+}
+
+/** A session over HTTP, which can also tell what the backend said of itself (for discovery). */
+export interface HttpBackendSession extends BackendSession {
+  /** Opens the session if it is not open yet. */
+  open(signal?: AbortSignal): Promise<BackendPeer>;
 }
 
 export interface BackendSessionOptions {
@@ -33,9 +55,11 @@ export interface BackendSessionOptions {
    * backend's host name may resolve to another address than at registration (DNS rebinding).
    */
   refuse?: (url: string) => Promise<string | undefined>;
+  /** Ask the backend which revision it speaks instead of using the target's. */
+  findRevision?: boolean;
 }
 
-interface Handshake {
+interface Handshake extends BackendPeer {
   /** The headers of every POST after initialisation. */
   headers: Record<string, string>;
   sessionId?: string;
@@ -54,15 +78,16 @@ export function createBackendSession({
   fetch,
   connectTimeoutMs,
   refuse,
-}: BackendSessionOptions): BackendSession {
+  findRevision = false,
+}: BackendSessionOptions): HttpBackendSession {
   const url = mcpEndpoint(target.url);
+  const baseHeaders = { ...target.headers, ...POST_HEADERS };
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
 
+  const housekeeping = () => ({ fetch, url, timeoutMs: connectTimeoutMs });
+
   const initialize = async (): Promise<Handshake> => {
-    const refused = await refuse?.(target.url);
-    if (refused) throw new TransportFailure(`the gateway does not connect to it: ${refused}`);
-    const headers = { ...target.headers, ...POST_HEADERS };
     const params = {
       protocolVersion: LATEST_PROTOCOL_VERSION,
       capabilities: GATEWAY_CLIENT_CAPABILITIES,
@@ -70,7 +95,7 @@ export function createBackendSession({
     };
     const answer = await exchange(
       { id: nextId++, method: "initialize", params },
-      { fetch, url, headers, timeoutMs: connectTimeoutMs },
+      { ...housekeeping(), headers: baseHeaders },
     ).catch((error: unknown) => {
       // A backend that refuses to initialise cannot take calls: it failed, it did not answer a call.
       throw error instanceof McpError
@@ -83,23 +108,59 @@ export function createBackendSession({
     }
     const sessionId = answer.headers.get("mcp-session-id") ?? undefined;
     const next: Handshake = {
+      revision: version,
+      capabilities: objectOr(answer.result.capabilities),
       headers: {
-        ...headers,
+        ...baseHeaders,
         "Mcp-Protocol-Version": version,
         ...(sessionId === undefined ? {} : { "Mcp-Session-Id": sessionId }),
       },
       sessionId,
     };
-    await notify(
-      { method: "notifications/initialized" },
-      { fetch, url, headers: next.headers, timeoutMs: connectTimeoutMs },
-    );
+    await notify({ method: "notifications/initialized" }, { ...housekeeping(), headers: next.headers });
     return next;
+  };
+
+  const modern = (capabilities: Record<string, unknown>): Handshake => ({
+    revision: MODERN_REVISION,
+    capabilities,
+    headers: { ...baseHeaders, "Mcp-Protocol-Version": MODERN_REVISION },
+  });
+
+  /**
+   * Asks the backend what it is: a 2026-07-28 backend answers; any other shows it does not know the
+   * method, or (a 2025 server that ignores what it does not know) says nothing until the time is up.
+   */
+  const discover = async (): Promise<Record<string, unknown> | undefined> => {
+    const params = withModernEnvelope({}, MODERN_REVISION, GATEWAY_IDENTITY);
+    const headers = { ...baseHeaders, "Mcp-Protocol-Version": MODERN_REVISION, ...modernRequestHeaders(DISCOVER, {}) };
+    const deadline = createCallDeadline({ timeoutMs: connectTimeoutMs });
+    try {
+      return (await exchange({ id: nextId++, method: DISCOVER, params }, { ...housekeeping(), headers, deadline }))
+        .result;
+    } catch (error) {
+      if (error === deadline.signal.reason || speaksOnlyLegacy(error)) return undefined;
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
+  };
+
+  /** The revision the registration recorded, or the one found out by asking. */
+  const handshakeWith = async (): Promise<Handshake> => {
+    const refused = await refuse?.(target.url);
+    if (refused) throw new TransportFailure(`the gateway does not connect to it: ${refused}`);
+    if (!findRevision) return isModernRevision(target.revision) ? modern({}) : initialize();
+    const discovered = await discover();
+    const versions = discovered?.supportedVersions;
+    if (Array.isArray(versions) && versions.includes(MODERN_REVISION))
+      return modern(objectOr(discovered?.capabilities));
+    return initialize();
   };
 
   /** Starts a handshake that every request waits for; a failed one is forgotten, so the next request tries again. */
   const open = (): Promise<Handshake> => {
-    const started = initialize();
+    const started = handshakeWith();
     handshake = started;
     started.catch(() => {
       if (handshake === started) handshake = undefined;
@@ -108,7 +169,7 @@ export function createBackendSession({
   };
 
   const send = async (
-    { headers, sessionId }: Handshake,
+    { headers, sessionId, revision }: Handshake,
     method: string,
     params: Record<string, unknown>,
     options: RequestOptions,
@@ -117,9 +178,13 @@ export function createBackendSession({
     const withToken = options.onprogress
       ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } }
       : params;
+    const isModern = isModernRevision(revision);
+    const body = isModern ? withModernEnvelope(withToken, revision, GATEWAY_IDENTITY) : withToken;
+    const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;
     try {
-      return (await exchange({ id, method, params: withToken }, { ...options, fetch, url, headers, progressToken: id }))
-        .result;
+      return (
+        await exchange({ id, method, params: body }, { ...options, fetch, url, headers: allHeaders, progressToken: id })
+      ).result;
     } catch (error) {
       // A stateful backend keeps working on a request whose stream was cut, unless told otherwise.
       if (sessionId !== undefined && wasCutOff(error)) cancel(headers, id, error);
@@ -129,18 +194,24 @@ export function createBackendSession({
 
   const cancel = (headers: Record<string, string>, requestId: RequestId, reason: unknown) => {
     const params = { requestId, reason: reason instanceof Error ? reason.message : String(reason) };
-    notify({ method: "notifications/cancelled", params }, { fetch, url, headers, timeoutMs: connectTimeoutMs }).catch(
-      () => {},
-    );
+    notify({ method: "notifications/cancelled", params }, { ...housekeeping(), headers }).catch(() => {});
   };
 
   return {
-    async request(method, params, options) {
+    async open(signal) {
+      const { revision, capabilities } = await abortable(handshake ?? open(), signal);
+      return { revision, capabilities };
+    },
+
+    async request(requested, params, options) {
       const used = handshake ?? open();
       // The handshake is shared and has its own timeout; a request's own time may run out sooner.
       const current = await abortable(used, options.signal);
+      // The 2026-07-28 revision has no ping: asking the backend what it is shows just as well that it answers.
+      const method = requested === "ping" && isModernRevision(current.revision) ? DISCOVER : requested;
       try {
-        return await send(current, method, params, options);
+        const result = await send(current, method, params, options);
+        return method === requested ? result : {};
       } catch (error) {
         if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404)
           throw error;
@@ -164,6 +235,26 @@ export function createBackendSession({
         .catch(() => {});
     },
   };
+}
+
+const DISCOVER = "server/discover";
+
+const GATEWAY_IDENTITY = { clientInfo: GATEWAY_CLIENT_INFO, capabilities: GATEWAY_CLIENT_CAPABILITIES };
+
+/**
+ * Whether the backend's answer to `server/discover` says it does not know the 2026-07-28 revision: a
+ * JSON-RPC error (method not found, not initialised, unsupported version), or an HTTP client error a
+ * 2025 server gives a request without a session (400, 404, 405, 406). Missing credentials (401, 403)
+ * and server errors say nothing about the revision: they fail the handshake as they are.
+ */
+function speaksOnlyLegacy(error: unknown): boolean {
+  if (error instanceof McpError) return true;
+  const status = error instanceof TransportFailure ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403;
+}
+
+function objectOr(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** `work`, or the signal's reason once it aborts first. */

@@ -72,8 +72,11 @@ function startHungBackend() {
       if (message.method === "tools/list") {
         return answer(message.id, { tools: [{ name: "hang", inputSchema: { type: "object" } }] });
       }
-      seen.calls++;
-      request.signal.addEventListener("abort", () => seen.callsClosed++);
+      // Registration's server/discover hangs too (the gateway then falls back to initialize); only calls count.
+      if (message.method === "tools/call") {
+        seen.calls++;
+        request.signal.addEventListener("abort", () => seen.callsClosed++);
+      }
       return new Promise<Response>(() => {});
     },
   });

@@ -1,11 +1,17 @@
 /**
  * Lists what a backend offers at registration: its tools, and its resources, resource templates and
- * prompts when its initialize result advertises them. Definitions are kept as the raw JSON the backend
- * sent, so nothing of theirs is lost or reshaped.
+ * prompts when its capabilities advertise them, and finds out which MCP revision it speaks. Definitions
+ * are kept as the raw JSON the backend sent, so nothing of theirs is lost or reshaped.
+ *
+ * An HTTP backend is asked over the same raw session calls use (see backend-session.ts), which finds out
+ * the revision: `server/discover` first, `initialize` when the backend does not know it. A stdio backend
+ * is asked through the SDK client, in the 2025 revision.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { type BackendTarget, connectBackend } from "./mcp-connection.ts";
+import type { z } from "zod";
+import { createBackendSession } from "./backend-session.ts";
+import { type BackendTarget, connectBackend, createIdleTolerantFetch, type HttpTarget } from "./mcp-connection.ts";
 import {
   RawPromptListSchema,
   RawResourceListSchema,
@@ -18,6 +24,19 @@ import type { ListedCapabilities } from "./screen-definitions.ts";
 const MAX_PAGES = 1000;
 
 type PageParams = { cursor?: string };
+
+/** What discovery found: the lists, and the revision an HTTP backend speaks (none for stdio). */
+export type DiscoveredCapabilities = ListedCapabilities & { revision?: string };
+
+/** One list request to the backend, its result checked against `schema` but otherwise as sent. */
+type ListRequest = <S extends z.ZodType>(method: string, params: PageParams, schema: S) => Promise<z.infer<S>>;
+
+interface Lister {
+  capabilities: Record<string, unknown>;
+  revision?: string;
+  list: ListRequest;
+  close(): Promise<void>;
+}
 
 /** How much one service may list; a service over a limit is refused whole rather than served in part. */
 export interface ListLimits {
@@ -36,52 +55,93 @@ export async function discoverCapabilities(
   target: BackendTarget,
   timeoutMs: number,
   limits: ListLimits,
-): Promise<ListedCapabilities> {
-  const client = await connectBackend(target, timeoutMs);
+): Promise<DiscoveredCapabilities> {
+  const lister = "stdio" in target ? await stdioLister(target, timeoutMs) : await httpLister(target, timeoutMs);
   try {
-    const offered = client.getServerCapabilities() ?? {};
-    const options = { timeout: timeoutMs };
+    const offered = lister.capabilities;
+    const { list } = lister;
     const collectPages = createPageCollector(limits);
     const tools = await collectPages(
       "tools",
-      (params) => client.request({ method: "tools/list", params }, RawToolListSchema, options),
+      (params) => list("tools/list", params, RawToolListSchema),
       (page) => page.tools,
     );
     const resources = offered.resources
       ? await collectPages(
           "resources",
-          (params) => client.request({ method: "resources/list", params }, RawResourceListSchema, options),
+          (params) => list("resources/list", params, RawResourceListSchema),
           (page) => page.resources,
         )
       : [];
-    const resourceTemplates = offered.resources ? await listResourceTemplates(client, options, collectPages) : [];
+    const resourceTemplates = offered.resources ? await listResourceTemplates(list, collectPages) : [];
     const prompts = offered.prompts
       ? await collectPages(
           "prompts",
-          (params) => client.request({ method: "prompts/list", params }, RawPromptListSchema, options),
+          (params) => list("prompts/list", params, RawPromptListSchema),
           (page) => page.prompts,
         )
       : [];
-    return { tools, resources, resourceTemplates, prompts };
+    return {
+      tools,
+      resources,
+      resourceTemplates,
+      prompts,
+      ...(lister.revision === undefined ? {} : { revision: lister.revision }),
+    };
   } finally {
-    await client.close().catch(() => {});
+    await lister.close().catch(() => {});
   }
+}
+
+/** Always probes, whatever was recorded before: a re-discovery is how a changed revision is noticed. */
+async function httpLister(target: HttpTarget, timeoutMs: number): Promise<Lister> {
+  const session = createBackendSession({
+    target,
+    fetch: createIdleTolerantFetch(timeoutMs),
+    connectTimeoutMs: timeoutMs,
+    findRevision: true,
+  });
+  try {
+    const { revision, capabilities } = await session.open();
+    return {
+      revision,
+      capabilities,
+      list: async (method, params, schema) =>
+        checked(method, schema, await session.request(method, params, { timeoutMs })),
+      close: async () => session.close(),
+    };
+  } catch (error) {
+    session.close();
+    throw error;
+  }
+}
+
+async function stdioLister(target: BackendTarget, timeoutMs: number): Promise<Lister> {
+  const client = await connectBackend(target, timeoutMs);
+  const options = { timeout: timeoutMs };
+  return {
+    capabilities: client.getServerCapabilities() ?? {},
+    list: (method, params, schema) => client.request({ method, params }, schema, options),
+    close: () => client.close(),
+  };
+}
+
+/** The result when it has the list's shape; a clear error naming the list otherwise. */
+function checked<S extends z.ZodType>(method: string, schema: S, result: unknown): z.infer<S> {
+  const parsed = schema.safeParse(result);
+  if (parsed.success) return parsed.data;
+  throw new Error(`the service answered ${method} with a result that is not a list: ${parsed.error.message}`);
 }
 
 /**
  * Some SDKs (Python's low-level server, for one) advertise resources without a templates handler when
  * the service has no templates; its "method not found" means an empty list, not a broken backend.
  */
-async function listResourceTemplates(
-  client: Client,
-  options: { timeout: number },
-  collectPages: PageCollector,
-): Promise<unknown[]> {
+async function listResourceTemplates(list: ListRequest, collectPages: PageCollector): Promise<unknown[]> {
   try {
     return await collectPages(
       "resource templates",
-      (params) =>
-        client.request({ method: "resources/templates/list", params }, RawResourceTemplateListSchema, options),
+      (params) => list("resources/templates/list", params, RawResourceTemplateListSchema),
       (page) => page.resourceTemplates,
     );
   } catch (error) {

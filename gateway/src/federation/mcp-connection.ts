@@ -12,6 +12,11 @@ export interface HttpTarget {
   url: string;
   /** Sent with every request to the backend (its bearer token or its own credentials). */
   headers: Record<string, string>;
+  /**
+   * The protocol revision the backend was found to speak when it was registered; left out, the
+   * session finds it out before its first request.
+   */
+  revision?: string;
 }
 
 /** A backend the gateway runs itself and speaks to over the process's stdin and stdout. */

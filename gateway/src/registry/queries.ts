@@ -55,7 +55,12 @@ export interface ServiceEndpoint {
   secretEnv: string | null;
 }
 
-export interface ServiceRecord extends StoredCapabilities, ServiceEndpoint {
+/** The MCP revision a backend speaks, as discovery found it; null when not known. */
+export interface BackendRevision {
+  revision: string | null;
+}
+
+export interface ServiceRecord extends StoredCapabilities, ServiceEndpoint, BackendRevision {
   id: string;
   name: string;
   pinMode: PinMode;
@@ -88,7 +93,10 @@ const UNIQUE_VIOLATION = "23505";
 /** @throws ServiceExistsError when an active service already has this name. */
 export async function insertService(
   db: Database,
-  input: { name: string } & Pick<ServiceEndpoint, "url"> & Partial<ServiceEndpoint> & CapabilitiesInput,
+  input: { name: string } & Pick<ServiceEndpoint, "url"> &
+    Partial<ServiceEndpoint> &
+    Partial<BackendRevision> &
+    CapabilitiesInput,
 ): Promise<ServiceRecord> {
   try {
     return await db.transaction(async (tx) => {
@@ -100,6 +108,7 @@ export async function insertService(
           secretHeaders: input.secretHeaders ?? null,
           command: input.command ?? null,
           secretEnv: input.secretEnv ?? null,
+          revision: input.revision ?? null,
         })
         .returning();
       if (!service) throw new Error("insert into services returned no row");
@@ -130,7 +139,7 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: Partial<ServiceEndpoint> & { expectedUrl?: string } & CapabilitiesInput,
+  input: Partial<ServiceEndpoint> & Partial<BackendRevision> & { expectedUrl?: string } & CapabilitiesInput,
 ): Promise<ServiceRecord | undefined> {
   return db.transaction(async (tx) => {
     const active = and(eq(services.name, name), isNull(services.deletedAt));
@@ -143,6 +152,7 @@ export async function replaceServiceTools(
         secretHeaders: input.secretHeaders,
         command: input.command,
         secretEnv: input.secretEnv,
+        revision: input.revision,
         updatedAt: sql`now()`,
       })
       .where(where)
@@ -218,6 +228,7 @@ function selectActiveServices(db: Database) {
       limits: services.limits,
       command: services.command,
       secretEnv: services.secretEnv,
+      revision: services.revision,
       createdAt: services.createdAt,
       updatedAt: services.updatedAt,
     })
@@ -246,6 +257,7 @@ function toRecord(service: typeof services.$inferSelect, capabilities: StoredCap
     limits: service.limits,
     command: service.command,
     secretEnv: service.secretEnv,
+    revision: service.revision,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };

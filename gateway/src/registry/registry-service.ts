@@ -6,9 +6,10 @@
  */
 
 import type { AuditEvent } from "../audit/audit-log.ts";
+import type { DiscoveredCapabilities } from "../federation/discover-capabilities.ts";
 import { isLoopRefusal } from "../federation/gateway-hop.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
-import { type ListedCapabilities, screenCapabilities } from "../federation/screen-definitions.ts";
+import { screenCapabilities } from "../federation/screen-definitions.ts";
 import type { StdioLaunch } from "../federation/stdio-channel.ts";
 import { HttpError } from "../http-error.ts";
 import type { Logger } from "../logger.ts";
@@ -17,6 +18,7 @@ import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import type { UrlPolicy } from "../security/url-policy.ts";
 import type { Database } from "./database.ts";
 import {
+  type BackendRevision,
   findActiveService,
   insertService,
   listActiveServices,
@@ -33,8 +35,11 @@ import {
 
 export interface RegistryServiceDeps {
   db: Database;
-  /** Lists a backend's tools, resources and prompts; throws when it cannot be reached or does not speak MCP. */
-  discover: (target: BackendTarget) => Promise<ListedCapabilities>;
+  /**
+   * Lists a backend's tools, resources and prompts and finds out its MCP revision; throws when it
+   * cannot be reached or does not speak MCP.
+   */
+  discover: (target: BackendTarget) => Promise<DiscoveredCapabilities>;
   credentials: BackendCredentials;
   urlPolicy: UrlPolicy;
   /** Commands a stdio backend may run (STDIO_COMMANDS); none: stdio backends are refused. */
@@ -110,9 +115,9 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       after: after && summary(after),
     });
 
-  const discover = async (name: string, endpoint: Endpoint): Promise<StoredCapabilities> => {
+  const discover = async (name: string, endpoint: Endpoint): Promise<StoredCapabilities & BackendRevision> => {
     const target = await allowedTarget(name, endpoint);
-    let listed: ListedCapabilities;
+    let listed: DiscoveredCapabilities;
     try {
       listed = await deps.discover(target);
     } catch (error) {
@@ -137,7 +142,7 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       });
       deps.onRejected?.(name, capabilities.rejected);
     }
-    return capabilities;
+    return { ...capabilities, revision: listed.revision ?? null };
   };
 
   const allowedTarget = async (name: string, endpoint: Endpoint): Promise<BackendTarget> => {

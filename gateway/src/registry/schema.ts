@@ -61,6 +61,11 @@ export const services = pgTable(
     command: jsonb("command").$type<StdioCommand>(),
     /** A stdio backend's environment variables, stored encrypted like headers; never shown. */
     secretEnv: text("secret_env"),
+    /**
+     * The MCP revision the backend was found to speak at its last discovery (`2026-07-28`, or the 2025
+     * version `initialize` agreed on); null for rows older than the column, and for stdio backends.
+     */
+    revision: text("revision"),
     ...timestamps,
   },
   (table) => [

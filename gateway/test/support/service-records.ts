@@ -16,6 +16,7 @@ export function serviceRecord(name: string, tools: string[]): ServiceRecord {
     limits: null,
     command: null,
     secretEnv: null,
+    revision: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   };

@@ -24,6 +24,8 @@ export function ServicePage({ data, name }: { data: Data; name: string }) {
       <dl class="facts">
         <dt>URL</dt>
         <dd>{service.url}</dd>
+        <dt>MCP revision</dt>
+        <dd>{service.revision ?? "not known"}</dd>
         <dt>Health</dt>
         <dd>
           <HealthBadge health={service.health} /> circuit {service.health.circuit}

@@ -1,0 +1,137 @@
+/**
+ * Backends of either revision behind one gateway: each is talked to in its own (2026-07-28 without
+ * initialize or session, with the per-request `_meta` and headers; 2025 with initialize), the revision
+ * found at registration is recorded and shown, and found again when the service is updated. Clients of
+ * every kind list and call the tools of both through one gateway URL.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import {
+  createTestVersionStore,
+  firstText,
+  type RunningGateway,
+  startGateway,
+  TEST_BEARER,
+} from "../../test/support/gateway-harness.ts";
+import { type RevisionBackend, startRevisionBackend } from "../../test/support/revision-backend.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
+
+let database: TestDatabase;
+let versions: VersionStore;
+let gw: RunningGateway;
+let modern: RevisionBackend;
+let legacy: RevisionBackend;
+
+beforeAll(async () => {
+  modern = startRevisionBackend("2026-07-28", "modernEcho");
+  legacy = startRevisionBackend("2025", "legacyEcho");
+  database = await createTestDatabase();
+  versions = createTestVersionStore();
+  gw = await startGateway({ database, versionStore: versions });
+  for (const [name, backend] of [
+    ["modern", modern],
+    ["legacy", legacy],
+  ] as const) {
+    const response = await gw.admin("POST", "/register", { name, url: backend.url });
+    if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);
+  }
+});
+afterAll(async () => {
+  await gw?.stop();
+  await Promise.all([modern?.stop(), legacy?.stop()]);
+  await versions?.close();
+  await database?.close();
+});
+
+interface ToolClient {
+  listTools(): Promise<{ tools: { name: string }[] }>;
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<object>;
+  close(): Promise<void>;
+}
+
+async function v2Client(mode: "auto" | { pin: string }): Promise<ToolClient> {
+  const client = new Client({ name: "revision-test", version: "1.0.0" }, { versionNegotiation: { mode } });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${TEST_BEARER}` } },
+    }),
+  );
+  return client;
+}
+
+async function serviceRevisions(): Promise<Record<string, unknown>> {
+  const response = await gw.admin("GET", "/services");
+  const { services } = (await response.json()) as { services: { name: string; revision: unknown }[] };
+  return Object.fromEntries(services.map((s) => [s.name, s.revision]));
+}
+
+describe("backends of either revision", () => {
+  test("the revision each backend speaks is recorded at registration and shown", async () => {
+    expect(await serviceRevisions()).toEqual({ modern: "2026-07-28", legacy: "2025-11-25" });
+  });
+
+  test.each([
+    ["a v2 client pinned to 2026-07-28", () => v2Client({ pin: "2026-07-28" })],
+    ["a v2 client in auto mode", () => v2Client("auto")],
+    ["a 1.x client", () => gw.client()],
+  ] as const)("%s lists and calls the tools of both backends", async (_, connect) => {
+    const client: ToolClient = await connect();
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
+      expect(names).toEqual(["legacyEcho", "modernEcho"]);
+      const fromModern = await client.callTool({ name: "modernEcho", arguments: { text: "hi" } });
+      expect(firstText(fromModern)).toBe("modernEcho: hi (2026-07-28)");
+      const fromLegacy = await client.callTool({ name: "legacyEcho", arguments: { text: "hi" } });
+      expect(firstText(fromLegacy)).toBe("legacyEcho: hi (2025)");
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a 2026-07-28 backend gets no initialize and no session, and every request says what it is", async () => {
+    const client = await gw.client();
+    try {
+      modern.seen.length = 0;
+      await client.callTool({ name: "modernEcho", arguments: { text: "headers" } });
+    } finally {
+      await client.close();
+    }
+    expect(modern.seen).toEqual([
+      {
+        method: "tools/call",
+        protocolVersionHeader: "2026-07-28",
+        mcpMethodHeader: "tools/call",
+        mcpNameHeader: "modernEcho",
+        sessionIdHeader: null,
+        meta: expect.objectContaining({
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientInfo": expect.objectContaining({ name: "mcp-federation-gateway" }),
+          "io.modelcontextprotocol/clientCapabilities": expect.any(Object),
+        }),
+      },
+    ]);
+  });
+
+  test("an update finds the revision again: a backend upgraded in place is then spoken to in 2026-07-28", async () => {
+    const swapped = startRevisionBackend("2025", "swappedEcho");
+    try {
+      expect((await gw.admin("POST", "/register", { name: "swapped", url: swapped.url })).status).toBe(201);
+      expect((await serviceRevisions()).swapped).toBe("2025-11-25");
+      swapped.speak("2026-07-28");
+      expect((await gw.admin("PUT", "/update/swapped", {})).status).toBe(200);
+      expect((await serviceRevisions()).swapped).toBe("2026-07-28");
+      const client = await v2Client({ pin: "2026-07-28" });
+      try {
+        const result = await client.callTool({ name: "swappedEcho", arguments: { text: "again" } });
+        expect(firstText(result)).toBe("swappedEcho: again (2026-07-28)");
+      } finally {
+        await client.close();
+      }
+      expect(swapped.seen.filter((r) => r.method === "initialize").length).toBe(1);
+    } finally {
+      await gw.admin("DELETE", "/delete/swapped");
+      await swapped.stop();
+    }
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The 2026-07-28 revision on the wire, as the gateway speaks it to a backend. There is no `initialize`
+ * and no session: every request names the revision and the gateway's client info and capabilities in
+ * its own `_meta`, and repeats its method (and, for calls, reads and prompts, the name it is about) in
+ * headers that the backend checks against the body, so that intermediaries can route without parsing it.
+ */
+
+/** The first revision of the stateless era; revision names are dates, so later ones sort after it. */
+export const MODERN_REVISION = "2026-07-28";
+
+const PROTOCOL_VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
+const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
+const CLIENT_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
+
+/** The body field each method's `Mcp-Name` header repeats. */
+const NAME_FIELD: Record<string, string> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+};
+
+export function isModernRevision(revision: string | null | undefined): revision is string {
+  return typeof revision === "string" && revision >= MODERN_REVISION;
+}
+
+export interface ClientIdentity {
+  clientInfo: { name: string; version: string };
+  capabilities: Record<string, unknown>;
+}
+
+/** `params` with the revision's per-request `_meta` added; the caller's own `_meta` entries are kept. */
+export function withModernEnvelope(
+  params: Record<string, unknown>,
+  revision: string,
+  { clientInfo, capabilities }: ClientIdentity,
+): Record<string, unknown> {
+  const meta = params._meta;
+  return {
+    ...params,
+    _meta: {
+      ...(typeof meta === "object" && meta !== null ? meta : {}),
+      [PROTOCOL_VERSION_KEY]: revision,
+      [CLIENT_INFO_KEY]: clientInfo,
+      [CLIENT_CAPABILITIES_KEY]: capabilities,
+    },
+  };
+}
+
+/** The headers a request must carry beside its body: the method, and the name it is about where it has one. */
+export function modernRequestHeaders(method: string, params: Record<string, unknown>): Record<string, string> {
+  const field = Object.hasOwn(NAME_FIELD, method) ? NAME_FIELD[method] : undefined;
+  const name = field === undefined ? undefined : params[field];
+  return typeof name === "string" ? { "Mcp-Method": method, "Mcp-Name": headerValue(name) } : { "Mcp-Method": method };
+}
+
+const BASE64_PREFIX = "=?base64?";
+const BASE64_SUFFIX = "?=";
+
+/**
+ * A name as an HTTP field value: plain printable ASCII as it is; anything else (non-ASCII, control
+ * characters, surrounding spaces, or text that looks like the encoded form) as the revision's Base64 form.
+ */
+function headerValue(name: string): string {
+  const plain =
+    name.length > 0 &&
+    name === name.trim() &&
+    !(name.startsWith(BASE64_PREFIX) && name.endsWith(BASE64_SUFFIX)) &&
+    /^[\t\x20-\x7e]*$/.test(name);
+  return plain ? name : `${BASE64_PREFIX}${Buffer.from(name, "utf8").toString("base64")}${BASE64_SUFFIX}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * A backend that speaks exactly one MCP revision at a time, for the gateway's side of revision
+ * negotiation: 2026-07-28 only (the v2 SDK's `createMcpHandler`, refusing 2025 traffic), or 2025 only
+ * (the 1.x SDK, stateless, which knows no `server/discover`). It can be switched from one to the other
+ * on the same URL, as when a backend is upgraded, and it records what reached it, so a test can see
+ * which revision the gateway spoke.
+ */
+import { handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
+import { McpServer as LegacyMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+import type { Server } from "bun";
+import { z } from "zod";
+
+export type Revision = "2026-07-28" | "2025";
+
+/** One request as it reached the backend. */
+export interface SeenRequest {
+  method: string;
+  /** The headers the 2026-07-28 revision defines, as sent. */
+  protocolVersionHeader: string | null;
+  mcpMethodHeader: string | null;
+  mcpNameHeader: string | null;
+  sessionIdHeader: string | null;
+  /** The request's `_meta`, where the 2026-07-28 revision carries the protocol version and client. */
+  meta: Record<string, unknown> | undefined;
+}
+
+export interface RevisionBackend {
+  url: string;
+  /** Requests received, in order (notifications and answers left out). */
+  seen: SeenRequest[];
+  /** From now on, speak only this revision. */
+  speak(revision: Revision): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a backend whose one tool, `<toolName>`, answers with the revision it was called in, e.g.
+ * `"modernEcho: hi (2026-07-28)"`.
+ */
+export function startRevisionBackend(revision: Revision, toolName: string): RevisionBackend {
+  let current = revision;
+  const seen: SeenRequest[] = [];
+  const modern = createMcpHandler(() => modernServer(toolName), { legacy: "reject" });
+  const createLegacy = () => legacyServer(toolName);
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (request.method === "POST") await record(request, seen);
+    return current === "2026-07-28" ? modern.fetch(request) : handleStatelessMcp(request, createLegacy);
+  };
+  const server: Server<undefined> = serve(handle, { port: 0, hostname: "127.0.0.1", handleSignals: false });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    seen,
+    speak(next) {
+      current = next;
+    },
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}
+
+async function record(request: Request, seen: SeenRequest[]): Promise<void> {
+  const body = (await request
+    .clone()
+    .json()
+    .catch(() => undefined)) as { method?: unknown; id?: unknown; params?: { _meta?: Record<string, unknown> } };
+  if (typeof body?.method !== "string" || body.id === undefined) return;
+  seen.push({
+    method: body.method,
+    protocolVersionHeader: request.headers.get("mcp-protocol-version"),
+    mcpMethodHeader: request.headers.get("mcp-method"),
+    mcpNameHeader: request.headers.get("mcp-name"),
+    sessionIdHeader: request.headers.get("mcp-session-id"),
+    meta: body.params?._meta,
+  });
+}
+
+function modernServer(toolName: string): McpServer {
+  const server = new McpServer({ name: `${toolName}-backend`, version: "1.0.0" });
+  server.registerTool(
+    toolName,
+    { description: "Echoes its text with the revision it was called in", inputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({ content: [{ type: "text", text: `${toolName}: ${text} (2026-07-28)` }] }),
+  );
+  return server;
+}
+
+function legacyServer(toolName: string): LegacyMcpServer {
+  const server = new LegacyMcpServer({ name: `${toolName}-backend`, version: "1.0.0" });
+  server.registerTool(
+    toolName,
+    { description: "Echoes its text with the revision it was called in", inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: "text", text: `${toolName}: ${text} (2025)` }] }),
+  );
+  return server;
+}
