@@ -18,7 +18,30 @@ const REVISIONS = ["2025-11-25", "2026-07-28"] as const;
 const CLI = Bun.resolveSync("@modelcontextprotocol/conformance/dist/index.js", import.meta.dir);
 const TOKEN = "conformance-token";
 /** The suite runs some forty scenarios per revision: a ceiling for hangs, not a speed check. */
-const SUITE_RUN = { timeout: 120_000 };
+export const CONFORMANCE_RUN = { timeout: 120_000 };
+
+export type Revision = (typeof REVISIONS)[number];
+
+export interface SuiteRun {
+  /** 0 when every claimed check passed and every listed one failed. */
+  exitCode: number;
+  /** The suite's summary and whatever it printed on stderr. */
+  verdict: string;
+}
+
+/** Runs the suite's server scenarios of one revision's requirement set against `url`, with `baseline` as the expected failures. */
+export async function runConformanceSuite(url: string, revision: Revision, baseline: string): Promise<SuiteRun> {
+  const run = Bun.spawn(
+    [process.execPath, CLI, "server", "--url", url, "--requirements", revision, "--expected-failures", baseline],
+    { cwd: tmpdir(), stdout: "pipe", stderr: "pipe" },
+  );
+  const [output, errors, exitCode] = await Promise.all([
+    new Response(run.stdout).text(),
+    new Response(run.stderr).text(),
+    run.exited,
+  ]);
+  return { exitCode, verdict: `${output.slice(output.indexOf("=== SUMMARY ==="))}\n${errors}` };
+}
 
 export function describeConformance(serviceName: string, createServer: McpServerFactory): void {
   describe(`${serviceName} against the MCP conformance suite`, () => {
@@ -42,32 +65,13 @@ export function describeConformance(serviceName: string, createServer: McpServer
       "fails no scored check of the %s requirements outside the baseline",
       async (revision) => {
         const baseline = new URL(`conformance/baseline-${revision}.yml`, import.meta.url).pathname;
-        const run = Bun.spawn(
-          [
-            process.execPath,
-            CLI,
-            "server",
-            "--url",
-            `http://127.0.0.1:${server.port}/mcp`,
-            "--requirements",
-            revision,
-            "--expected-failures",
-            baseline,
-          ],
-          { cwd: tmpdir(), stdout: "pipe", stderr: "pipe" },
-        );
-        const [output, errors, exitCode] = await Promise.all([
-          new Response(run.stdout).text(),
-          new Response(run.stderr).text(),
-          run.exited,
-        ]);
-        const verdict = output.slice(output.indexOf("=== SUMMARY ==="));
-        expect({ exitCode, verdict: exitCode === 0 ? "" : `${verdict}\n${errors}` }).toEqual({
+        const run = await runConformanceSuite(`http://127.0.0.1:${server.port}/mcp`, revision, baseline);
+        expect({ exitCode: run.exitCode, verdict: run.exitCode === 0 ? "" : run.verdict }).toEqual({
           exitCode: 0,
           verdict: "",
         });
       },
-      SUITE_RUN,
+      CONFORMANCE_RUN,
     );
   });
 }
