@@ -23,6 +23,7 @@ import { createProtectedResourceRoutes, type ProtectedResources } from "./identi
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
+import type { RequestStates } from "./mcp/request-state.ts";
 import type { GatewayMetrics } from "./observability/metrics.ts";
 import { createMetricsRoutes } from "./observability/metrics-routes.ts";
 import type { RequestContext } from "./observability/request-context.ts";
@@ -44,6 +45,8 @@ export interface AppDeps {
   bodyReadTimeoutMs: number;
   /** Most entries in one page of an MCP list (MCP_PAGE_SIZE). */
   pageSize: number;
+  /** The gateway's request state of calls that backends answered with input-required (2026-07-28 clients). */
+  requestStates: RequestStates;
   /** This deployment's loop marker (see gateway-hop.ts). */
   hopMarker: string;
   allowedHosts: readonly string[];

@@ -29,6 +29,7 @@ import { createMcpAuth } from "./identity/mcp-auth.ts";
 import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
 import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
+import { createRequestStates } from "./mcp/request-state.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
 import { createTracing } from "./observability/tracing.ts";
@@ -168,7 +169,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   };
 
   const urlPolicy = createUrlPolicy(settings.backendAllowlist ?? [], parts.resolveHost);
-  const marker = hopMarker(settings.mcpSessions.secret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken));
+  const gatewaySecret = settings.mcpSessions.secret ?? deriveSessionSecret(settings.apiKey, settings.bearerToken);
+  const marker = hopMarker(gatewaySecret);
   const pool = createBackendPool({
     connectTimeoutMs: settings.backendConnectTimeoutMs,
     callTimeoutMs: settings.toolCallTimeoutMs,
@@ -335,6 +337,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     maxBodyBytes: settings.maxBodyBytes,
     bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,
+    requestStates: createRequestStates(gatewaySecret, () => requestContext.identity()?.subject),
     hopMarker: marker,
     allowedHosts: settings.allowedHosts ?? [],
     registry,

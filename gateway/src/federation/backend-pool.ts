@@ -80,6 +80,8 @@ export interface CallOptions {
    * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
    */
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
+  /** What the caller's client can be asked, declared to a 2026-07-28 backend (see RequestOptions). */
+  clientCapabilities?: Record<string, unknown>;
   /** Replaces the pool's call timeout for this request (a tool's own limit). */
   timeoutMs?: number;
   /** Replaces the pool's largest answer for this request (a tool's own limit). */

@@ -22,7 +22,13 @@ import { TransportFailure } from "./transport-failure.ts";
 export type RequestOptions = Pick<
   ExchangeOptions,
   "signal" | "onprogress" | "onnotification" | "onrequest" | "timeoutMs" | "deadline" | "maxAnswerBytes"
->;
+> & {
+  /**
+   * What the gateway's own client can be asked, declared to a 2026-07-28 backend for this request (it
+   * passes the backend's input requests on to that client); none when left out.
+   */
+  clientCapabilities?: Record<string, unknown>;
+};
 
 /** What the backend said of itself when the session opened. */
 export interface BackendPeer {
@@ -136,8 +142,8 @@ export function createBackendSession({
     const headers = { ...baseHeaders, "Mcp-Protocol-Version": MODERN_REVISION, ...modernRequestHeaders(DISCOVER, {}) };
     const deadline = createCallDeadline({ timeoutMs: connectTimeoutMs });
     try {
-      return (await exchange({ id: nextId++, method: DISCOVER, params }, { ...housekeeping(), headers, deadline }))
-        .result;
+      const options = { ...housekeeping(), headers, deadline, errorsWithStatus: true };
+      return (await exchange({ id: nextId++, method: DISCOVER, params }, options)).result;
     } catch (error) {
       if (error === deadline.signal.reason || speaksOnlyLegacy(error)) return undefined;
       throw error;
@@ -179,11 +185,19 @@ export function createBackendSession({
       ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } }
       : params;
     const isModern = isModernRevision(revision);
-    const body = isModern ? withModernEnvelope(withToken, revision, GATEWAY_IDENTITY) : withToken;
+    const body = isModern
+      ? withModernEnvelope(withToken, revision, {
+          clientInfo: GATEWAY_CLIENT_INFO,
+          capabilities: options.clientCapabilities ?? {},
+        })
+      : withToken;
     const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;
     try {
       return (
-        await exchange({ id, method, params: body }, { ...options, fetch, url, headers: allHeaders, progressToken: id })
+        await exchange(
+          { id, method, params: body },
+          { ...options, fetch, url, headers: allHeaders, progressToken: id, errorsWithStatus: isModern },
+        )
       ).result;
     } catch (error) {
       // A stateful backend keeps working on a request whose stream was cut, unless told otherwise.
@@ -239,7 +253,8 @@ export function createBackendSession({
 
 const DISCOVER = "server/discover";
 
-const GATEWAY_IDENTITY = { clientInfo: GATEWAY_CLIENT_INFO, capabilities: GATEWAY_CLIENT_CAPABILITIES };
+/** Who the gateway is to a 2026-07-28 backend when it asks on its own behalf (discovery, health checks). */
+const GATEWAY_IDENTITY = { clientInfo: GATEWAY_CLIENT_INFO, capabilities: {} };
 
 /**
  * Whether the backend's answer to `server/discover` says it does not know the 2026-07-28 revision: a

@@ -40,6 +40,12 @@ export interface ExchangeOptions {
   deadline?: CallDeadline;
   /** Largest answer read: a JSON body, or one event of a stream. Beyond it the answer is cut off (AnswerTooLarge). */
   maxAnswerBytes?: number;
+  /**
+   * The backend answers JSON-RPC errors with an HTTP error status (400, 404), as the 2026-07-28 revision
+   * does: an error answer to this very request is then the backend's answer (McpError), not a failure
+   * to answer. Otherwise every HTTP error status is a TransportFailure.
+   */
+  errorsWithStatus?: boolean;
   signal?: AbortSignal;
   progressToken?: RequestId;
   /** Progress under `progressToken`. Must not throw. */
@@ -102,7 +108,7 @@ export async function exchange(
       // Credentials are meant for this endpoint only.
       redirect: "manual",
     });
-    const message = await readAnswer(response, request.id, options.maxAnswerBytes ?? Number.POSITIVE_INFINITY, {
+    const message = await readAnswer(response, request.id, options, {
       onnotification(notification) {
         if (!isProgressFor(notification, options.progressToken)) return options.onnotification?.(notification);
         deadline.extend();
@@ -214,10 +220,11 @@ interface StreamHandlers {
 async function readAnswer(
   response: Response,
   id: RequestId,
-  maxBytes: number,
+  { maxAnswerBytes, errorsWithStatus }: Pick<ExchangeOptions, "maxAnswerBytes" | "errorsWithStatus">,
   handlers: StreamHandlers,
 ): Promise<Message> {
-  if (!response.ok) throw await httpFailure(response);
+  const maxBytes = maxAnswerBytes ?? Number.POSITIVE_INFINITY;
+  if (!response.ok) throw await httpFailure(response, errorsWithStatus ? id : undefined);
   const type = response.headers.get("content-type") ?? "";
   if (type.startsWith("text/event-stream") && response.body)
     return readEventStream(response.body, id, maxBytes, handlers);
@@ -354,25 +361,31 @@ function isProgressFor(notification: Notification, token: RequestId | undefined)
 
 /** The result of an answer, or its JSON-RPC error thrown as McpError. */
 export function resultOf(message: Message): Record<string, unknown> {
-  if (message.error) {
-    const { code, message: text, data } = message.error;
-    throw McpError.fromError(
-      typeof code === "number" ? code : -32603,
-      typeof text === "string" ? text : "Unknown error",
-      data,
-    );
-  }
+  if (message.error) throw errorOf(message.error);
   const { result } = message;
   if (typeof result === "object" && result !== null && !Array.isArray(result)) return result as Record<string, unknown>;
   throw new TransportFailure("the service answered with a result that is not an object");
 }
 
-/** What an HTTP error status says, with the JSON-RPC error message when the backend sent one. */
-async function httpFailure(response: Response): Promise<TransportFailure> {
+function errorOf({ code, message, data }: NonNullable<Message["error"]>): McpError {
+  return McpError.fromError(
+    typeof code === "number" ? code : -32603,
+    typeof message === "string" ? message : "Unknown error",
+    data,
+  );
+}
+
+/**
+ * What an HTTP error status says, with the JSON-RPC error message when the backend sent one; or, when
+ * `answerTo` is given and the body is the error answer to that request, that answer as McpError.
+ */
+async function httpFailure(response: Response, answerTo?: RequestId): Promise<TransportFailure | McpError> {
   const text = await response.text().catch(() => "");
   let detail = text.replace(/\s+/g, " ").slice(0, 200);
   try {
-    const message = (JSON.parse(text) as Message).error?.message;
+    const body = JSON.parse(text) as Message;
+    if (answerTo !== undefined && body?.error && isAnswerTo(body, answerTo)) return errorOf(body.error);
+    const message = body?.error?.message;
     if (typeof message === "string") detail = message;
   } catch {
     // Not JSON: the text itself is the detail.

@@ -10,9 +10,11 @@ import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
-import { createModernMcp, isModernRequest } from "./modern-mcp.ts";
+import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-mcp.ts";
 
-export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session"> {
+export interface McpRoutesDeps
+  extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session">,
+    Pick<ModernMcpDeps, "requestStates"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
   auth: McpAuth;
   /** Each caller's view of the catalog, of all of it or of a virtual server. */

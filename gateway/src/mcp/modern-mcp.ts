@@ -5,16 +5,21 @@
  * catalog; tools, resources and prompts go through the same routing as 2025 requests, so permissions,
  * rate limits, audit, call slots and governance apply alike.
  *
+ * A 2026-07-28 backend's input-required result to a tool call reaches the client with a request state
+ * of the gateway's own (request-state.ts), and the client's retry goes back to that backend with the
+ * backend's state and the client's answers.
+ *
  * Not bridged yet: `subscriptions/listen` (list changes reach 2025 sessions only, so no listChanged is
  * advertised here), backends' log messages and progress during a call (logging is deprecated in this
- * revision), input-required results for backends that ask the client something mid-call, and backends
- * that speak 2026-07-28 themselves.
+ * revision), input-required results of prompts and resource reads, and 2025 backends that ask the
+ * client something mid-call.
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import {
   type CacheHint,
   type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
   classifyInboundRequest,
   createMcpHandler,
   Server,
@@ -23,12 +28,15 @@ import type { CatalogView } from "../catalog/catalog.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
+import type { GatewayRequestState, RequestStates } from "./request-state.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
-import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
+import { type InputRequiredRound, routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
 export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   pageSize: number;
   maxBodyBytes: number;
+  /** Seals and checks the gateway's request state of calls that backends answered with input-required. */
+  requestStates: RequestStates;
 }
 
 /** Serves one 2026-07-28 request, whose body has been read already, from the caller's view. */
@@ -76,13 +84,13 @@ function isPlain2025(body: unknown, version: string | null): boolean {
 }
 
 /** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
-export function createModernMcp({ pageSize, maxBodyBytes, ...routing }: ModernMcpDeps): ModernMcp {
+export function createModernMcp({ pageSize, maxBodyBytes, requestStates, ...routing }: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
       const catalog = requestInfo && views.get(requestInfo);
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
-      return createModernServer({ ...routing, catalog }, pageSize);
+      return createModernServer({ ...routing, catalog }, pageSize, requestStates);
     },
     { legacy: "reject", maxRequestBodySize: maxBodyBytes },
   );
@@ -92,11 +100,17 @@ export function createModernMcp({ pageSize, maxBodyBytes, ...routing }: ModernMc
   };
 }
 
-function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize: number): Server {
+function createModernServer(
+  routing: ToolCallRouting & ForwardRouting,
+  pageSize: number,
+  requestStates: RequestStates,
+): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     capabilities: { tools: {}, resources: {}, prompts: {} },
     instructions: GATEWAY_INSTRUCTIONS,
     cacheHints: CACHE_HINTS,
+    // A state that fails the check never reaches the handler: the SDK answers -32602 for it.
+    requestState: { verify: requestStates.verify },
   });
   const { catalog } = routing;
   const { toolIndex } = catalog;
@@ -108,8 +122,18 @@ function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize:
   );
   server.setRequestHandler("tools/call", (request, ctx) => {
     const { name, arguments: args } = request.params;
+    const resumed = ctx.mcpReq.requestState<GatewayRequestState>();
+    const { inputResponses } = ctx.mcpReq;
+    const inputRequired: InputRequiredRound = {
+      resumed: resumed && { ...resumed, ...(inputResponses === undefined ? {} : { inputResponses }) },
+      seal: (state) => requestStates.mint(state, ctx),
+    };
     const route = (name: string, args: Record<string, unknown> | undefined) =>
-      routeToolCall(routing, name, args, { signal: ctx.mcpReq.signal });
+      routeToolCall(routing, name, args, {
+        signal: ctx.mcpReq.signal,
+        clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
+        inputRequired,
+      });
     const result = toolIndex ? callInSearchMode(toolIndex, name, args, route) : route(name, args);
     return result as Promise<CallToolResult>;
   });
@@ -135,4 +159,15 @@ function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize:
       routePromptGet(routing, request.params.name, request.params.arguments, { signal: ctx.mcpReq.signal }) as never,
   );
   return server;
+}
+
+/**
+ * What the client declared it can be asked, passed on to the backend: a backend asks only for input the
+ * client can give. (The SDK types the envelope as an empty object; the key is the revision's.)
+ */
+function clientCapabilitiesOf(envelope: object | undefined): Record<string, unknown> | undefined {
+  const capabilities = (envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+  return typeof capabilities === "object" && capabilities !== null
+    ? (capabilities as Record<string, unknown>)
+    : undefined;
 }

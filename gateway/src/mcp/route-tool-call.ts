@@ -17,10 +17,24 @@ import {
 import { truncateResult } from "../governance/result-limit.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
+import type { GatewayRequestState } from "./request-state.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
   onlog?: (notification: LoggingMessageNotification) => void;
+  /**
+   * Set for a 2026-07-28 client, which can answer a backend's input-required result. Without it (a
+   * 2025 client) such a result becomes a tool error: that client has no way to answer it.
+   */
+  inputRequired?: InputRequiredRound;
+}
+
+/** One round of a call that a backend may answer with an input-required result. */
+export interface InputRequiredRound {
+  /** The round continues an earlier one: the gateway's verified state, and what the client answered. */
+  resumed?: GatewayRequestState & { inputResponses?: Record<string, unknown> };
+  /** The gateway's own state for the client's next round. */
+  seal(state: GatewayRequestState): Promise<string>;
 }
 
 export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "too_large" | "rate_limited" | "error";
@@ -45,7 +59,7 @@ export async function routeToolCall(
   { catalog, pool, admit, onToolCall, tracing }: ToolCallRouting,
   name: string,
   args: Record<string, unknown> | undefined,
-  { onlog, ...options }: RouteOptions = {},
+  { onlog, inputRequired, ...options }: RouteOptions = {},
 ): Promise<CallToolResult> {
   const snapshot = catalog.snapshot();
   const lookup = tracing?.step("catalog lookup", "internal", { "mcp.tool.name": name });
@@ -57,6 +71,13 @@ export async function routeToolCall(
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
   lookup?.end("ok", { "mcp.service": route.service });
+  const resumed = inputRequired?.resumed;
+  if (resumed && (resumed.service !== route.service || resumed.tool !== name)) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `The requestState belongs to a call of "${resumed.tool}" on "${resumed.service}", not of "${name}"${resumed.tool === name ? ` on "${route.service}" (the tool moved since; call it again without requestState)` : ""}.`,
+    );
+  }
   if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
     throw new McpError(
       ErrorCode.InvalidParams,
@@ -85,7 +106,11 @@ export async function routeToolCall(
   try {
     const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
     const sent = withGovernedArguments(route, args);
-    const params = { name: route.tool, ...(sent === undefined ? {} : { arguments: sent }) };
+    const params = {
+      name: route.tool,
+      ...(sent === undefined ? {} : { arguments: sent }),
+      ...(resumed ? continuation(resumed) : {}),
+    };
     const callOptions = {
       ...options,
       onnotification,
@@ -97,6 +122,14 @@ export async function routeToolCall(
     const result = (await (call
       ? call.run(() => pool.request(route.service, "tools/call", params, callOptions))
       : pool.request(route.service, "tools/call", params, callOptions))) as CallToolResult;
+    if (result.resultType === "input_required") {
+      report("ok");
+      return inputRequired
+        ? { ...result, requestState: await inputRequired.seal(stateOf(route.service, name, result)) }
+        : toolError(
+            `The service behind "${name}" asks for input (elicitation, sampling or roots) that this client cannot be asked through the gateway; a client of the 2026-07-28 revision can answer it.`,
+          );
+    }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
       ? truncateResult(result, limits.maxResultBytes, name)
@@ -128,6 +161,19 @@ function withGovernedArguments(
 ): Record<string, unknown> | undefined {
   if (!fixedArguments && !defaultArguments) return args;
   return { ...defaultArguments, ...args, ...fixedArguments };
+}
+
+/** What the backend gets back in a continued round: the client's answers and its own state. */
+function continuation({ inputResponses, state }: NonNullable<InputRequiredRound["resumed"]>) {
+  return {
+    ...(inputResponses === undefined ? {} : { inputResponses }),
+    ...(state === undefined ? {} : { requestState: state }),
+  };
+}
+
+function stateOf(service: string, tool: string, result: CallToolResult): GatewayRequestState {
+  const state = result.requestState;
+  return { service, tool, ...(typeof state === "string" ? { state } : {}) };
 }
 
 function toolError(text: string): CallToolResult {

@@ -7,10 +7,11 @@ export function postMcp(
   token: string,
   message: object = { jsonrpc: "2.0", id: 1, method: "tools/list" },
   accept = "application/json, text/event-stream",
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   return fetch(endpoint, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: accept, Authorization: `Bearer ${token}` },
+    headers: { ...headers, "Content-Type": "application/json", Accept: accept, Authorization: `Bearer ${token}` },
     body: JSON.stringify(message),
   });
 }

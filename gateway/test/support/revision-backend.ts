@@ -7,7 +7,7 @@
  */
 import { handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
 import { McpServer as LegacyMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
+import { acceptedContent, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
 import type { Server } from "bun";
 import { z } from "zod";
 
@@ -23,6 +23,9 @@ export interface SeenRequest {
   sessionIdHeader: string | null;
   /** The request's `_meta`, where the 2026-07-28 revision carries the protocol version and client. */
   meta: Record<string, unknown> | undefined;
+  /** A continued round's answers and state (2026-07-28 input-required results). */
+  inputResponses?: unknown;
+  requestState?: unknown;
 }
 
 export interface RevisionBackend {
@@ -35,13 +38,15 @@ export interface RevisionBackend {
 }
 
 /**
- * Starts a backend whose one tool, `<toolName>`, answers with the revision it was called in, e.g.
- * `"modernEcho: hi (2026-07-28)"`.
+ * Starts a backend whose tool `<toolName>` answers with the revision it was called in, e.g.
+ * `"modernEcho: hi (2026-07-28)"`. In 2026-07-28 it has a second tool, `deploy`, when `asks` is set,
+ * which asks the client to confirm with an input-required result (an elicitation, and a state of its
+ * own) and answers with the confirmation and the state it got back.
  */
-export function startRevisionBackend(revision: Revision, toolName: string): RevisionBackend {
+export function startRevisionBackend(revision: Revision, toolName: string, { asks = false } = {}): RevisionBackend {
   let current = revision;
   const seen: SeenRequest[] = [];
-  const modern = createMcpHandler(() => modernServer(toolName), { legacy: "reject" });
+  const modern = createMcpHandler(() => modernServer(toolName, asks), { legacy: "reject" });
   const createLegacy = () => legacyServer(toolName);
 
   const handle = async (request: Request): Promise<Response> => {
@@ -65,7 +70,11 @@ async function record(request: Request, seen: SeenRequest[]): Promise<void> {
   const body = (await request
     .clone()
     .json()
-    .catch(() => undefined)) as { method?: unknown; id?: unknown; params?: { _meta?: Record<string, unknown> } };
+    .catch(() => undefined)) as {
+    method?: unknown;
+    id?: unknown;
+    params?: { _meta?: Record<string, unknown>; inputResponses?: unknown; requestState?: unknown };
+  };
   if (typeof body?.method !== "string" || body.id === undefined) return;
   seen.push({
     method: body.method,
@@ -74,15 +83,38 @@ async function record(request: Request, seen: SeenRequest[]): Promise<void> {
     mcpNameHeader: request.headers.get("mcp-name"),
     sessionIdHeader: request.headers.get("mcp-session-id"),
     meta: body.params?._meta,
+    ...(body.params?.inputResponses === undefined ? {} : { inputResponses: body.params.inputResponses }),
+    ...(body.params?.requestState === undefined ? {} : { requestState: body.params.requestState }),
   });
 }
 
-function modernServer(toolName: string): McpServer {
+const Confirmation = z.object({ confirm: z.boolean() });
+
+function modernServer(toolName: string, asks: boolean): McpServer {
   const server = new McpServer({ name: `${toolName}-backend`, version: "1.0.0" });
   server.registerTool(
     toolName,
     { description: "Echoes its text with the revision it was called in", inputSchema: z.object({ text: z.string() }) },
     async ({ text }) => ({ content: [{ type: "text", text: `${toolName}: ${text} (2026-07-28)` }] }),
+  );
+  if (!asks) return server;
+  server.registerTool(
+    "deploy",
+    { description: "Deploys to a target once the user confirms", inputSchema: z.object({ target: z.string() }) },
+    async ({ target }, ctx) => {
+      const answer = acceptedContent(ctx.mcpReq.inputResponses, "confirm", Confirmation);
+      if (answer === undefined) {
+        return inputRequired({
+          inputRequests: {
+            confirm: inputRequired.elicit({ message: `Deploy to ${target}?`, requestedSchema: Confirmation }),
+          },
+          requestState: `backend-state:${target}`,
+        });
+      }
+      const state = ctx.mcpReq.requestState<string>();
+      const outcome = answer.confirm ? "deployed to" : "kept away from";
+      return { content: [{ type: "text", text: `${outcome} ${target} (state ${state})` }] };
+    },
   );
   return server;
 }
