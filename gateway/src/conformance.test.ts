@@ -1,23 +1,24 @@
 /**
  * The official MCP conformance suite (@modelcontextprotocol/conformance) run against the gateway's /mcp,
- * with each requirement set it serves, while the gateway fronts a backend of one revision: the shopping
- * service (which the suite checks directly in its own test, and which the gateway speaks 2026-07-28
- * with), or a backend that speaks only 2025 (checked directly here too). What fails is listed check by
- * check with the reason in gateway/test/conformance/baseline-<backend>-<revision>.yml; a claimed check
- * that fails, or a listed one that starts to pass, fails the test.
+ * with each requirement set it serves, while the gateway fronts one backend: the shopping service, a
+ * backend with the suite's own tools (both spoken to in 2026-07-28), or a backend that speaks only 2025;
+ * the latter two are checked directly too. What fails is listed check by check with the reason in
+ * gateway/test/conformance/baseline-<backend>-<revision>.yml; a claimed check that fails, or a listed
+ * one that starts to pass, fails the test.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { serve } from "@mcp-federation/mcp-http";
 import { CONFORMANCE_RUN, runConformanceSuite } from "@mcp-federation/mcp-http/testing/conformance";
 import type { Server } from "bun";
-import { type BackendProcess, startBackend } from "../test/support/backend-process.ts";
+import { startBackend } from "../test/support/backend-process.ts";
+import { startConformanceBackend } from "../test/support/conformance-backend.ts";
 import {
   createTestVersionStore,
   type RunningGateway,
   startGateway,
   TEST_BEARER,
 } from "../test/support/gateway-harness.ts";
-import { type RevisionBackend, startRevisionBackend } from "../test/support/revision-backend.ts";
+import { startRevisionBackend } from "../test/support/revision-backend.ts";
 import { createTestDatabase, type TestDatabase } from "../test/support/test-database.ts";
 import type { VersionStore } from "./catalog/version-store.ts";
 
@@ -67,46 +68,53 @@ async function expectConformance(url: string, revision: (typeof REVISIONS)[numbe
   });
 }
 
-describe("the gateway against the MCP conformance suite, fronting a 2026-07-28 backend", () => {
-  let shopping: BackendProcess;
-  let fronted: Fronted;
-  beforeAll(async () => {
-    shopping = await startBackend("shopping");
-    fronted = await front("shopping-service", shopping.url);
-  });
-  afterAll(async () => {
-    await stop(fronted);
-    await shopping?.stop();
-  });
+interface Backend {
+  url: string;
+  stop(): Promise<void>;
+}
 
-  test.each(REVISIONS)(
-    "fails no scored check of the %s requirements outside the baseline",
-    (revision) => expectConformance(`http://127.0.0.1:${fronted.open.port}/mcp`, revision, `modern-${revision}`),
-    CONFORMANCE_RUN,
-  );
-});
+/**
+ * The suite against the gateway fronting `start()`'s backend, with each requirement set, and against
+ * the backend itself with the sets named in `direct` (the others it is checked with elsewhere, or does
+ * not serve).
+ */
+function describeFronted(
+  what: string,
+  name: string,
+  start: () => Backend | Promise<Backend>,
+  direct: readonly (typeof REVISIONS)[number][],
+) {
+  describe(`the gateway against the MCP conformance suite, fronting ${what}`, () => {
+    let backend: Backend;
+    let fronted: Fronted;
+    beforeAll(async () => {
+      backend = await start();
+      fronted = await front(name, backend.url);
+    });
+    afterAll(async () => {
+      await stop(fronted);
+      await backend?.stop();
+    });
 
-describe("the gateway against the MCP conformance suite, fronting a 2025-only backend", () => {
-  let legacy: RevisionBackend;
-  let fronted: Fronted;
-  beforeAll(async () => {
-    legacy = startRevisionBackend("2025", "legacyEcho");
-    fronted = await front("legacy", legacy.url);
+    for (const revision of direct) {
+      test(
+        `the backend itself fails no scored check of the ${revision} requirements outside its baseline`,
+        () => expectConformance(`${backend.url}/mcp`, revision, `${name}-direct-${revision}`),
+        CONFORMANCE_RUN,
+      );
+    }
+
+    test.each(REVISIONS)(
+      "fails no scored check of the %s requirements outside the baseline",
+      (revision) => expectConformance(`http://127.0.0.1:${fronted.open.port}/mcp`, revision, `${name}-${revision}`),
+      CONFORMANCE_RUN,
+    );
   });
-  afterAll(async () => {
-    await stop(fronted);
-    await legacy?.stop();
-  });
+}
 
-  test(
-    "the backend itself fails no scored check of the 2025-11-25 requirements outside its baseline",
-    () => expectConformance(`${legacy.url}/mcp`, "2025-11-25", "legacy-direct-2025-11-25"),
-    CONFORMANCE_RUN,
-  );
-
-  test.each(REVISIONS)(
-    "fails no scored check of the %s requirements outside the baseline",
-    (revision) => expectConformance(`http://127.0.0.1:${fronted.open.port}/mcp`, revision, `legacy-${revision}`),
-    CONFORMANCE_RUN,
-  );
-});
+// Checked directly by its own test (shopping/src/conformance.test.ts), with the bearer token it requires.
+describeFronted("the shopping service (2026-07-28)", "shopping", () => startBackend("shopping"), []);
+describeFronted("a backend with the suite's tools (2026-07-28)", "suite-tools", startConformanceBackend, REVISIONS);
+describeFronted("a backend that speaks only 2025", "legacy", () => startRevisionBackend("2025", "legacyEcho"), [
+  "2025-11-25",
+]);

@@ -9,10 +9,12 @@
  * of the gateway's own (request-state.ts), and the client's retry goes back to that backend with the
  * backend's state and the client's answers.
  *
+ * Progress a backend reports on a call reaches the client under the client's token.
+ *
  * Not bridged yet: `subscriptions/listen` (list changes reach 2025 sessions only, so no listChanged is
- * advertised here), backends' log messages and progress during a call (logging is deprecated in this
- * revision), input-required results of prompts and resource reads, and 2025 backends that ask the
- * client something mid-call.
+ * advertised here), backends' log messages during a call (logging is deprecated in this revision),
+ * input-required results of prompts and resource reads, and 2025 backends that ask the client
+ * something mid-call.
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
@@ -29,6 +31,7 @@ import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
 import type { GatewayRequestState, RequestStates } from "./request-state.ts";
+import { offersCompletions, routeCompletion } from "./route-completion.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
 import { type InputRequiredRound, routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
@@ -105,8 +108,9 @@ function createModernServer(
   pageSize: number,
   requestStates: RequestStates,
 ): Server {
+  const completions = offersCompletions(routing.catalog.snapshot());
   const server = new Server(GATEWAY_SERVER_INFO, {
-    capabilities: { tools: {}, resources: {}, prompts: {} },
+    capabilities: { tools: {}, resources: {}, prompts: {}, ...(completions ? { completions: {} } : {}) },
     instructions: GATEWAY_INSTRUCTIONS,
     cacheHints: CACHE_HINTS,
     // A state that fails the check never reaches the handler: the SDK answers -32602 for it.
@@ -125,14 +129,24 @@ function createModernServer(
     const resumed = ctx.mcpReq.requestState<GatewayRequestState>();
     const { inputResponses } = ctx.mcpReq;
     const inputRequired: InputRequiredRound = {
-      resumed: resumed && { ...resumed, ...(inputResponses === undefined ? {} : { inputResponses }) },
+      resumed,
+      inputResponses,
       seal: (state) => requestStates.mint(state, ctx),
     };
+    const clientToken = ctx.mcpReq._meta?.progressToken;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
         signal: ctx.mcpReq.signal,
         clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
         inputRequired,
+        // Progress from the backend reaches the client under the client's own token, on the call's stream.
+        onprogress:
+          clientToken === undefined
+            ? undefined
+            : (progress) =>
+                void ctx.mcpReq
+                  .notify({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } })
+                  .catch(() => {}),
       });
     const result = toolIndex ? callInSearchMode(toolIndex, name, args, route) : route(name, args);
     return result as Promise<CallToolResult>;
@@ -149,6 +163,11 @@ function createModernServer(
     "resources/read",
     (request, ctx) => routeResourceRead(routing, request.params.uri, { signal: ctx.mcpReq.signal }) as never,
   );
+  if (completions)
+    server.setRequestHandler(
+      "completion/complete",
+      (request, ctx) => routeCompletion(routing, request.params as never, { signal: ctx.mcpReq.signal }) as never,
+    );
   server.setRequestHandler(
     "prompts/list",
     (request) => listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize) as never,

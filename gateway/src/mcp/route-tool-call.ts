@@ -31,8 +31,10 @@ export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
 
 /** One round of a call that a backend may answer with an input-required result. */
 export interface InputRequiredRound {
-  /** The round continues an earlier one: the gateway's verified state, and what the client answered. */
-  resumed?: GatewayRequestState & { inputResponses?: Record<string, unknown> };
+  /** The round continues an earlier one: the gateway's verified state. */
+  resumed?: GatewayRequestState;
+  /** What the client answered, passed on as it came (the backend ignores what it did not ask). */
+  inputResponses?: Record<string, unknown>;
   /** The gateway's own state for the client's next round. */
   seal(state: GatewayRequestState): Promise<string>;
 }
@@ -109,7 +111,7 @@ export async function routeToolCall(
     const params = {
       name: route.tool,
       ...(sent === undefined ? {} : { arguments: sent }),
-      ...(resumed ? continuation(resumed) : {}),
+      ...(inputRequired ? continuation(inputRequired) : {}),
     };
     const callOptions = {
       ...options,
@@ -163,11 +165,11 @@ function withGovernedArguments(
   return { ...defaultArguments, ...args, ...fixedArguments };
 }
 
-/** What the backend gets back in a continued round: the client's answers and its own state. */
-function continuation({ inputResponses, state }: NonNullable<InputRequiredRound["resumed"]>) {
+/** What the backend gets back in a later round: the client's answers and its own state. */
+function continuation({ inputResponses, resumed }: InputRequiredRound) {
   return {
     ...(inputResponses === undefined ? {} : { inputResponses }),
-    ...(state === undefined ? {} : { requestState: state }),
+    ...(resumed?.state === undefined ? {} : { requestState: resumed.state }),
   };
 }
 
