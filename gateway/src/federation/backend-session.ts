@@ -90,6 +90,11 @@ export function createBackendSession({
   const baseHeaders = { ...target.headers, ...POST_HEADERS };
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
+  /**
+   * The log level last set through the gateway, for a 2026-07-28 backend, which has no
+   * logging/setLevel: it is sent with every request instead, as that revision asks.
+   */
+  let logLevel: string | undefined;
 
   const housekeeping = () => ({ fetch, url, timeoutMs: connectTimeoutMs });
 
@@ -189,6 +194,7 @@ export function createBackendSession({
       ? withModernEnvelope(withToken, revision, {
           clientInfo: GATEWAY_CLIENT_INFO,
           capabilities: options.clientCapabilities ?? {},
+          ...(logLevel === undefined ? {} : { logLevel }),
         })
       : withToken;
     const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;
@@ -221,8 +227,13 @@ export function createBackendSession({
       const used = handshake ?? open();
       // The handshake is shared and has its own timeout; a request's own time may run out sooner.
       const current = await abortable(used, options.signal);
+      const isModern = isModernRevision(current.revision);
+      if (isModern && requested === "logging/setLevel") {
+        logLevel = typeof params.level === "string" ? params.level : undefined;
+        return {};
+      }
       // The 2026-07-28 revision has no ping: asking the backend what it is shows just as well that it answers.
-      const method = requested === "ping" && isModernRevision(current.revision) ? DISCOVER : requested;
+      const method = requested === "ping" && isModern ? DISCOVER : requested;
       try {
         const result = await send(current, method, params, options);
         return method === requested ? result : {};

@@ -11,6 +11,7 @@ export const MODERN_REVISION = "2026-07-28";
 const PROTOCOL_VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
 const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
 const CLIENT_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
+const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
 
 /** The body field each method's `Mcp-Name` header repeats. */
 const NAME_FIELD: Record<string, string> = {
@@ -26,13 +27,15 @@ export function isModernRevision(revision: string | null | undefined): revision 
 export interface ClientIdentity {
   clientInfo: { name: string; version: string };
   capabilities: Record<string, unknown>;
+  /** The least severe log level the backend may send messages of during the request; none when left out. */
+  logLevel?: string;
 }
 
 /** `params` with the revision's per-request `_meta` added; the caller's own `_meta` entries are kept. */
 export function withModernEnvelope(
   params: Record<string, unknown>,
   revision: string,
-  { clientInfo, capabilities }: ClientIdentity,
+  { clientInfo, capabilities, logLevel }: ClientIdentity,
 ): Record<string, unknown> {
   const meta = params._meta;
   return {
@@ -42,6 +45,7 @@ export function withModernEnvelope(
       [PROTOCOL_VERSION_KEY]: revision,
       [CLIENT_INFO_KEY]: clientInfo,
       [CLIENT_CAPABILITIES_KEY]: capabilities,
+      ...(logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: logLevel }),
     },
   };
 }
