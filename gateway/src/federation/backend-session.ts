@@ -7,7 +7,7 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
-import { type ExchangeOptions, exchange, notify, type RequestId } from "./json-rpc-exchange.ts";
+import { type ExchangeOptions, exchange, type Notification, notify, type RequestId } from "./json-rpc-exchange.ts";
 import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
@@ -23,6 +23,21 @@ export interface BackendSession {
   close(): void;
 }
 
+/** The session with a backend reached over HTTP. */
+export interface HttpBackendSession extends BackendSession {
+  /** Posts a notification in the session, if it is open (a session not open yet has nothing to be told). */
+  notify(notification: Notification): Promise<void>;
+}
+
+/** A session as initialised: where and with which headers its messages go. */
+export interface OpenedSession {
+  url: URL;
+  /** The headers of its POSTs, the session id and protocol version included. */
+  headers: Record<string, string>;
+  /** Undefined for a backend that keeps no sessions. */
+  sessionId?: string;
+}
+
 export interface BackendSessionOptions {
   target: HttpTarget;
   fetch: FetchLike;
@@ -33,6 +48,8 @@ export interface BackendSessionOptions {
    * backend's host name may resolve to another address than at registration (DNS rebinding).
    */
   refuse?: (url: string) => Promise<string | undefined>;
+  /** Told of every session the backend opens (again after it forgot one), e.g. to listen on its event stream. Must not throw. */
+  onopened?: (session: OpenedSession) => void;
 }
 
 interface Handshake {
@@ -54,7 +71,8 @@ export function createBackendSession({
   fetch,
   connectTimeoutMs,
   refuse,
-}: BackendSessionOptions): BackendSession {
+  onopened,
+}: BackendSessionOptions): HttpBackendSession {
   const url = mcpEndpoint(target.url);
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
@@ -90,6 +108,8 @@ export function createBackendSession({
       },
       sessionId,
     };
+    // Before `initialized`: a backend often asks for the client's roots as soon as it has that, on its event stream.
+    onopened?.({ url, headers: next.headers, sessionId });
     await notify(
       { method: "notifications/initialized" },
       { fetch, url, headers: next.headers, timeoutMs: connectTimeoutMs },
@@ -148,6 +168,11 @@ export function createBackendSession({
         const reopened = handshake === used || handshake === undefined ? open() : handshake;
         return send(await reopened, method, params, options);
       }
+    },
+
+    async notify(notification) {
+      const current = await handshake?.catch(() => undefined);
+      if (current) await notify(notification, { fetch, url, headers: current.headers, timeoutMs: connectTimeoutMs });
     },
 
     close() {
