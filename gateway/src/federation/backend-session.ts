@@ -60,9 +60,9 @@ interface Handshake {
 
 /**
  * What the gateway's clients may be asked through it: it passes these requests on to the client of the
- * call that sent them, and answers for a client that cannot take them with an error.
+ * call or backend session that sent them, and answers for a client that cannot take them with an error.
  */
-const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} } };
+const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
 
 const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
 
