@@ -5,6 +5,7 @@
  * session ends or the backend leaves the registry.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
@@ -54,15 +55,12 @@ afterAll(async () => {
 });
 
 /** Calls `tool` on the replica the client's next POST goes to; the backend session it ran in. */
-async function sessionOf(client: { callTool: Function }, tool = "whoami"): Promise<string> {
+async function sessionOf(client: Client, tool = "whoami"): Promise<string> {
   return firstText(await client.callTool({ name: tool }));
 }
 
 /** Calls `whoami` until it has run on both replicas; the backend session of each. */
-async function onBoth(
-  client: Awaited<ReturnType<typeof connectBalancedClient>>["client"],
-  seen: SeenRequest[],
-): Promise<Map<Replica, string>> {
+async function onBoth(client: Client, seen: SeenRequest[]): Promise<Map<Replica, string>> {
   const sessions = new Map<Replica, string>();
   while (sessions.size < 2) {
     const before = seen.length;
@@ -107,7 +105,7 @@ describe("the bound on backend sessions", () => {
     const urls = { a: pair.a.url, b: pair.a.url };
     const clients = await Promise.all([1, 2, 3].map(() => connectBalancedClient(urls, "a")));
     try {
-      const [first, second, third] = clients.map((c) => c.client);
+      const [first, second, third] = clients.map((c) => c.client) as [Client, Client, Client];
       const firstSession = await sessionOf(first);
       const secondSession = await sessionOf(second);
       // Used again, so the second is now the least recently used.
@@ -123,7 +121,7 @@ describe("the bound on backend sessions", () => {
   });
 
   test("sends a call through the shared session when every one has a call in flight", async () => {
-    const { pair, backend } = await startWith({ max: 1, idleMs: 60 * 60 * 1000 });
+    const { pair } = await startWith({ max: 1, idleMs: 60 * 60 * 1000 });
     const urls = { a: pair.a.url, b: pair.a.url };
     const [busy, other] = await Promise.all([connectBalancedClient(urls, "a"), connectBalancedClient(urls, "a")]);
     let release = () => {};
