@@ -78,7 +78,7 @@ export interface CallOptions {
   /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
   onnotification?: (notification: Notification) => void;
   /**
-   * Answers what the backend asks the caller's client during the call (sampling, elicitation), with a
+   * Answers what the backend asks the caller's client during the call (sampling, elicitation, roots), with a
    * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
    */
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;

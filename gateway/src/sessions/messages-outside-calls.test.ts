@@ -33,7 +33,7 @@ import {
   startStatefulFixtureBackend,
 } from "../../test/support/stateful-fixture-backend.ts";
 
-type Ask = "sampling" | "elicitation" | "roots" | "notifications" | "nothing";
+type Ask = "sampling" | "elicitation" | "roots" | "ping" | "notifications" | "nothing";
 
 /** What the backend got back for each request it sent outside a call, by the backend session that sent it. */
 const outcomes: { session: string; ask: Ask; answer?: unknown; error?: string }[] = [];
@@ -83,6 +83,7 @@ async function sendLater(server: McpServer, session: string, ask: Ask): Promise<
     return record(server.server.elicitInput({ message: "Your name?", requestedSchema: schema }));
   }
   if (ask === "roots") return record(server.server.listRoots());
+  if (ask === "ping") return record(server.server.ping());
   if (ask === "nothing") return;
   await server.server.sendLoggingMessage({ level: "info", data: `after the call of ${session}` });
   await server.server.sendResourceUpdated({ uri: "later://thing" });
@@ -174,6 +175,18 @@ describe("requests from a backend outside a call", () => {
       for (const session of sessions.values()) {
         await eventually(() => answered(session, "sampling") !== undefined);
         expect(answered(session, "sampling")?.answer).toMatchObject({ content: { text: "blue" } });
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a ping is answered by the gateway, whose session it is", async () => {
+    const { client, seen } = await balancedClient({});
+    try {
+      for (const session of (await callOnBoth(client, seen, "ping")).values()) {
+        await eventually(() => answered(session, "ping") !== undefined);
+        expect(answered(session, "ping")).toEqual({ session, ask: "ping", answer: {} });
       }
     } finally {
       await client.close();
