@@ -1,6 +1,7 @@
 /**
  * The GET /mcp event streams of sessions, which carry `notifications/{tools,resources,prompts}/list_changed`
- * when this replica's catalog changes. Every replica reloads its catalog on a new registry version, so
+ * when this replica's catalog changes (and, attached per stream, what backends send its client outside
+ * calls: see client-links.ts). Every replica reloads its catalog on a new registry version, so
  * a change made through any replica reaches the streams held by all of them.
  */
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";

@@ -2,7 +2,7 @@
  * `/mcp` with sessions. Requests without `Mcp-Session-Id` are served exactly as in stateless mode,
  * except that an `initialize` is answered with a new session id. Requests with one must carry a valid
  * id (else 404, which tells the client to initialise again) and then get what a session adds: the GET
- * event stream of list changes, DELETE to end the session, cancellation of calls across replicas, and
+ * event stream of list changes and of what backends send outside calls, DELETE to end the session, cancellation of calls across replicas, and
  * requests from backends to the client, whose answers (POSTs of JSON-RPC responses) are taken here and
  * handed to the replica running the call. Apart from that a session request is served statelessly too, by whichever replica receives it.
  */
