@@ -109,6 +109,34 @@ describe("the event stream of a backend session", () => {
     }
   });
 
+  test("refuses at once the backend's requests beyond those it lets wait", async () => {
+    let waiting = 0;
+    const { session, stream, sessionId } = await openedStream({
+      maxWaitingRequests: 2,
+      onrequest: (_request, signal) => {
+        waiting++;
+        return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+      },
+    });
+    try {
+      await eventually(() => streamsOf(sessionId) === 1);
+      const question = {
+        messages: [{ role: "user" as const, content: { type: "text" as const, text: "?" } }],
+        maxTokens: 1,
+      };
+      const pending = [server.server.createMessage(question), server.server.createMessage(question)];
+      for (const request of pending) request.catch(() => {});
+      await eventually(() => waiting === 2);
+      await expect(server.server.createMessage(question)).rejects.toThrow(
+        "requests of this service waiting for the client already",
+      );
+      expect(waiting).toBe(2);
+    } finally {
+      stream.close();
+      session.close();
+    }
+  });
+
   test("stops for good when the backend has no event stream", async () => {
     let gets = 0;
     const plain = Bun.serve({

@@ -12,6 +12,7 @@
  * open is lost, as it is for any client without resumption.
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createEventDataParser } from "./event-stream.ts";
 import {
   answerBackend,
@@ -39,6 +40,8 @@ export interface BackendEventStreamOptions {
   onstop?: (reason: string) => void;
   /** Pauses between failed attempts to open: the first, and the longest. */
   retry?: { firstMs: number; maxMs: number };
+  /** Most requests of the backend waiting for their answer at once; more are refused at once, so none can pile up. */
+  maxWaitingRequests?: number;
 }
 
 export interface BackendEventStream {
@@ -46,12 +49,13 @@ export interface BackendEventStream {
 }
 
 const DEFAULT_RETRY = { firstMs: 500, maxMs: 30_000 };
+const DEFAULT_MAX_WAITING_REQUESTS = 16;
 
 /** Why an attempt ended: the stream may be opened again, or must not be. */
 type AttemptEnd = { again: boolean; reason: string };
 
 export function openBackendEventStream(options: BackendEventStreamOptions): BackendEventStream {
-  const { fetch, url, retry = DEFAULT_RETRY } = options;
+  const { fetch, url, retry = DEFAULT_RETRY, maxWaitingRequests = DEFAULT_MAX_WAITING_REQUESTS } = options;
   const closed = new AbortController();
   const asking = new Map<RequestId, AbortController>();
   const headers = new Headers(options.headers);
@@ -64,12 +68,18 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
     if (typeof message.id !== "string" && typeof message.id !== "number") return;
     const id = message.id;
     const params = isRecord(message.params) ? message.params : undefined;
+    const request = { method: message.method, ...(params === undefined ? {} : { params }) };
+    const post = { fetch, url, headers: options.headers, timeoutMs: options.timeoutMs };
+    if (asking.size >= maxWaitingRequests) {
+      void answerBackend(id, request, { ...post, onrequest: tooMany(maxWaitingRequests) }, closed.signal);
+      return;
+    }
     const asked = new AbortController();
     asking.set(id, asked);
     void answerBackend(
       id,
-      { method: message.method, ...(params === undefined ? {} : { params }) },
-      { fetch, url, headers: options.headers, timeoutMs: options.timeoutMs, onrequest: options.onrequest },
+      request,
+      { ...post, onrequest: options.onrequest },
       AbortSignal.any([asked.signal, closed.signal]),
     ).finally(() => {
       if (asking.get(id) === asked) asking.delete(id);
@@ -144,6 +154,15 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
 
   return {
     close: () => closed.abort(new Error("the event stream was closed")),
+  };
+}
+
+function tooMany(max: number): () => Promise<never> {
+  return async () => {
+    throw new McpError(
+      ErrorCode.InternalError,
+      `The gateway has ${max} requests of this service waiting for the client already; ask again once they are answered`,
+    );
   };
 }
 

@@ -9,6 +9,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import {
   type StatefulFixtureBackend,
@@ -156,6 +157,39 @@ describe("when the client's session ends", () => {
       expect(await onBoth(staying.client, staying.seen)).toEqual(kept);
     } finally {
       await Promise.all([ending.client.close(), staying.client.close()]);
+    }
+  });
+});
+
+describe("a backend that keeps no sessions", () => {
+  test("is found out once, and then every client shares its one session", async () => {
+    const { pair } = await startWith({ max: 10, idleMs: 60 * 60 * 1000 });
+    let initialized = 0;
+    const stateless = startFixtureBackend(() => {
+      const server = new McpServer({ name: "stateless-fixture", version: "1.0.0" });
+      server.registerTool("plain", { description: "Answers." }, async () => ({
+        content: [{ type: "text", text: "ok" }],
+      }));
+      server.server.oninitialized = () => {
+        initialized++;
+      };
+      return server;
+    });
+    expect((await pair.a.admin("POST", "/register", { name: "stateless", url: stateless.url })).status).toBe(201);
+    await eventually(() => pair.a.gateway.catalog.snapshot().routes.has("plain"));
+    const urls = { a: pair.a.url, b: pair.a.url };
+    const clients = await Promise.all([1, 2, 3].map(() => connectBalancedClient(urls, "a")));
+    try {
+      const before = initialized;
+      for (const { client } of clients) {
+        expect(firstText(await client.callTool({ name: "plain" }))).toBe("ok");
+        expect(firstText(await client.callTool({ name: "plain" }))).toBe("ok");
+      }
+      // The first client's own session found out, the shared one served the rest.
+      expect(initialized - before).toBe(2);
+    } finally {
+      await Promise.all(clients.map((c) => c.client.close()));
+      await stateless.stop();
     }
   });
 });
