@@ -38,6 +38,8 @@ type Ask = "sampling" | "elicitation" | "roots" | "ping" | "notifications" | "no
 /** What the backend got back for each request it sent outside a call, by the backend session that sent it. */
 const outcomes: { session: string; ask: Ask; answer?: unknown; error?: string }[] = [];
 const rootsChanged: string[] = [];
+/** What the backend got back for the roots it asked for on initialisation, by backend session. */
+const rootsAtStart: { session: string; answer?: unknown; error?: string }[] = [];
 
 /**
  * Its tool `later` answers at once, then (once its session's GET stream is open, as a plain server
@@ -48,6 +50,14 @@ function fixtureServer(): McpServer {
   server.registerResource("thing", "later://thing", {}, async (uri) => ({
     contents: [{ uri: uri.href, text: "a thing" }],
   }));
+  // As many servers do: the client's roots are asked for as soon as the session is initialised.
+  server.server.oninitialized = () => {
+    const session = String(server.server.transport?.sessionId);
+    server.server.listRoots().then(
+      (answer) => void rootsAtStart.push({ session, answer }),
+      (error: Error) => void rootsAtStart.push({ session, error: error.message }),
+    );
+  };
   server.server.setNotificationHandler(RootsListChangedNotificationSchema, () => {
     rootsChanged.push(String(server.server.transport?.sessionId));
   });
@@ -187,6 +197,18 @@ describe("requests from a backend outside a call", () => {
       for (const session of (await callOnBoth(client, seen, "ping")).values()) {
         await eventually(() => answered(session, "ping") !== undefined);
         expect(answered(session, "ping")).toEqual({ session, ask: "ping", answer: {} });
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("roots asked for as soon as the backend session is initialised are answered by the client", async () => {
+    const { client, seen } = await balancedClient({ roots: {} });
+    try {
+      for (const session of (await callOnBoth(client, seen, "nothing")).values()) {
+        await eventually(() => rootsAtStart.some((r) => r.session === session));
+        expect(rootsAtStart.find((r) => r.session === session)).toEqual({ session, answer: { roots: ROOTS } });
       }
     } finally {
       await client.close();
