@@ -73,6 +73,8 @@ interface Own {
   service: string;
   client: Client;
   idle: ReturnType<typeof setTimeout>;
+  /** Requests of the backend waiting for the client's answer (a person may be filling in a form). */
+  asking: number;
   stream?: BackendEventStream;
 }
 
@@ -137,31 +139,40 @@ export function createClientBackendSessions(options: ClientBackendSessionsOption
       async onrequest(request, signal) {
         // The gateway is the backend's client here: a ping is its to answer.
         if (request.method === "ping") return {};
-        own.idle.refresh();
-        return client.link.ask(service, request, signal);
+        own.asking++;
+        try {
+          return await client.link.ask(service, request, signal);
+        } finally {
+          own.asking--;
+          own.idle.refresh();
+        }
       },
       onstop: (reason) => log.debug("backend event stream stopped", { service, reason }),
     });
   };
 
   const open = (target: HttpTarget, link: ClientLink): Connection => {
-    const client = clientOf(link);
-    const own = {
-      service: target.name,
-      client,
-      connection: { inFlight: 0, retired: false },
-    } as Own;
-    own.session = options.openSession(target, (opened) => listen(own, opened));
-    own.connection.session = own.session;
-    own.connection.onclose = () => forgetOwn(own);
-    own.idle = setTimeout(function idle() {
-      if (own.connection.inFlight > 0) own.idle.refresh();
+    const service = target.name;
+    const session = options.openSession(target, (opened) => listen(own, opened));
+    const connection: Connection = {
+      session,
+      inFlight: 0,
+      retired: false,
+      onclose() {
+        forgetOwn(own);
+        log.debug("client's own backend session closed", { service });
+      },
+    };
+    const idle = setTimeout(() => {
+      if (connection.inFlight > 0 || own.asking > 0) idle.refresh();
       else retire(own);
     }, idleMs);
-    own.idle.unref();
-    client.sessions.set(target.name, own);
-    byUse.set(own.connection, own);
-    return own.connection;
+    idle.unref();
+    const own: Own = { service, client: clientOf(link), connection, session, idle, asking: 0 };
+    own.client.sessions.set(service, own);
+    byUse.set(connection, own);
+    log.debug("client's own backend session opened", { service, open: byUse.size });
+    return connection;
   };
 
   /** Closes the least recently used connection without a request in flight; false when there is none. */
