@@ -117,7 +117,7 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-const ROOTS = [{ uri: "file:///work/project", name: "project" }];
+const ROOTS = [{ uri: "file:///home/ada/project", name: "project" }];
 
 /** A client over both replicas, its GET stream on `a`, answering what it declares; resolves once that stream is open. */
 async function balancedClient(capabilities: ClientCapabilities) {

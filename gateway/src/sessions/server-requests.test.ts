@@ -90,7 +90,7 @@ async function askedClient(
   if (capabilities.elicitation)
     client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
   if (capabilities.roots)
-    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: "file:///work/project" }] }));
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: "file:///home/ada/project" }] }));
   if (capabilities.sampling) {
     client.setRequestHandler(CreateMessageRequestSchema, () => ({
       role: "assistant",
@@ -137,7 +137,9 @@ describe("requests from a backend to the client", () => {
   test.each(paths)("a roots request is answered with the client's own roots (%s)", async (_path, options) => {
     const { client } = await askedClient("both", { roots: {} });
     try {
-      expect(firstText(await client.callTool({ name: "askRoots" }, undefined, options))).toBe("file:///work/project");
+      expect(firstText(await client.callTool({ name: "askRoots" }, undefined, options))).toBe(
+        "file:///home/ada/project",
+      );
     } finally {
       await client.close();
     }
