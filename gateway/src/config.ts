@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./access/access-policy.ts";
 import { type AuditSettings, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import type { CallLimits } from "./federation/backend-pool.ts";
+import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-sessions.ts";
 import type { TracingSettings } from "./observability/tracing.ts";
 import type { RateLimitSettings } from "./rate-limit/tool-call-limiter.ts";
 
@@ -139,6 +140,8 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(24 * 60 * 60 * 1000),
+  MCP_CLIENT_BACKEND_SESSIONS_MAX: z.coerce.number().int().min(0).default(DEFAULT_CLIENT_BACKEND_SESSIONS.max),
+  MCP_CLIENT_BACKEND_SESSION_IDLE_MS: z.coerce.number().int().min(1000).default(DEFAULT_CLIENT_BACKEND_SESSIONS.idleMs),
   DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_TOOLS: toolLimits,
@@ -221,6 +224,11 @@ export interface GatewayConfig {
    * it from API_KEY and MCP_BEARER_TOKEN, so replicas configured alike accept each other's ids.
    */
   mcpSessions: { enabled: boolean; secret?: string; ttlMs: number };
+  /**
+   * Backend sessions of their own for clients with a session (MCP_CLIENT_BACKEND_SESSIONS_MAX, _IDLE_MS):
+   * at most `max` on a replica, each closed after `idleMs` without use.
+   */
+  clientBackendSessions: { max: number; idleMs: number };
   /** After SIGTERM, how long /ready answers 503 while requests are still served, before draining. */
   drainGraceMs: number;
   /** Where and as what traces are exported; undefined (no tracing at all) when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
@@ -349,6 +357,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     mcpPageSize: e.MCP_PAGE_SIZE,
     serviceListLimits: { maxItems: e.MAX_SERVICE_LIST_ITEMS, maxBytes: e.MAX_SERVICE_LIST_BYTES },
     mcpSessions: { enabled: e.MCP_SESSIONS === "on", secret: e.MCP_SESSION_SECRET, ttlMs: e.MCP_SESSION_TTL_MS },
+    clientBackendSessions: { max: e.MCP_CLIENT_BACKEND_SESSIONS_MAX, idleMs: e.MCP_CLIENT_BACKEND_SESSION_IDLE_MS },
     drainGraceMs: e.DRAIN_GRACE_MS,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { tracesUrl: otlpSignalUrl(e.OTEL_EXPORTER_OTLP_ENDPOINT, "traces"), serviceName: e.OTEL_SERVICE_NAME }

@@ -16,6 +16,7 @@ import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.t
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
+import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-sessions.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { fetchWithHopMarker, hopMarker, withHopMarker } from "./federation/gateway-hop.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
@@ -97,6 +98,7 @@ export type GatewaySettings = Pick<
       | "rateLimit"
       | "audit"
       | "tracing"
+      | "clientBackendSessions"
     >
   >;
 
@@ -184,6 +186,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     onListChanged: (service) => refetchLists(service),
     refuse: (url) => urlPolicy.check(url),
     stdio: { commands: settings.stdioCommands ?? [], backoff: restartBackoff(settings.stdioRestartMaxMs) },
+    clientSessions: settings.mcpSessions.enabled
+      ? (settings.clientBackendSessions ?? DEFAULT_CLIENT_BACKEND_SESSIONS)
+      : undefined,
     log: log.child({ component: "backends" }),
   });
   const healthChecker = createHealthChecker({
@@ -205,6 +210,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         ttlMs: sessionTtlMs,
         bus: sessionBus,
         log: log.child({ component: "sessions" }),
+        onEnded: (sessionKey) => pool.endClient(sessionKey),
       })
     : undefined;
   const metrics = createGatewayMetrics({

@@ -10,10 +10,12 @@ import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
+import { openBackendEventStream } from "./backend-event-stream.ts";
 import { type BackendSession, createBackendSession } from "./backend-session.ts";
 import { createCallDeadline } from "./call-deadline.ts";
 import { type CallLimiter, createCallLimiter, LimitReached, type Release } from "./call-limiter.ts";
 import { type Attempt, type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
+import { type ClientLink, type Connection, createClientBackendSessions } from "./client-backend-sessions.ts";
 import { probeHealth } from "./health-probe.ts";
 import {
   AnswerTooLarge,
@@ -76,7 +78,7 @@ export interface CallOptions {
   /** Every other notification the backend sends on the call's stream (logging, other progress tokens). Must not throw. */
   onnotification?: (notification: Notification) => void;
   /**
-   * Answers what the backend asks the caller's client during the call (sampling, elicitation), with a
+   * Answers what the backend asks the caller's client during the call (sampling, elicitation, roots), with a
    * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
    */
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
@@ -84,6 +86,8 @@ export interface CallOptions {
   clientCapabilities?: Record<string, unknown>;
   /** Replaces the pool's call timeout for this request (a tool's own limit). */
   timeoutMs?: number;
+  /** The client of a session at the gateway: the request goes in its own session with the backend (see client-backend-sessions.ts). */
+  client?: ClientLink;
   /** Replaces the pool's largest answer for this request (a tool's own limit). */
   maxAnswerBytes?: number;
 }
@@ -108,6 +112,8 @@ export interface BackendPool {
   check(service: string, timeoutMs: number): Promise<void>;
   states(): BackendState[];
   state(service: string): BackendState | undefined;
+  /** Closes the backend sessions of a client whose session at the gateway ended. */
+  endClient(clientKey: string): void;
   close(): Promise<void>;
 }
 
@@ -128,6 +134,11 @@ export interface BackendPoolOptions {
   refuse?: (url: string) => Promise<string | undefined>;
   /** Stdio backends: the commands this replica may run (none: it runs none), and how it restarts them. */
   stdio?: { commands: readonly string[]; backoff?: RestartBackoff };
+  /**
+   * Sessions of their own for the clients that have one at the gateway: at most `max` on this replica
+   * (0: none, every client shares the backend's session), each closed after `idleMs` without use.
+   */
+  clientSessions?: { max: number; idleMs: number };
   log: Logger;
 }
 
@@ -145,17 +156,6 @@ export interface CallLimits {
   maxCallDurationMs: number;
   /** Largest answer read from a backend: a JSON body, or one event of its stream. */
   maxAnswerBytes: number;
-}
-
-/**
- * A session and the calls using it. A session that failed is retired: new calls get a fresh one (which
- * initialises again, in case the backend was replaced), and it closes once its own calls are over, so
- * one failed call does not cut the others short.
- */
-interface Connection {
-  session: BackendSession;
-  inFlight: number;
-  retired: boolean;
 }
 
 interface Entry {
@@ -182,6 +182,7 @@ export function createBackendPool({
   stdio = { commands: [] },
   limits = {},
   decorateFetch = (f) => f,
+  clientSessions = { max: 0, idleMs: 0 },
 }: BackendPoolOptions): BackendPool {
   const {
     maxConcurrentCalls = Number.POSITIVE_INFINITY,
@@ -196,7 +197,15 @@ export function createBackendPool({
   const fetch = decorateFetch(
     createIdleTolerantFetch(Math.max(connectTimeoutMs, callTimeoutMs, maxCallDurationMs ?? callTimeoutMs)),
   );
-  /** Every session not closed yet, retired ones included, so that close() leaves none behind. */
+  // Event streams stay quiet as long as the backend has nothing to say: no idle timeout of our own.
+  const streamFetch = decorateFetch((url, init) =>
+    globalThis.fetch(url, { ...init, timeout: false, redirect: "manual" }),
+  );
+  /**
+   * Every session not closed yet, retired ones included, so that close() leaves none behind. A session
+   * that failed is retired: new calls get a fresh one (which initialises again, in case the backend was
+   * replaced), and it closes once its own calls are over, so one failed call does not cut the others short.
+   */
   const connections = new Set<Connection>();
   /** Processes of stdio backends being killed, so that close() waits until none is left. */
   const stopping = new Set<Promise<void>>();
@@ -263,7 +272,29 @@ export function createBackendPool({
   const closeConnection = (connection: Connection) => {
     connections.delete(connection);
     connection.session.close();
+    connection.onclose?.();
   };
+
+  const ownSessions = createClientBackendSessions({
+    ...clientSessions,
+    openSession: (target, onopened) => createBackendSession({ target, fetch, connectTimeoutMs, refuse, onopened }),
+    openStream: (session, handlers) =>
+      openBackendEventStream({
+        ...handlers,
+        fetch: streamFetch,
+        url: session.url,
+        headers: session.headers,
+        timeoutMs: connectTimeoutMs,
+        maxEventBytes: maxAnswerBytes ?? Number.POSITIVE_INFINITY,
+      }),
+    close: closeConnection,
+    takesNotification(service, notification) {
+      if (!LIST_CHANGED.has(notification.method)) return false;
+      onListChanged?.(service);
+      return true;
+    },
+    log,
+  });
 
   const retire = (entry: Entry, connection: Connection) => {
     if (entry.connection === connection) entry.connection = undefined;
@@ -281,14 +312,26 @@ export function createBackendPool({
     return connection;
   };
 
-  /** Runs `use` on the backend's session; a transport failure retires that session. */
+  /** The client's own connection with an HTTP backend when it has a link and one can be had, else the shared one. */
+  const connectionFor = (entry: Entry, client: ClientLink | undefined): Connection => {
+    const { target } = entry;
+    const own = client && !("stdio" in target) ? ownSessions.use(target, client) : undefined;
+    if (own) {
+      connections.add(own);
+      return own;
+    }
+    entry.connection ??= openConnection(entry);
+    return entry.connection;
+  };
+
+  /** Runs `use` on the backend's session (the client's own, if any); a transport failure retires that session. */
   const withSession = async <T>(
     entry: Entry,
     use: (session: BackendSession) => Promise<T>,
     signal?: AbortSignal,
+    client?: ClientLink,
   ): Promise<T> => {
-    entry.connection ??= openConnection(entry);
-    const connection = entry.connection;
+    const connection = connectionFor(entry, client);
     connection.inFlight++;
     try {
       return await use(connection.session);
@@ -373,6 +416,7 @@ export function createBackendPool({
         const next = wanted.get(name);
         if (next && sameTarget(next, entry.target)) continue;
         if (entry.connection) retire(entry, entry.connection);
+        ownSessions.forget(name);
         stopProcess(entry);
         entries.delete(name);
       }
@@ -414,6 +458,7 @@ export function createBackendPool({
               timeoutMs,
             }),
           options.signal,
+          options.client,
         );
         return await settle(entry, attempt, call, options.signal).finally(release);
       } finally {
@@ -430,6 +475,8 @@ export function createBackendPool({
       // The outcome is booked on the state; a failed check has no caller to tell.
       await settle(entry, attempt, probeHealth(entry.target, timeoutMs, ping)).catch(() => {});
     },
+
+    endClient: (clientKey) => ownSessions.end(clientKey),
 
     states: () => [...entries.values()].map(viewOf),
     state: (service) => {

@@ -14,7 +14,7 @@ import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 import { createCallDeadline } from "./call-deadline.ts";
-import { type ExchangeOptions, exchange, notify, type RequestId } from "./json-rpc-exchange.ts";
+import { type ExchangeOptions, exchange, type Notification, notify, type RequestId } from "./json-rpc-exchange.ts";
 import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
 import { isModernRevision, MODERN_REVISION, modernRequestHeaders, withModernEnvelope } from "./modern-wire.ts";
 import { TransportFailure } from "./transport-failure.ts";
@@ -49,6 +49,17 @@ export interface BackendSession {
 export interface HttpBackendSession extends BackendSession {
   /** Opens the session if it is not open yet. */
   open(signal?: AbortSignal): Promise<BackendPeer>;
+  /** Posts a notification in the session, if it is open (a session not open yet has nothing to be told). */
+  notify(notification: Notification): Promise<void>;
+}
+
+/** A session as initialised: where and with which headers its messages go. */
+export interface OpenedSession {
+  url: URL;
+  /** The headers of its POSTs, the session id and protocol version included. */
+  headers: Record<string, string>;
+  /** Undefined for a backend that keeps no sessions. */
+  sessionId?: string;
 }
 
 export interface BackendSessionOptions {
@@ -63,6 +74,8 @@ export interface BackendSessionOptions {
   refuse?: (url: string) => Promise<string | undefined>;
   /** Ask the backend which revision it speaks instead of using the target's. */
   findRevision?: boolean;
+  /** Told of every session the backend opens (again after it forgot one), e.g. to listen on its event stream. Must not throw. */
+  onopened?: (session: OpenedSession) => void;
 }
 
 interface Handshake extends BackendPeer {
@@ -73,9 +86,9 @@ interface Handshake extends BackendPeer {
 
 /**
  * What the gateway's clients may be asked through it: it passes these requests on to the client of the
- * call that sent them, and answers for a client that cannot take them with an error.
+ * call or backend session that sent them, and answers for a client that cannot take them with an error.
  */
-const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} } };
+const GATEWAY_CLIENT_CAPABILITIES = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
 
 const POST_HEADERS = { Accept: "application/json, text/event-stream", "Content-Type": "application/json" };
 
@@ -85,6 +98,7 @@ export function createBackendSession({
   connectTimeoutMs,
   refuse,
   findRevision = false,
+  onopened,
 }: BackendSessionOptions): HttpBackendSession {
   const url = mcpEndpoint(target.url);
   const baseHeaders = { ...target.headers, ...POST_HEADERS };
@@ -128,6 +142,8 @@ export function createBackendSession({
       },
       sessionId,
     };
+    // Before `initialized`: a backend often asks for the client's roots as soon as it has that, on its event stream.
+    onopened?.({ url, headers: next.headers, sessionId });
     await notify({ method: "notifications/initialized" }, { ...housekeeping(), headers: next.headers });
     return next;
   };
@@ -244,6 +260,13 @@ export function createBackendSession({
         const reopened = handshake === used || handshake === undefined ? open() : handshake;
         return send(await reopened, method, params, options);
       }
+    },
+
+    async notify(notification) {
+      const current = await handshake?.catch(() => undefined);
+      // A 2026-07-28 backend keeps no session that a notification could belong to.
+      if (current && !isModernRevision(current.revision))
+        await notify(notification, { ...housekeeping(), headers: current.headers });
     },
 
     close() {

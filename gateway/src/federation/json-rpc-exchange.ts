@@ -183,7 +183,7 @@ async function post(message: object, options: PostOptions): Promise<void> {
  * Asks `onrequest` and posts its outcome to the backend, unless the exchange ended meanwhile. Best
  * effort: a lost answer leaves the backend to its own timeout.
  */
-async function answerBackend(
+export async function answerBackend(
   id: RequestId,
   request: BackendRequest,
   options: ExchangeOptions,

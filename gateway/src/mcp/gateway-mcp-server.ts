@@ -61,14 +61,15 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
       ? { tools: SEARCH_MODE_TOOLS }
       : listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
   );
-  setResourceAndPromptHandlers(server, { ...routing, pageSize });
+  const client = session?.link;
+  setResourceAndPromptHandlers(server, { ...routing, pageSize, client });
   // Replaces the SDK's own handler, which only remembers the level for messages this server sends.
   setValidatedHandler(server, SetLevelRequestSchema, (request, extra) =>
-    relayLogLevel(routing, request.params.level, { signal: extra.signal }),
+    relayLogLevel(routing, request.params.level, { signal: extra.signal, client }),
   );
   if (completions)
     setValidatedHandler(server, CompleteRequestSchema, (request, extra) =>
-      routeCompletion(routing, request.params, { signal: extra.signal }),
+      routeCompletion(routing, request.params, { signal: extra.signal, client }),
     );
 
   setValidatedHandler(server, CallToolRequestSchema, (request, extra): Promise<CallToolResult> => {
@@ -77,6 +78,7 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
     const route = (signal: AbortSignal) => (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
         signal,
+        client,
         // Progress from the backend reaches the client under the client's own token.
         onprogress:
           clientToken === undefined

@@ -5,8 +5,10 @@
  * logging, unreachable, busy) does not make the client's request fail; the client is answered once all
  * have answered or failed.
  *
- * Backend sessions are the gateway's, shared by its callers, so the level a backend keeps is the one
- * last set through the gateway by any caller whose view includes it.
+ * A client with a session sets the level in its own sessions with the backends (see
+ * federation/client-backend-sessions.ts). The sessions of callers without one are the gateway's, shared,
+ * so the level a backend keeps there is the one last set through the gateway by any such caller whose
+ * view includes it.
  */
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { templateOwners } from "../access/catalog-filter.ts";

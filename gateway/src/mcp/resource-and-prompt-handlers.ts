@@ -10,12 +10,15 @@ import {
   ListResourceTemplatesRequestSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientLink } from "../federation/client-backend-sessions.ts";
 import { listPage } from "./list-pages.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
 
 export interface ResourceAndPromptDeps extends ForwardRouting {
   pageSize: number;
+  /** The client of a session: reads and gets go in its own backend sessions. */
+  client?: ClientLink;
 }
 
 /** The server must advertise the resources and prompts capabilities (the SDK refuses the handlers otherwise). */
@@ -28,12 +31,12 @@ export function setResourceAndPromptHandlers(server: Server, deps: ResourceAndPr
     listPage(catalog.snapshot(), "resourceTemplates", request.params?.cursor, pageSize),
   );
   setValidatedHandler(server, ReadResourceRequestSchema, (request, extra) =>
-    routeResourceRead(deps, request.params.uri, { signal: extra.signal }),
+    routeResourceRead(deps, request.params.uri, { signal: extra.signal, client: deps.client }),
   );
   setValidatedHandler(server, ListPromptsRequestSchema, (request) =>
     listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize),
   );
   setValidatedHandler(server, GetPromptRequestSchema, (request, extra) =>
-    routePromptGet(deps, request.params.name, request.params.arguments, { signal: extra.signal }),
+    routePromptGet(deps, request.params.name, request.params.arguments, { signal: extra.signal, client: deps.client }),
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Requests a backend sends the client during a call (sampling, elicitation), and the client's answers.
- * The request goes out on the call's own response stream, under an id unique across replicas; the
+ * Requests a backend sends the client (sampling, elicitation, roots), and the client's answers. During
+ * a call the request goes out on the call's own response stream (outside one, on the session's GET
+ * stream: see client-links.ts), under an id unique across replicas; the
  * client answers with a POST of its own, which the load balancer may send to another replica than the
  * one running the call. So an answer this replica is not waiting for is published on the session bus,
  * where the replica that waits for it picks it up.
@@ -33,6 +34,13 @@ export interface ClientAnswer {
 export interface ClientRequests {
   /** What a call of `session` may ask its client; `canStream` says whether the call's response may be an event stream. */
   askerFor(session: Session, canStream: boolean): AskClient;
+  /** Asks the client of `session`, if it declared the capability the request needs, with `write` putting the request on a stream of the client's. */
+  ask(
+    session: Session,
+    request: BackendRequest,
+    write: WriteToClient,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
   /** Hands a client's answer to the replica waiting for it (this one or another). */
   deliver(sessionKey: string, answer: ClientAnswer): Promise<void>;
   close(): void;
@@ -49,6 +57,7 @@ const CHANNEL = "sessions:client-answers";
 const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = {
   "sampling/createMessage": "sampling",
   "elicitation/create": "elicitation",
+  "roots/list": "roots",
 };
 
 export function createClientRequests(bus: SessionBus): ClientRequests {
@@ -104,15 +113,21 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
         });
     });
 
+  const askChecked = (session: Session, request: BackendRequest, write: WriteToClient, signal: AbortSignal) => {
+    const capability = CAPABILITY_OF[request.method];
+    if (!capability) throw refusal(request, "the gateway passes on only sampling, elicitation and roots requests");
+    if (session.clientCapabilities[capability] === undefined)
+      throw refusal(request, `the client did not declare the "${capability}" capability`);
+    return ask(session.key, request, write, signal);
+  };
+
   return {
     askerFor: (session, canStream) => async (request, write, signal) => {
-      const capability = CAPABILITY_OF[request.method];
-      if (!capability) throw refusal(request, "the gateway passes on only sampling and elicitation requests");
-      if (!canStream) throw refusal(request, "the client did not accept an event stream as the response to its call");
-      if (session.clientCapabilities[capability] === undefined)
-        throw refusal(request, `the client did not declare the "${capability}" capability`);
-      return ask(session.key, request, write, signal);
+      if (!canStream && CAPABILITY_OF[request.method])
+        throw refusal(request, "the client did not accept an event stream as the response to its call");
+      return askChecked(session, request, write, signal);
     },
+    ask: async (session, request, write, signal) => askChecked(session, request, write, signal),
     async deliver(sessionKey, answer) {
       if (settleLocal(sessionKey, answer)) return;
       await bus.publish(CHANNEL, JSON.stringify({ sessionKey, answer }));
@@ -140,12 +155,12 @@ export function forwardToClient(
 }
 
 /**
- * The error a backend gets for a request the client of the call cannot be asked: without a session,
- * the client's answer could not be matched to the call.
+ * The error a backend gets for a request the client cannot be asked: without a session, the client's
+ * answer could not be matched to the call.
  */
 function refusal(request: BackendRequest, reason = "the client holds no session"): McpError {
   return new McpError(
     ErrorCode.MethodNotFound,
-    `The gateway cannot pass "${request.method}" on to the client of this call: ${reason}`,
+    `The gateway cannot pass "${request.method}" on to the client: ${reason}`,
   );
 }

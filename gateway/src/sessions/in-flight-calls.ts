@@ -59,6 +59,8 @@ export function createInFlightCalls(bus: SessionBus): InFlightCalls {
         }
       }
     },
-    cancel: (sessionKey, requestId) => bus.publish(channelOf(sessionKey), JSON.stringify(requestId)),
+    async cancel(sessionKey, requestId) {
+      await bus.publish(channelOf(sessionKey), JSON.stringify(requestId));
+    },
   };
 }

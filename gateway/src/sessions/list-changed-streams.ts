@@ -1,6 +1,7 @@
 /**
  * The GET /mcp event streams of sessions, which carry `notifications/{tools,resources,prompts}/list_changed`
- * when this replica's catalog changes. Every replica reloads its catalog on a new registry version, so
+ * when this replica's catalog changes (and, attached per stream, what backends send its client outside
+ * calls: see client-links.ts). Every replica reloads its catalog on a new registry version, so
  * a change made through any replica reaches the streams held by all of them.
  */
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
@@ -8,8 +9,11 @@ import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 export interface ListChangedStreams {
   /** Sends each open stream a notification for every list that differs between the two snapshots. */
   announce(next: CatalogSnapshot, previous: CatalogSnapshot): void;
-  /** A new event stream; it ends when `signal` aborts (the client went away) or on close(). */
-  open(signal: AbortSignal): Response;
+  /**
+   * A new event stream; it ends when `signal` aborts (the client went away) or on close(). `attach`,
+   * when given, is handed a writer of messages meant for this stream alone, and returns its undoing.
+   */
+  open(signal: AbortSignal, attach?: (write: (message: object) => void) => () => void): Response;
   close(): void;
 }
 
@@ -29,6 +33,7 @@ const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
  */
 export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStreams {
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const detachers = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   let keepAlive: ReturnType<typeof setInterval> | undefined;
 
   const send = (stream: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
@@ -41,6 +46,8 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
   };
   const forget = (stream: ReadableStreamDefaultController<Uint8Array>) => {
     streams.delete(stream);
+    detachers.get(stream)?.();
+    detachers.delete(stream);
     if (streams.size === 0 && keepAlive !== undefined) {
       clearInterval(keepAlive);
       keepAlive = undefined;
@@ -65,7 +72,7 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
         for (const stream of [...streams]) send(stream, event);
       }
     },
-    open(signal) {
+    open(signal, attach) {
       let controller: ReadableStreamDefaultController<Uint8Array>;
       const end = () => {
         if (!streams.has(controller)) return;
@@ -83,6 +90,11 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
           // A first comment sends the headers at once, so the client knows the stream is open.
           c.enqueue(OPENED);
           signal.addEventListener("abort", end, { once: true });
+          if (attach)
+            detachers.set(
+              c,
+              attach((message) => send(c, encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`))),
+            );
         },
         cancel: () => forget(controller),
       });

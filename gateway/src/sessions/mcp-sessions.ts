@@ -2,7 +2,9 @@
  * Everything stateful sessions need on one replica, built from the session settings and the bus the
  * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
  */
+import type { ClientLink } from "../federation/client-backend-sessions.ts";
 import type { Logger } from "../logger.ts";
+import { type ClientLinks, createClientLinks } from "./client-links.ts";
 import { type AskClient, type ClientRequests, createClientRequests } from "./client-requests.ts";
 import { type CallScope, createInFlightCalls, type InFlightCalls } from "./in-flight-calls.ts";
 import { createListChangedStreams, type ListChangedStreams } from "./list-changed-streams.ts";
@@ -10,10 +12,14 @@ import { createRevokedSessions, type RevokedSessions } from "./revoked-sessions.
 import type { SessionBus } from "./session-bus.ts";
 import { createSessionIds, type Session, type SessionIds } from "./session-ids.ts";
 
-/** What the calls of one request of a session get: cancellation from any replica, and a way to ask the client. */
+/**
+ * What the calls of one request of a session get: cancellation from any replica, a way to ask the
+ * client, and the client's link, which gives it backend sessions of its own.
+ */
 export interface SessionCallContext {
   scope: CallScope;
   askClient: AskClient;
+  link: ClientLink;
 }
 
 export interface McpSessions {
@@ -23,6 +29,7 @@ export interface McpSessions {
   end(session: Session): Promise<void>;
   calls: InFlightCalls;
   clientRequests: ClientRequests;
+  links: ClientLinks;
   listChanged: ListChangedStreams;
   close(): void;
 }
@@ -32,14 +39,17 @@ export function createMcpSessions({
   ttlMs,
   bus,
   log,
+  onEnded,
 }: {
   secret: string;
   ttlMs: number;
   bus: SessionBus;
   log: Logger;
+  /** Told when a session ends, here or on another replica (possibly more than once). */
+  onEnded?: (sessionKey: string) => void;
 }): McpSessions {
   const ids = createSessionIds({ secret, ttlMs });
-  const revoked: RevokedSessions = createRevokedSessions({ bus, log });
+  const revoked: RevokedSessions = createRevokedSessions({ bus, log, onrevoke: onEnded });
   const listChanged = createListChangedStreams();
   const clientRequests = createClientRequests(bus);
   return {
@@ -51,6 +61,7 @@ export function createMcpSessions({
     end: (session) => revoked.revoke(session),
     calls: createInFlightCalls(bus),
     clientRequests,
+    links: createClientLinks({ bus, clientRequests }),
     listChanged,
     close() {
       clientRequests.close();

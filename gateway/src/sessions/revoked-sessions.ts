@@ -29,10 +29,13 @@ export function createRevokedSessions({
   bus,
   log,
   now = Date.now,
+  onrevoke,
 }: {
   bus: SessionBus;
   log: Logger;
   now?: () => number;
+  /** Told of each revocation, made here or on another replica (possibly more than once). */
+  onrevoke?: (sessionKey: string) => void;
 }): RevokedSessions {
   /** Session key to expiry, in the order revocations arrived (a Map iterates in insertion order). */
   const revoked = new Map<string, number>();
@@ -43,6 +46,7 @@ export function createRevokedSessions({
       revoked.delete(k);
     }
     if (expiresAt > time) revoked.set(key, expiresAt);
+    onrevoke?.(key);
   };
   const unsubscribe = bus.subscribe(CHANNEL, (message) => {
     const [key, expiresAt] = message.split(" ");

@@ -10,6 +10,7 @@ import {
   type ClientCapabilities,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  ListRootsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
@@ -52,6 +53,10 @@ function fixtureServer(): McpServer {
     const answer = await server.server.createMessage(question, { relatedRequestId: extra.requestId });
     return { content: [{ type: "text", text: answer.content.type === "text" ? answer.content.text : "?" }] };
   });
+  server.registerTool("askRoots", { description: "Names the client's roots." }, async (extra) => {
+    const { roots } = await server.server.listRoots(undefined, { relatedRequestId: extra.requestId });
+    return { content: [{ type: "text", text: roots.map((root) => root.uri).join(" ") }] };
+  });
   return server;
 }
 
@@ -72,7 +77,10 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-/** A client that answers elicitations with the name "Ada" and sampling with the word "blue", when it declares those capabilities. */
+/**
+ * A client that answers elicitations with the name "Ada", sampling with the word "blue" and roots with
+ * one folder, when it declares those capabilities.
+ */
 async function askedClient(
   replicas: "both" | "one",
   capabilities: ClientCapabilities,
@@ -81,6 +89,8 @@ async function askedClient(
   const { client, seen } = await connectBalancedClient(urls, "a", capabilities);
   if (capabilities.elicitation)
     client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
+  if (capabilities.roots)
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: "file:///home/ada/project" }] }));
   if (capabilities.sampling) {
     client.setRequestHandler(CreateMessageRequestSchema, () => ({
       role: "assistant",
@@ -119,6 +129,17 @@ describe("requests from a backend to the client", () => {
     const { client } = await askedClient("one", { sampling: {} });
     try {
       expect(firstText(await client.callTool({ name: "askModel" }, undefined, options))).toBe("blue");
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each(paths)("a roots request is answered with the client's own roots (%s)", async (_path, options) => {
+    const { client } = await askedClient("both", { roots: {} });
+    try {
+      expect(firstText(await client.callTool({ name: "askRoots" }, undefined, options))).toBe(
+        "file:///home/ada/project",
+      );
     } finally {
       await client.close();
     }

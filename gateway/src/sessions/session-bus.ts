@@ -7,7 +7,8 @@ import { Redis } from "ioredis";
 
 export interface SessionBus {
   readonly kind: "redis" | "memory";
-  publish(channel: string, message: string): Promise<void>;
+  /** Resolves with how many replicas listen on `channel` (Redis counts its subscribed connections). */
+  publish(channel: string, message: string): Promise<number>;
   /** Listens on `channel` (on every replica, this one included) until the returned function is called. */
   subscribe(channel: string, listener: (message: string) => void): () => void;
   close(): Promise<void>;
@@ -25,8 +26,10 @@ function createMemorySessionBus(): SessionBus {
   return {
     kind: "memory",
     async publish(channel, message) {
+      const listeners = channels.get(channel) ?? new Set();
       // Asynchronous like a Redis message, so that a publisher never runs listeners inside its own call.
-      for (const listener of channels.get(channel) ?? []) queueMicrotask(() => listener(message));
+      for (const listener of listeners) queueMicrotask(() => listener(message));
+      return listeners.size;
     },
     subscribe: (channel, listener) => addListener(channels, channel, listener, () => {}),
     async close() {
@@ -55,9 +58,7 @@ function createRedisSessionBus(url: string, keyPrefix: string): SessionBus {
 
   return {
     kind: "redis",
-    async publish(channel, message) {
-      await publisher.publish(keyPrefix + channel, message);
-    },
+    publish: (channel, message) => publisher.publish(keyPrefix + channel, message),
     subscribe(channel, listener) {
       subscriber ??= startSubscriber();
       const connection = subscriber;

@@ -2,7 +2,7 @@
  * `/mcp` with sessions. Requests without `Mcp-Session-Id` are served exactly as in stateless mode,
  * except that an `initialize` is answered with a new session id. Requests with one must carry a valid
  * id (else 404, which tells the client to initialise again) and then get what a session adds: the GET
- * event stream of list changes, DELETE to end the session, cancellation of calls across replicas, and
+ * event stream of list changes and of what backends send outside calls, DELETE to end the session, cancellation of calls across replicas, and
  * requests from backends to the client, whose answers (POSTs of JSON-RPC responses) are taken here and
  * handed to the replica running the call. Apart from that a session request is served statelessly too, by whichever replica receives it.
  */
@@ -45,7 +45,7 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
     if (request.method === "GET") {
       if (!acceptsEventStream(request))
         return rpcError(406, -32000, "Not Acceptable: the GET stream needs Accept: text/event-stream");
-      return sessions.listChanged.open(request.signal);
+      return sessions.listChanged.open(request.signal, (write) => sessions.links.attach(session.key, write));
     }
     if (request.method === "DELETE") {
       await sessions.end(session);
@@ -63,6 +63,7 @@ async function serve(
   const context = session && {
     scope: sessions.calls.scope(session.key),
     askClient: sessions.clientRequests.askerFor(session, acceptsEventStream(request)),
+    link: sessions.links.linkFor(session),
   };
   let initialize: InitializeRequestParams | undefined;
   const response = await handleStatelessMcp(request, () => createServer(context), {
@@ -80,6 +81,9 @@ async function serve(
           : undefined;
       // Best effort, as cancellation is in MCP: a lost message leaves the call to finish on its own.
       if (session && cancelled !== undefined) sessions.calls.cancel(session.key, cancelled).catch(() => {});
+      // For the backends that asked for the client's roots; the SDK server then accepts it as any notification.
+      if (session && method === "notifications/roots/list_changed")
+        sessions.links.relay(session.key, { method }).catch(() => {});
       return answer(message, req, context);
     },
   });

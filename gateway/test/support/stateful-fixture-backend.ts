@@ -8,7 +8,8 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 export interface StatefulFixtureBackend {
   /** The MCP endpoint, e.g. `http://127.0.0.1:41234/mcp`. */
   url: string;
-  seen: { initializations: number; closed: number };
+  /** `streams` and `closedSessions` name sessions whose GET stream was asked for, and that were ended with DELETE. */
+  seen: { initializations: number; closed: number; streams: string[]; closedSessions: string[] };
   /** When `forgetsAlways` is set, the backend has forgotten every session by the time a request arrives. */
   behaviour: { forgetsAlways: boolean };
   forgetSessions(): void;
@@ -17,7 +18,7 @@ export interface StatefulFixtureBackend {
 
 export function startStatefulFixtureBackend(createServer: () => McpServer): StatefulFixtureBackend {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const seen = { initializations: 0, closed: 0 };
+  const seen = { initializations: 0, closed: 0, streams: [] as string[], closedSessions: [] as string[] };
   const behaviour = { forgetsAlways: false };
   const server = Bun.serve({
     port: 0,
@@ -32,6 +33,7 @@ export function startStatefulFixtureBackend(createServer: () => McpServer): Stat
             { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null },
             { status: 404 },
           );
+        if (request.method === "GET") seen.streams.push(sessionId);
         return transport.handleRequest(request);
       }
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
@@ -42,6 +44,7 @@ export function startStatefulFixtureBackend(createServer: () => McpServer): Stat
         },
         onsessionclosed: (id) => {
           seen.closed++;
+          seen.closedSessions.push(id);
           sessions.delete(id);
         },
       });
