@@ -39,6 +39,7 @@ async function openedStream(handlers: Partial<BackendEventStreamOptions>) {
     connectTimeoutMs: 2_000,
     onopened: (o) => {
       opened = o;
+      return undefined;
     },
   });
   await session.request("ping", {}, { timeoutMs: 2_000 });

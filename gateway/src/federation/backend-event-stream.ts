@@ -45,6 +45,11 @@ export interface BackendEventStreamOptions {
 }
 
 export interface BackendEventStream {
+  /**
+   * Settles once the first attempt to open has its answer (or failed): from then on a backend that keeps
+   * the stream registers what it sends on it, rather than dropping it for want of a stream.
+   */
+  ready: Promise<void>;
   close(): void;
 }
 
@@ -95,12 +100,19 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
     options.onnotification(notification);
   };
 
+  let settleReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    settleReady = resolve;
+  });
+
   const attempt = async (): Promise<AttemptEnd> => {
     let response: Response;
     try {
       response = await fetch(url, { method: "GET", headers, signal: closed.signal, redirect: "manual" });
     } catch (error) {
       return { again: true, reason: describeFailure(error) };
+    } finally {
+      settleReady();
     }
     const type = response.headers.get("content-type") ?? "";
     if (!response.ok || !type.startsWith("text/event-stream") || !response.body) {
@@ -153,7 +165,11 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
   void run();
 
   return {
-    close: () => closed.abort(new Error("the event stream was closed")),
+    ready,
+    close: () => {
+      settleReady();
+      closed.abort(new Error("the event stream was closed"));
+    },
   };
 }
 

@@ -74,8 +74,11 @@ export interface BackendSessionOptions {
   refuse?: (url: string) => Promise<string | undefined>;
   /** Ask the backend which revision it speaks instead of using the target's. */
   findRevision?: boolean;
-  /** Told of every session the backend opens (again after it forgot one), e.g. to listen on its event stream. Must not throw. */
-  onopened?: (session: OpenedSession) => void;
+  /**
+   * Told of every session the backend opens (again after it forgot one), e.g. to listen on its event
+   * stream; `initialized` waits for what it returns, at most the connect timeout. Must not throw.
+   */
+  onopened?: (session: OpenedSession) => Promise<void> | undefined;
 }
 
 interface Handshake extends BackendPeer {
@@ -142,8 +145,10 @@ export function createBackendSession({
       },
       sessionId,
     };
-    // Before `initialized`: a backend often asks for the client's roots as soon as it has that, on its event stream.
-    onopened?.({ url, headers: next.headers, sessionId });
+    // Before `initialized`, and once the stream is there: a backend often asks for the client's roots as soon as
+    // it has that, on its event stream, and a server with no stream open yet drops what it sends.
+    const listening = onopened?.({ url, headers: next.headers, sessionId });
+    if (listening) await abortable(listening, AbortSignal.timeout(connectTimeoutMs)).catch(() => {});
     await notify({ method: "notifications/initialized" }, { ...housekeeping(), headers: next.headers });
     return next;
   };

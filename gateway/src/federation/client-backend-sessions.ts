@@ -54,7 +54,10 @@ export interface ClientBackendSessions {
 export interface ClientBackendSessionsOptions {
   max: number;
   idleMs: number;
-  openSession: (target: HttpTarget, onopened: (session: OpenedSession) => void) => HttpBackendSession;
+  openSession: (
+    target: HttpTarget,
+    onopened: (session: OpenedSession) => Promise<void> | undefined,
+  ) => HttpBackendSession;
   /** Opens the event stream of a session (see backend-event-stream.ts for the handlers). */
   openStream: (
     session: OpenedSession,
@@ -121,13 +124,15 @@ export function createClientBackendSessions(options: ClientBackendSessionsOption
     return client;
   };
 
-  const listen = (own: Own, opened: OpenedSession) => {
+  /** Opens the session's event stream; settles once the backend has it (see BackendEventStream.ready). */
+  const listen = (own: Own, opened: OpenedSession): Promise<void> | undefined => {
     own.stream?.close();
     own.stream = undefined;
     if (own.connection.retired) return;
     if (opened.sessionId === undefined) {
       withoutSessions.add(own.service);
-      return retire(own);
+      retire(own);
+      return;
     }
     const { service, client } = own;
     own.stream = options.openStream(opened, {
@@ -149,6 +154,7 @@ export function createClientBackendSessions(options: ClientBackendSessionsOption
       },
       onstop: (reason) => log.debug("backend event stream stopped", { service, reason }),
     });
+    return own.stream.ready;
   };
 
   const open = (target: HttpTarget, link: ClientLink): Connection => {
