@@ -30,6 +30,7 @@ import { requestLogging } from "./observability/request-logging.ts";
 import type { Tracing } from "./observability/tracing.ts";
 import type { RegistryService } from "./registry/registry-service.ts";
 import type { McpSessions } from "./sessions/mcp-sessions.ts";
+import type { ListenEvents } from "./subscriptions/listen-events.ts";
 
 export interface AppDeps {
   apiKey: string;
@@ -65,6 +66,8 @@ export interface AppDeps {
   tracing?: Tracing;
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
+  /** What `subscriptions/listen` streams of 2026-07-28 clients are sent. */
+  listen: ListenEvents;
   /** The auth middleware of the MCP endpoints. */
   mcpAuth: McpAuth;
   /** The MCP endpoints as OAuth protected resources; undefined when OAuth is off. */

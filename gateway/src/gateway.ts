@@ -41,6 +41,7 @@ import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
 import { createMcpSessions } from "./sessions/mcp-sessions.ts";
 import { createSessionBus, type SessionBus } from "./sessions/session-bus.ts";
 import { deriveSessionSecret } from "./sessions/session-ids.ts";
+import { createListenEvents, type ListenEvents } from "./subscriptions/listen-events.ts";
 
 export interface Gateway {
   app: Hono;
@@ -51,6 +52,8 @@ export interface Gateway {
   database: RegistryDatabase;
   versionStore: VersionStore;
   audit: AuditLog;
+  /** What `subscriptions/listen` streams are sent. */
+  listen: ListenEvents;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -199,6 +202,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         log: log.child({ component: "sessions" }),
       })
     : undefined;
+  const listen = createListenEvents({ sessionBus, log: log.child({ component: "listen" }) });
   const metrics = createGatewayMetrics({
     registry: new Registry(),
     backends: () => pool.states(),
@@ -231,6 +235,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     onReload: (next, previous, durationMs) => {
       pool.sync(next.services.map(targetOf));
       sessions?.listChanged.announce(next, previous);
+      listen.catalogReloaded();
       const reload = { version: next.version, services: next.services.length, tools: next.tools.length, durationMs };
       metrics.catalogReloaded(reload);
       log.debug("catalog reloaded", reload);
@@ -341,6 +346,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     metrics,
     requestContext,
     sessions,
+    listen,
     mcpAuth,
     protectedResources,
     apiKeyAdmin: { db: database.db, defaultScopes: scopes, announce: () => sync.announce() },
@@ -363,14 +369,17 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     database,
     versionStore,
     audit,
+    listen,
     endStreams() {
       sessions?.listChanged.close();
+      listen.endStreams();
       endConsoleStreams();
     },
     async close() {
       sync.stop();
       healthChecker.stop();
       sessions?.close();
+      listen.close();
       await pool.close();
       await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();

@@ -7,6 +7,7 @@ import { IDENTITY_VARIABLE } from "../identity/identity.ts";
 import type { McpAuth } from "../identity/mcp-auth.ts";
 import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
+import type { ListenEvents } from "../subscriptions/listen-events.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
@@ -21,6 +22,8 @@ export interface McpRoutesDeps extends Omit<GatewayMcpDeps, "jsonSchemaValidator
   bodyReadTimeoutMs: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
+  /** What `subscriptions/listen` streams of 2026-07-28 clients are sent. */
+  listen: ListenEvents;
   /** Stateful sessions next to the stateless mode; undefined when MCP_SESSIONS=off. */
   sessions?: McpSessions;
 }

@@ -5,8 +5,10 @@
  * catalog; tools, resources and prompts go through the same routing as 2025 requests, so permissions,
  * rate limits, audit, call slots and governance apply alike.
  *
- * Not bridged yet: `subscriptions/listen` (list changes reach 2025 sessions only, so no listChanged is
- * advertised here), backends' log messages and progress during a call (logging is deprecated in this
+ * `subscriptions/listen` streams are served by the SDK over the gateway's own event bus
+ * (subscriptions/listen-events.ts), which knows each stream's caller.
+ *
+ * Not bridged yet: backends' log messages and progress during a call (logging is deprecated in this
  * revision), input-required results for backends that ask the client something mid-call, and backends
  * that speak 2026-07-28 themselves.
  */
@@ -20,6 +22,7 @@ import {
   Server,
 } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
+import type { ListenEvents } from "../subscriptions/listen-events.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
@@ -29,6 +32,7 @@ import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   pageSize: number;
   maxBodyBytes: number;
+  listen: ListenEvents;
 }
 
 /** Serves one 2026-07-28 request, whose body has been read already, from the caller's view. */
@@ -76,7 +80,7 @@ function isPlain2025(body: unknown, version: string | null): boolean {
 }
 
 /** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
-export function createModernMcp({ pageSize, maxBodyBytes, ...routing }: ModernMcpDeps): ModernMcp {
+export function createModernMcp({ pageSize, maxBodyBytes, listen, ...routing }: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
@@ -84,17 +88,30 @@ export function createModernMcp({ pageSize, maxBodyBytes, ...routing }: ModernMc
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
       return createModernServer({ ...routing, catalog }, pageSize);
     },
-    { legacy: "reject", maxRequestBodySize: maxBodyBytes },
+    { legacy: "reject", maxRequestBodySize: maxBodyBytes, bus: listen.bus },
   );
   return (request, parsedBody, catalog) => {
-    views.set(request, catalog);
-    return handler.fetch(request, { parsedBody });
+    const served = isListen(parsedBody) ? endingOnDrain(request, listen.draining) : request;
+    views.set(served, catalog);
+    return listen.within({ catalog }, () => handler.fetch(served, { parsedBody }));
   };
+}
+
+function isListen(body: unknown): boolean {
+  return (body as { method?: unknown } | null)?.method === "subscriptions/listen";
+}
+
+/** The request with a signal that also aborts when the replica drains: the SDK ends a listen stream on it. */
+function endingOnDrain(request: Request, draining: AbortSignal): Request {
+  // Without the body, which the gateway has read already and passes to the SDK parsed.
+  const { method, headers, signal } = request;
+  return new Request(request.url, { method, headers, signal: AbortSignal.any([signal, draining]) });
 }
 
 function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize: number): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
-    capabilities: { tools: {}, resources: {}, prompts: {} },
+    // listChanged: subscriptions/listen streams hear of catalog changes on any replica (listen-events.ts).
+    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
     instructions: GATEWAY_INSTRUCTIONS,
     cacheHints: CACHE_HINTS,
   });
