@@ -62,7 +62,7 @@ export async function discoverCapabilities(
           (page) => page.prompts,
         )
       : [];
-    return { tools, resources, resourceTemplates, prompts };
+    return { tools, resources, resourceTemplates, prompts, resourceSubscribe: offered.resources?.subscribe === true };
   } finally {
     await client.close().catch(() => {});
   }

@@ -6,7 +6,8 @@
  * rate limits, audit, call slots and governance apply alike.
  *
  * `subscriptions/listen` streams are served by the SDK over the gateway's own event bus
- * (subscriptions/listen-events.ts), which knows each stream's caller.
+ * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
+ * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
  *
  * Not bridged yet: backends' log messages and progress during a call (logging is deprecated in this
  * revision), input-required results for backends that ask the client something mid-call, and backends
@@ -22,7 +23,8 @@ import {
   Server,
 } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
-import type { ListenEvents } from "../subscriptions/listen-events.ts";
+import type { ListenContext, ListenEvents } from "../subscriptions/listen-events.ts";
+import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
@@ -33,6 +35,7 @@ export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   pageSize: number;
   maxBodyBytes: number;
   listen: ListenEvents;
+  resourceUpdates: ResourceUpdates;
 }
 
 /** Serves one 2026-07-28 request, whose body has been read already, from the caller's view. */
@@ -80,7 +83,13 @@ function isPlain2025(body: unknown, version: string | null): boolean {
 }
 
 /** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
-export function createModernMcp({ pageSize, maxBodyBytes, listen, ...routing }: ModernMcpDeps): ModernMcp {
+export function createModernMcp({
+  pageSize,
+  maxBodyBytes,
+  listen,
+  resourceUpdates,
+  ...routing
+}: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
@@ -91,14 +100,30 @@ export function createModernMcp({ pageSize, maxBodyBytes, listen, ...routing }: 
     { legacy: "reject", maxRequestBodySize: maxBodyBytes, bus: listen.bus },
   );
   return (request, parsedBody, catalog) => {
-    const served = isListen(parsedBody) ? endingOnDrain(request, listen.draining) : request;
+    if (!isListen(parsedBody)) {
+      views.set(request, catalog);
+      return handler.fetch(request, { parsedBody });
+    }
+    const served = endingOnDrain(request, listen.draining);
     views.set(served, catalog);
-    return listen.within({ catalog }, () => handler.fetch(served, { parsedBody }));
+    const uris = resourceSubscriptionsOf(parsedBody);
+    const caller: ListenContext = {
+      catalog,
+      ...(uris.length > 0 ? { hold: () => resourceUpdates.holdForListen(catalog, uris) } : {}),
+    };
+    return listen.within(caller, () => handler.fetch(served, { parsedBody }));
   };
 }
 
 function isListen(body: unknown): boolean {
   return (body as { method?: unknown } | null)?.method === "subscriptions/listen";
+}
+
+/** The resource URIs a listen request's filter names; the SDK validates the filter itself before the stream opens. */
+function resourceSubscriptionsOf(body: unknown): string[] {
+  const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications
+    ?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === "string") : [];
 }
 
 /** The request with a signal that also aborts when the replica drains: the SDK ends a listen stream on it. */
@@ -111,7 +136,15 @@ function endingOnDrain(request: Request, draining: AbortSignal): Request {
 function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize: number): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     // listChanged: subscriptions/listen streams hear of catalog changes on any replica (listen-events.ts).
-    capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+    // resources.subscribe: the URIs a listen filter names are subscribed at their services.
+    capabilities: {
+      tools: { listChanged: true },
+      resources: {
+        listChanged: true,
+        ...(offersResourceSubscriptions(routing.catalog.snapshot()) ? { subscribe: true } : {}),
+      },
+      prompts: { listChanged: true },
+    },
     instructions: GATEWAY_INSTRUCTIONS,
     cacheHints: CACHE_HINTS,
   });

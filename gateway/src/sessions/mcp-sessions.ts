@@ -12,6 +12,7 @@ import { createSessionIds, type Session, type SessionIds } from "./session-ids.t
 
 /** What the calls of one request of a session get: cancellation from any replica, and a way to ask the client. */
 export interface SessionCallContext {
+  session: Session;
   scope: CallScope;
   askClient: AskClient;
 }

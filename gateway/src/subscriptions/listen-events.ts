@@ -34,6 +34,8 @@ export interface ListenEvents {
   readonly bus: ServerEventBus;
   /** Runs `serve` (the SDK handler's fetch) so that a listen stream it opens knows its caller. */
   within<T>(context: ListenContext, serve: () => T): T;
+  /** Delivers an event to this replica's streams (a resource update to those whose caller may read it). */
+  deliverHere(event: ServerEvent): void;
   /** Tells each local stream of the lists that changed in its caller's view since it last heard. */
   catalogReloaded(): void;
   /** Aborts when the replica drains: listen streams end on it, so that their clients listen elsewhere. */
@@ -74,13 +76,15 @@ export function createListenEvents({ sessionBus, log }: { sessionBus: SessionBus
     }
   };
 
-  const unsubscribe = sessionBus.subscribe(CHANNEL, (message) => {
-    const event = parseEvent(message);
-    if (!event) return;
+  const deliverHere = (event: ServerEvent) => {
     for (const listener of [...listeners]) {
       if (event.kind === "resource_updated" && !mayRead(listener.catalog.snapshot(), event.uri)) continue;
       deliver(listener, event);
     }
+  };
+  const unsubscribe = sessionBus.subscribe(CHANNEL, (message) => {
+    const event = parseEvent(message);
+    if (event) deliverHere(event);
   });
 
   const bus: ServerEventBus = {
@@ -111,6 +115,7 @@ export function createListenEvents({ sessionBus, log }: { sessionBus: SessionBus
   return {
     bus,
     within: (caller, serve) => context.run(caller, serve),
+    deliverHere,
     catalogReloaded() {
       // Callers with the same view share its snapshot (access/catalog-views.ts), so each distinct change is compared once.
       const changes = new Map<CatalogSnapshot, Map<CatalogSnapshot, ListKind[]>>();

@@ -1,0 +1,197 @@
+/**
+ * Clients' subscriptions to resources, on whichever replica they are connected to.
+ *
+ * - 2025 sessions (`resources/subscribe`, `resources/unsubscribe`) may send each request to another
+ *   replica. The replica that takes a subscribe holds the backend subscription for the session and
+ *   tells the others to let go of one they held for it, so a client that alternates replicas gets each
+ *   update once; an unsubscribe is told to every replica, and so is a session ended with DELETE. An
+ *   update travels over the session bus to the replica holding the session's GET stream. An expired
+ *   session is let go when an update or a subscribe finds it expired.
+ * - 2026-07-28 `subscriptions/listen` streams: the replica holding the stream holds the backend
+ *   subscriptions for the URIs its filter names while the stream is open, and delivers their updates
+ *   itself.
+ *
+ * A URI is subscribed only where the caller's view can read it, at the service that serves it there.
+ */
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerEvent } from "@modelcontextprotocol/server";
+import { templateOwners } from "../access/catalog-filter.ts";
+import { notPermitted } from "../access/not-permitted.ts";
+import type { CatalogView } from "../catalog/catalog.ts";
+import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
+import type { BackendTarget } from "../federation/mcp-connection.ts";
+import { describeFailure } from "../federation/transport-failure.ts";
+import type { Logger } from "../logger.ts";
+import { RESOURCE_NOT_FOUND } from "../mcp/route-resources-and-prompts.ts";
+import { onSessionRevoked } from "../sessions/revoked-sessions.ts";
+import type { SessionBus } from "../sessions/session-bus.ts";
+import type { Session } from "../sessions/session-ids.ts";
+import type { ResourceSubscriptions, ResourceSubscriptionsDeps } from "./resource-subscriptions.ts";
+import { createResourceSubscriptions } from "./resource-subscriptions.ts";
+
+export interface ResourceUpdates {
+  subscribeSession(session: Session, catalog: CatalogView, uri: string): Promise<void>;
+  unsubscribeSession(session: Session, uri: string): Promise<void>;
+  /** Holds the URIs of a listen stream's filter that `catalog` can read, until the returned function is called. */
+  holdForListen(catalog: CatalogView, uris: readonly string[]): () => void;
+  sync(targets: readonly BackendTarget[]): void;
+  /** The (service, URI) pairs this replica holds at backends. */
+  readonly size: number;
+  close(): void;
+}
+
+export interface ResourceUpdatesDeps extends Pick<ResourceSubscriptionsDeps, "open" | "retryMs" | "maxRetryMs"> {
+  sessionBus: SessionBus;
+  /** Sends a notification on a session's GET stream if this replica holds it. */
+  toSession: (sessionKey: string, notification: { method: string; params: Record<string, unknown> }) => void;
+  /** Delivers an event to this replica's listen streams. */
+  toListeners: (event: ServerEvent) => void;
+  log: Logger;
+  now?: () => number;
+}
+
+const UPDATES = "resources:updated";
+const RELEASED = "resources:released";
+const SESSION = "session:";
+const LISTEN = "listen:";
+
+const offered = new WeakMap<CatalogSnapshot, boolean>();
+
+/**
+ * Whether a resource or template of this view belongs to a service that takes subscriptions: the
+ * capability is announced only then. Remembered per view, which lives as long as its catalog version.
+ */
+export function offersResourceSubscriptions(view: CatalogSnapshot): boolean {
+  let offers = offered.get(view);
+  if (offers === undefined) {
+    offers = findsSubscribable(view);
+    offered.set(view, offers);
+  }
+  return offers;
+}
+
+function findsSubscribable(view: CatalogSnapshot): boolean {
+  const subscribable = new Set(view.services.filter((s) => s.resourceSubscribe && s.url !== null).map((s) => s.name));
+  if (subscribable.size === 0) return false;
+  if (view.resources.some((r) => subscribable.has(view.resourceOwner(r.uri) ?? ""))) return true;
+  const owners = templateOwners(view);
+  return view.resourceTemplates.some((t) => subscribable.has(owners.get(t.uriTemplate) ?? ""));
+}
+
+export function createResourceUpdates({
+  sessionBus,
+  toSession,
+  toListeners,
+  log,
+  now = Date.now,
+  ...channels
+}: ResourceUpdatesDeps): ResourceUpdates {
+  const replica = crypto.randomUUID();
+  /** Sessions holding subscriptions here, to when their ids expire. */
+  const sessions = new Map<string, number>();
+
+  const pruneExpired = () => {
+    const time = now();
+    for (const [key, expiresAt] of sessions) if (expiresAt <= time) dropSession(key);
+  };
+  const dropSession = (key: string) => {
+    sessions.delete(key);
+    subscriptions.drop(SESSION + key);
+  };
+
+  const subscriptions: ResourceSubscriptions = createResourceSubscriptions({
+    ...channels,
+    log,
+    onupdated(uri, params, subscribers) {
+      pruneExpired();
+      const keys = subscribers.filter((s) => s.startsWith(SESSION) && sessions.has(s.slice(SESSION.length)));
+      if (keys.length > 0) void publish(UPDATES, { uri, params, sessions: keys.map((s) => s.slice(SESSION.length)) });
+      if (subscribers.some((s) => s.startsWith(LISTEN))) toListeners({ kind: "resource_updated", uri, params });
+    },
+  });
+
+  const publish = (channel: string, message: object) =>
+    sessionBus
+      .publish(channel, JSON.stringify(message))
+      .catch((error: unknown) => log.warn("other replicas could not be told (session bus unavailable)", { error }));
+
+  const stopUpdates = sessionBus.subscribe(UPDATES, (message) => {
+    const update = parse<{ uri: string; params: Record<string, unknown>; sessions: string[] }>(message);
+    if (!update || !Array.isArray(update.sessions)) return;
+    const notification = { method: "notifications/resources/updated", params: { ...update.params, uri: update.uri } };
+    for (const key of update.sessions) if (typeof key === "string") toSession(key, notification);
+  });
+  const stopReleases = sessionBus.subscribe(RELEASED, (message) => {
+    const released = parse<{ session: string; uri: string; from: string; moved: boolean }>(message);
+    if (!released || (released.moved && released.from === replica)) return;
+    subscriptions.unsubscribe(SESSION + released.session, released.uri);
+  });
+  const stopRevoked = onSessionRevoked(sessionBus, (key) => {
+    if (sessions.has(key)) dropSession(key);
+  });
+
+  return {
+    async subscribeSession(session, catalog, uri) {
+      pruneExpired();
+      const service = subscribable(catalog.snapshot(), uri);
+      sessions.set(session.key, session.expiresAt);
+      await subscriptions.subscribe(SESSION + session.key, service, uri);
+      await publish(RELEASED, { session: session.key, uri, from: replica, moved: true });
+    },
+    async unsubscribeSession(session, uri) {
+      subscriptions.unsubscribe(SESSION + session.key, uri);
+      await publish(RELEASED, { session: session.key, uri, from: replica, moved: false });
+    },
+    holdForListen(catalog, uris) {
+      const listener = LISTEN + crypto.randomUUID();
+      const snapshot = catalog.snapshot();
+      for (const uri of uris) {
+        let service: string;
+        try {
+          service = subscribable(snapshot, uri);
+        } catch {
+          // Not the caller's to hear of, or not subscribable: the stream simply gets no updates of it.
+          continue;
+        }
+        subscriptions
+          .subscribe(listener, service, uri)
+          .catch((error: unknown) =>
+            log.warn("a listen stream's resource subscription failed", { service, uri, error: describeFailure(error) }),
+          );
+      }
+      return () => subscriptions.drop(listener);
+    },
+    sync: (targets) => subscriptions.sync(targets),
+    get size() {
+      return subscriptions.size;
+    },
+    close() {
+      stopUpdates();
+      stopReleases();
+      stopRevoked();
+      subscriptions.close();
+    },
+  };
+}
+
+/** The service a subscription to `uri` goes to in this view, or the error a client gets. */
+function subscribable(snapshot: CatalogSnapshot, uri: string): string {
+  const name = snapshot.resourceOwner(uri);
+  if (name === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
+  if (name === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
+  const service = snapshot.services.find((s) => s.name === name);
+  if (!service?.resourceSubscribe)
+    throw new McpError(ErrorCode.InvalidRequest, `Service "${name}" does not offer subscriptions to its resources`, {
+      uri,
+    });
+  return name;
+}
+
+function parse<T>(message: string): T | undefined {
+  try {
+    const value: unknown = JSON.parse(message);
+    return typeof value === "object" && value !== null ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
