@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   ResourceUpdatedNotificationSchema,
   SubscribeRequestSchema,
@@ -17,11 +17,13 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { connectClient, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
 } from "../../test/support/stateful-fixture-backend.ts";
+import { MAX_SUBSCRIPTIONS_PER_CLIENT } from "./resource-updates.ts";
 
 /** The backend's subscriptions, over all its sessions: URI to the sessions' servers that took one. */
 const held = new Map<string, Set<McpServer>>();
@@ -36,6 +38,9 @@ function notesServer(): McpServer {
   server.registerTool("note_count", {}, () => ({ content: [{ type: "text", text: "2" }] }));
   for (const name of ["alpha", "beta"])
     server.registerResource(name, `note://${name}`, {}, (uri) => ({ contents: [{ uri: uri.href, text: name }] }));
+  server.registerResource("any", new ResourceTemplate("note://{name}", { list: undefined }), {}, (uri) => ({
+    contents: [{ uri: uri.href, text: "" }],
+  }));
   server.server.setRequestHandler(SubscribeRequestSchema, (request) => {
     calls.push(`subscribe ${request.params.uri}`);
     const servers = held.get(request.params.uri) ?? new Set();
@@ -51,11 +56,14 @@ function notesServer(): McpServer {
   return server;
 }
 
-/** A backend with resources but without subscriptions. */
-function plainServer(): McpServer {
-  const server = new McpServer({ name: "plain", version: "1.0.0" });
+/** A backend with resources but without subscriptions; with `subscribe`, one that offers them but keeps no sessions. */
+function plainServer(subscribe = false): McpServer {
+  const server = new McpServer({ name: "plain", version: "1.0.0" }, { capabilities: { resources: { subscribe } } });
+  if (subscribe) server.server.setRequestHandler(SubscribeRequestSchema, () => ({}));
   server.registerTool("plain_tool", {}, () => ({ content: [{ type: "text", text: "x" }] }));
-  server.registerResource("x", "plain://x", {}, (uri) => ({ contents: [{ uri: uri.href, text: "x" }] }));
+  server.registerResource("x", subscribe ? "stateless://x" : "plain://x", {}, (uri) => ({
+    contents: [{ uri: uri.href, text: "x" }],
+  }));
   return server;
 }
 
@@ -70,13 +78,16 @@ const subscribers = (uri: string) => [...(held.get(uri) ?? [])].filter((server) 
 let pair: ReplicaPair;
 let notes: StatefulFixtureBackend;
 let plain: StatefulFixtureBackend;
+let stateless: FixtureBackend;
 
 beforeAll(async () => {
   pair = await startReplicaPair();
   notes = startStatefulFixtureBackend(notesServer);
-  plain = startStatefulFixtureBackend(plainServer);
+  plain = startStatefulFixtureBackend(() => plainServer());
+  stateless = startFixtureBackend(() => plainServer(true));
   expect((await pair.a.admin("POST", "/register", { name: "notes", url: notes.url })).status).toBe(201);
   expect((await pair.a.admin("POST", "/register", { name: "plain", url: plain.url })).status).toBe(201);
+  expect((await pair.a.admin("POST", "/register", { name: "stateless", url: stateless.url })).status).toBe(201);
   const onlyPlain = await pair.a.admin("POST", "/virtual-servers", { name: "only-plain", services: ["plain"] });
   expect(onlyPlain.status).toBe(201);
   for (const replica of [pair.a, pair.b])
@@ -84,7 +95,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pair?.stop();
-  await Promise.all([notes?.stop(), plain?.stop()]);
+  await Promise.all([notes?.stop(), plain?.stop(), stateless?.stop()]);
 });
 
 /** A 1.x client whose POSTs alternate between the replicas (or all go to `a`), its GET stream on `streamTo`, with the updates it hears. */
@@ -178,18 +189,36 @@ describe("2025 sessions", () => {
       await expect(client.subscribeResource({ uri: "plain://x" })).rejects.toThrow(
         'Service "plain" does not offer subscriptions to its resources',
       );
-      await expect(client.subscribeResource({ uri: "note://nowhere" })).rejects.toThrow("Resource not found");
+      await expect(client.subscribeResource({ uri: "other://nowhere" })).rejects.toThrow("Resource not found");
+      await expect(client.subscribeResource({ uri: "stateless://x" })).rejects.toThrow(
+        'Cannot subscribe to "stateless://x" at service "stateless": the service keeps no sessions',
+      );
       expect(heldByReplicas()).toBe(0);
     } finally {
       await endSession(client, transport);
     }
-    const { connectClient } = await import("../../test/support/gateway-harness.ts");
     const onlyPlain = await connectClient(`${pair.a.url}/servers/only-plain/mcp`, TEST_BEARER);
     try {
       expect(onlyPlain.getServerCapabilities()?.resources?.subscribe).toBeUndefined();
     } finally {
       await onlyPlain.close();
     }
+  });
+
+  test("a session holds a bounded number of subscriptions, all let go of when it ends", async () => {
+    const { client, transport } = await sessionClient("a", "a");
+    try {
+      for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_CLIENT; i++) await client.subscribeResource({ uri: `note://n${i}` });
+      await expect(client.subscribeResource({ uri: "note://one-more" })).rejects.toThrow(
+        `A session may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} resource subscriptions`,
+      );
+      // One already held is no new one.
+      await client.subscribeResource({ uri: "note://n0" });
+      expect(pair.a.gateway.resourceUpdates.size).toBe(MAX_SUBSCRIPTIONS_PER_CLIENT);
+    } finally {
+      await endSession(client, transport);
+    }
+    await eventually(() => heldByReplicas() === 0);
   });
 });
 

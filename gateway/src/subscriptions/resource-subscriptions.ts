@@ -18,6 +18,9 @@ export interface ResourceSubscriptions {
    */
   subscribe(subscriber: string, service: string, uri: string): Promise<void>;
   unsubscribe(subscriber: string, uri: string): void;
+  holds(subscriber: string, uri: string): boolean;
+  /** How many URIs `subscriber` holds. */
+  count(subscriber: string): number;
   /** Everything `subscriber` holds, as when its session or stream ended. */
   drop(subscriber: string): void;
   /** Follows the registry: the subscriptions of services gone or changed are dropped. */
@@ -183,6 +186,14 @@ export function createResourceSubscriptions({
         const held = service.uris.get(uri);
         if (held?.subscribers.delete(subscriber) && held.subscribers.size === 0) release(service, uri);
       }
+    },
+    holds: (subscriber, uri) =>
+      [...services.values()].some((service) => service.uris.get(uri)?.subscribers.has(subscriber) === true),
+    count(subscriber) {
+      let count = 0;
+      for (const service of services.values())
+        for (const held of service.uris.values()) if (held.subscribers.has(subscriber)) count++;
+      return count;
     },
     drop(subscriber) {
       for (const service of [...services.values()])

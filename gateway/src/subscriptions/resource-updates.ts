@@ -50,6 +50,9 @@ export interface ResourceUpdatesDeps extends Pick<ResourceSubscriptionsDeps, "op
   now?: () => number;
 }
 
+/** Most URIs one session or listen stream may hold, so that no client can make a replica hold without bound. */
+export const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+
 const UPDATES = "resources:updated";
 const RELEASED = "resources:released";
 const SESSION = "session:";
@@ -134,8 +137,23 @@ export function createResourceUpdates({
     async subscribeSession(session, catalog, uri) {
       pruneExpired();
       const service = subscribable(catalog.snapshot(), uri);
+      const subscriber = SESSION + session.key;
+      if (!subscriptions.holds(subscriber, uri) && subscriptions.count(subscriber) >= MAX_SUBSCRIPTIONS_PER_CLIENT)
+        throw new McpError(
+          ErrorCode.InvalidRequest,
+          `A session may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} resource subscriptions; unsubscribe from some first`,
+        );
       sessions.set(session.key, session.expiresAt);
-      await subscriptions.subscribe(SESSION + session.key, service, uri);
+      try {
+        await subscriptions.subscribe(subscriber, service, uri);
+      } catch (error) {
+        if (error instanceof McpError) throw error;
+        throw new McpError(
+          ErrorCode.InternalError,
+          `Cannot subscribe to "${uri}" at service "${service}": ${describeFailure(error)}`,
+          { service },
+        );
+      }
       await publish(RELEASED, { session: session.key, uri, from: replica, moved: true });
     },
     async unsubscribeSession(session, uri) {
@@ -145,7 +163,12 @@ export function createResourceUpdates({
     holdForListen(catalog, uris) {
       const listener = LISTEN + crypto.randomUUID();
       const snapshot = catalog.snapshot();
-      for (const uri of uris) {
+      if (uris.length > MAX_SUBSCRIPTIONS_PER_CLIENT)
+        log.warn("a listen stream names more resources than a client may hold; the rest get no updates", {
+          named: uris.length,
+          held: MAX_SUBSCRIPTIONS_PER_CLIENT,
+        });
+      for (const uri of new Set(uris.slice(0, MAX_SUBSCRIPTIONS_PER_CLIENT))) {
         let service: string;
         try {
           service = subscribable(snapshot, uri);
