@@ -19,6 +19,7 @@ import { connectBalancedClient, type Replica, type SeenRequest } from "../../tes
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { connectClient, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
@@ -197,6 +198,14 @@ describe("2025 sessions", () => {
     } finally {
       await endSession(client, transport);
     }
+    // Without a session there is no stream for the updates.
+    const stateless = await postMcp(`${pair.a.url}/mcp`, TEST_BEARER, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "resources/subscribe",
+      params: { uri: "note://alpha" },
+    });
+    expect(await stateless.text()).toContain("resources/subscribe needs a session");
     const onlyPlain = await connectClient(`${pair.a.url}/servers/only-plain/mcp`, TEST_BEARER);
     try {
       expect(onlyPlain.getServerCapabilities()?.resources?.subscribe).toBeUndefined();

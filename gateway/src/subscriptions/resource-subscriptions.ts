@@ -176,8 +176,9 @@ export function createResourceSubscriptions({
       try {
         await own.subscribed;
       } catch (error) {
-        // Refused: nobody holds it, and the next subscriber asks the backend again.
-        if (service.uris.get(uri) === own) release(service, uri);
+        // Not held for this subscriber. Once every subscriber waiting on it is gone, the next one asks the backend again.
+        if (own.subscribers.delete(subscriber) && own.subscribers.size === 0 && service.uris.get(uri) === own)
+          release(service, uri);
         throw error;
       }
     },
