@@ -29,6 +29,8 @@ import { MAX_SUBSCRIPTIONS_PER_CLIENT } from "./resource-updates.ts";
 /** The backend's subscriptions, over all its sessions: URI to the sessions' servers that took one. */
 const held = new Map<string, Set<McpServer>>();
 const calls: string[] = [];
+/** While set, the backend refuses subscribes, as one still starting up might. */
+const refusing = { subscribes: false };
 
 function notesServer(): McpServer {
   const server = new McpServer(
@@ -44,6 +46,7 @@ function notesServer(): McpServer {
   }));
   server.server.setRequestHandler(SubscribeRequestSchema, (request) => {
     calls.push(`subscribe ${request.params.uri}`);
+    if (refusing.subscribes) throw new Error("not ready yet");
     const servers = held.get(request.params.uri) ?? new Set();
     servers.add(server);
     held.set(request.params.uri, servers);
@@ -167,15 +170,18 @@ describe("2025 sessions", () => {
     }
   });
 
-  test("a backend that restarts is subscribed again, and updates keep coming", async () => {
+  test("a backend that restarts is subscribed again, until it takes the subscription, and updates keep coming", async () => {
     const { client, transport, updates } = await sessionClient("b", "a");
     try {
       await client.subscribeResource({ uri: "note://alpha" });
       const subscribes = () => calls.filter((c) => c === "subscribe note://alpha").length;
       const before = subscribes();
+      refusing.subscribes = true;
       await notes.closeSessions();
       held.clear();
       await eventually(() => subscribes() === before + 1);
+      refusing.subscribes = false;
+      await eventually(() => subscribers("note://alpha") === 1);
       await noteChanged("note://alpha");
       await eventually(() => updates.length === 1);
     } finally {
@@ -265,6 +271,19 @@ describe("2026-07-28 listen streams", () => {
     } finally {
       await client.close();
     }
+  });
+
+  test("URIs a stream may not subscribe to are left out, the others held", async () => {
+    const { client } = await modernClient(pair.a.url);
+    try {
+      await client.listen({ resourceSubscriptions: ["plain://x", "stateless://x", "other://nowhere", "note://beta"] });
+      await eventually(() => subscribers("note://beta") === 1);
+      // The stateless backend's refusal is logged; nothing stays held for it.
+      await eventually(() => pair.a.gateway.resourceUpdates.size === 1);
+    } finally {
+      await client.close();
+    }
+    await eventually(() => heldByReplicas() === 0);
   });
 
   test("a service that leaves the registry takes its subscriptions with it", async () => {
