@@ -35,10 +35,11 @@ export interface ResourceSubscriptionsDeps {
   /** An update of `uri` for its subscribers here; must not throw. */
   onupdated: (uri: string, params: Record<string, unknown>, subscribers: readonly string[]) => void;
   log: Logger;
-  /** The first pause before a lost channel is opened again; it doubles up to `maxRetryMs`. */
-  retryMs?: number;
-  maxRetryMs?: number;
 }
+
+/** The first pause before a lost channel is opened again; it doubles with every failure, up to the longest. */
+const RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
 
 interface Held {
   subscribers: Set<string>;
@@ -58,8 +59,6 @@ export function createResourceSubscriptions({
   open,
   onupdated,
   log,
-  retryMs = 500,
-  maxRetryMs = 30_000,
 }: ResourceSubscriptionsDeps): ResourceSubscriptions {
   const targets = new Map<string, BackendTarget>();
   const services = new Map<string, Service>();
@@ -95,7 +94,7 @@ export function createResourceSubscriptions({
 
   const retryLater = (service: Service, reason: string | undefined) => {
     if (service.uris.size === 0 || services.get(service.target.name) !== service) return;
-    const delay = Math.min(maxRetryMs, retryMs * 2 ** service.failures);
+    const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** service.failures);
     service.failures++;
     log.info("a service's stream of resource updates ended; subscribing again", {
       service: service.target.name,

@@ -40,14 +40,13 @@ export interface ResourceUpdates {
   close(): void;
 }
 
-export interface ResourceUpdatesDeps extends Pick<ResourceSubscriptionsDeps, "open" | "retryMs" | "maxRetryMs"> {
+export interface ResourceUpdatesDeps extends Pick<ResourceSubscriptionsDeps, "open"> {
   sessionBus: SessionBus;
   /** Sends a notification on a session's GET stream if this replica holds it. */
   toSession: (sessionKey: string, notification: { method: string; params: Record<string, unknown> }) => void;
   /** Delivers an event to this replica's listen streams. */
   toListeners: (event: ServerEvent) => void;
   log: Logger;
-  now?: () => number;
 }
 
 /** Most URIs one session or listen stream may hold, so that no client can make a replica hold without bound. */
@@ -86,15 +85,14 @@ export function createResourceUpdates({
   toSession,
   toListeners,
   log,
-  now = Date.now,
-  ...channels
+  open,
 }: ResourceUpdatesDeps): ResourceUpdates {
   const replica = crypto.randomUUID();
   /** Sessions holding subscriptions here, to when their ids expire. */
   const sessions = new Map<string, number>();
 
   const pruneExpired = () => {
-    const time = now();
+    const time = Date.now();
     for (const [key, expiresAt] of sessions) if (expiresAt <= time) dropSession(key);
   };
   const dropSession = (key: string) => {
@@ -103,7 +101,7 @@ export function createResourceUpdates({
   };
 
   const subscriptions: ResourceSubscriptions = createResourceSubscriptions({
-    ...channels,
+    open,
     log,
     onupdated(uri, params, subscribers) {
       pruneExpired();
