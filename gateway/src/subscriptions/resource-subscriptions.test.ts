@@ -220,6 +220,34 @@ describe("2025 sessions", () => {
     }
   });
 
+  test("a session stops hearing of a resource its virtual server no longer has", async () => {
+    const path = "/servers/some-notes/mcp";
+    const selection = (resources: string[]) => ({ services: [], resources });
+    const created = await pair.a.admin("POST", "/virtual-servers", {
+      name: "some-notes",
+      ...selection(["note://alpha", "note://beta"]),
+    });
+    expect(created.status).toBe(201);
+    await eventually(() => pair.a.gateway.catalog.snapshot().virtualServers.some((s) => s.name === "some-notes"));
+    const client = await connectClient(`${pair.a.url}${path}`, TEST_BEARER);
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    try {
+      await client.subscribeResource({ uri: "note://alpha" });
+      await client.subscribeResource({ uri: "note://beta" });
+      expect((await pair.a.admin("PUT", "/virtual-servers/some-notes", selection(["note://beta"]))).status).toBe(200);
+      await eventually(() => pair.a.gateway.catalog.snapshot().virtualServers.some((s) => s.resources.length === 1));
+      // In this order on the backend's stream: an update of alpha would arrive first.
+      await noteChanged("note://alpha");
+      await noteChanged("note://beta");
+      await eventually(() => updates.length > 0);
+      expect(updates).toEqual(["note://beta"]);
+    } finally {
+      await endSession(client, client.transport as LegacyTransport);
+      expect((await pair.a.admin("DELETE", "/virtual-servers/some-notes")).status).toBe(200);
+    }
+  });
+
   test("a session holds a bounded number of subscriptions, all let go of when it ends", async () => {
     const { client, transport } = await sessionClient("a", "a");
     try {

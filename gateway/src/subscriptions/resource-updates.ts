@@ -7,6 +7,8 @@
  *   update once; an unsubscribe is told to every replica, and so is a session ended with DELETE. An
  *   update travels over the session bus to the replica holding the session's GET stream. An expired
  *   session is let go when an update or a subscribe finds it expired.
+ * - Each update is checked against the subscriber's view as it is then, so a caller whose permissions
+ *   or virtual server no longer cover the resource stops hearing of it.
  * - 2026-07-28 `subscriptions/listen` streams: the replica holding the stream holds the backend
  *   subscriptions for the URIs its filter names while the stream is open, and delivers their updates
  *   itself.
@@ -88,13 +90,15 @@ export function createResourceUpdates({
   open,
 }: ResourceUpdatesDeps): ResourceUpdates {
   const replica = crypto.randomUUID();
-  /** Sessions holding subscriptions here, to when their ids expire. */
-  const sessions = new Map<string, number>();
+  /** Sessions holding subscriptions here: when their ids expire, and the view each URI was subscribed through. */
+  const sessions = new Map<string, { expiresAt: number; views: Map<string, CatalogView> }>();
 
   const pruneExpired = () => {
     const time = Date.now();
-    for (const [key, expiresAt] of sessions) if (expiresAt <= time) dropSession(key);
+    for (const [key, { expiresAt }] of sessions) if (expiresAt <= time) dropSession(key);
   };
+  const mayHear = (key: string, uri: string) =>
+    sessions.get(key)?.views.get(uri)?.snapshot().resourceOwner(uri) !== undefined;
   const dropSession = (key: string) => {
     sessions.delete(key);
     subscriptions.drop(SESSION + key);
@@ -105,8 +109,11 @@ export function createResourceUpdates({
     log,
     onupdated(uri, params, subscribers) {
       pruneExpired();
-      const keys = subscribers.filter((s) => s.startsWith(SESSION) && sessions.has(s.slice(SESSION.length)));
-      if (keys.length > 0) void publish(UPDATES, { uri, params, sessions: keys.map((s) => s.slice(SESSION.length)) });
+      const keys = subscribers
+        .filter((s) => s.startsWith(SESSION))
+        .map((s) => s.slice(SESSION.length))
+        .filter((key) => mayHear(key, uri));
+      if (keys.length > 0) void publish(UPDATES, { uri, params, sessions: keys });
       if (subscribers.some((s) => s.startsWith(LISTEN))) toListeners({ kind: "resource_updated", uri, params });
     },
   });
@@ -125,6 +132,7 @@ export function createResourceUpdates({
   const stopReleases = sessionBus.subscribe(RELEASED, (message) => {
     const released = parse<{ session: string; uri: string; from: string; moved: boolean }>(message);
     if (!released || (released.moved && released.from === replica)) return;
+    sessions.get(released.session)?.views.delete(released.uri);
     subscriptions.unsubscribe(SESSION + released.session, released.uri);
   });
   const stopRevoked = onSessionRevoked(sessionBus, (key) => {
@@ -141,10 +149,13 @@ export function createResourceUpdates({
           ErrorCode.InvalidRequest,
           `A session may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} resource subscriptions; unsubscribe from some first`,
         );
-      sessions.set(session.key, session.expiresAt);
+      const held = sessions.get(session.key) ?? { expiresAt: session.expiresAt, views: new Map() };
+      held.views.set(uri, catalog);
+      sessions.set(session.key, held);
       try {
         await subscriptions.subscribe(subscriber, service, uri);
       } catch (error) {
+        if (!subscriptions.holds(subscriber, uri)) held.views.delete(uri);
         if (error instanceof McpError) throw error;
         throw new McpError(
           ErrorCode.InternalError,
@@ -155,6 +166,7 @@ export function createResourceUpdates({
       await publish(RELEASED, { session: session.key, uri, from: replica, moved: true });
     },
     async unsubscribeSession(session, uri) {
+      sessions.get(session.key)?.views.delete(uri);
       subscriptions.unsubscribe(SESSION + session.key, uri);
       await publish(RELEASED, { session: session.key, uri, from: replica, moved: false });
     },
