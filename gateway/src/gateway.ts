@@ -221,6 +221,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         requestTimeoutMs: settings.toolCallTimeoutMs,
         maxEventBytes: settings.callLimits.maxAnswerBytes,
         refuse: (url) => urlPolicy.check(url),
+        // Called only once subscriptions exist, after `refetchLists` below exists.
+        onlistchanged: () => refetchLists(channel.target.name),
       }),
     toSession: (key, notification) => sessions?.listChanged.notify(key, notification),
     toListeners: (event) => listen.deliverHere(event),

@@ -2,7 +2,8 @@
  * One backend session for resource subscriptions: a session of its own (not the pool's shared one,
  * which may be retired and replaced at any failed call) with its standalone event stream open before
  * anything is subscribed, so that `notifications/resources/updated` sent after a subscribe was answered
- * reaches the gateway.
+ * reaches the gateway. A list change the backend announces on that stream is passed on too: outside a
+ * call, the gateway would otherwise not hear of it.
  *
  * backend-session.ts keeps its handshake to itself; the session's id and headers are read off the
  * requests it sends, so that this module needs nothing more from it.
@@ -33,7 +34,15 @@ export interface ResourceChannelOptions {
   refuse?: (url: string) => Promise<string | undefined>;
   /** A `notifications/resources/updated` of the backend's; must not throw. */
   onupdated: (uri: string, params: Record<string, unknown>) => void;
+  /** The backend announced that its tools, resources or prompts changed; must not throw. */
+  onlistchanged: () => void;
 }
+
+const LIST_CHANGED = new Set([
+  "notifications/tools/list_changed",
+  "notifications/resources/list_changed",
+  "notifications/prompts/list_changed",
+]);
 
 const SESSION_HEADER = "mcp-session-id";
 
@@ -52,6 +61,7 @@ export async function openResourceChannel({
   maxEventBytes,
   refuse,
   onupdated,
+  onlistchanged,
 }: ResourceChannelOptions): Promise<ResourceChannel> {
   let sessionHeaders: Record<string, string> | undefined;
   const noting: FetchLike = (url, init) => {
@@ -78,6 +88,7 @@ export async function openResourceChannel({
         const params = message.params as Record<string, unknown> | undefined;
         if (message.method === "notifications/resources/updated" && typeof params?.uri === "string")
           onupdated(params.uri, params);
+        else if (typeof message.method === "string" && LIST_CHANGED.has(message.method)) onlistchanged();
       },
     });
     let settle: ReturnType<typeof setTimeout> | undefined;

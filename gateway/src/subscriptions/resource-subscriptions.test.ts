@@ -31,6 +31,8 @@ const held = new Map<string, Set<McpServer>>();
 const calls: string[] = [];
 /** While set, the backend refuses subscribes, as one still starting up might. */
 const refusing = { subscribes: false };
+/** Tools the backend gained after it registered. */
+const addedTools: string[] = [];
 
 function notesServer(): McpServer {
   const server = new McpServer(
@@ -39,6 +41,7 @@ function notesServer(): McpServer {
   );
   // The gateway lists every backend's tools.
   server.registerTool("note_count", {}, () => ({ content: [{ type: "text", text: "2" }] }));
+  for (const tool of addedTools) server.registerTool(tool, {}, () => ({ content: [] }));
   for (const name of ["alpha", "beta"])
     server.registerResource(name, `note://${name}`, {}, (uri) => ({ contents: [{ uri: uri.href, text: name }] }));
   server.registerResource("any", new ResourceTemplate("note://{name}", { list: undefined }), {}, (uri) => ({
@@ -245,6 +248,20 @@ describe("2025 sessions", () => {
     } finally {
       await endSession(client, client.transport as LegacyTransport);
       expect((await pair.a.admin("DELETE", "/virtual-servers/some-notes")).status).toBe(200);
+    }
+  });
+
+  test("a list change the backend announces on its stream, outside any call, is pulled", async () => {
+    const { client, transport } = await sessionClient("a", "a");
+    try {
+      await client.subscribeResource({ uri: "note://alpha" });
+      await eventually(() => subscribers("note://alpha") === 1);
+      addedTools.push("note_search");
+      await Promise.all([...(held.get("note://alpha") ?? [])].map((server) => server.sendToolListChanged()));
+      for (const replica of [pair.a, pair.b])
+        await eventually(() => replica.gateway.catalog.snapshot().routes.has("note_search"));
+    } finally {
+      await endSession(client, transport);
     }
   });
 
