@@ -31,6 +31,8 @@ import { requestLogging } from "./observability/request-logging.ts";
 import type { Tracing } from "./observability/tracing.ts";
 import type { RegistryService } from "./registry/registry-service.ts";
 import type { McpSessions } from "./sessions/mcp-sessions.ts";
+import type { ListenEvents } from "./subscriptions/listen-events.ts";
+import type { ResourceUpdates } from "./subscriptions/resource-updates.ts";
 
 export interface AppDeps {
   apiKey: string;
@@ -68,6 +70,10 @@ export interface AppDeps {
   tracing?: Tracing;
   /** Stateful MCP sessions; undefined when they are off. */
   sessions?: McpSessions;
+  /** What `subscriptions/listen` streams of 2026-07-28 clients are sent. */
+  listen: ListenEvents;
+  /** Clients' subscriptions to resources. */
+  resourceUpdates: ResourceUpdates;
   /** The auth middleware of the MCP endpoints. */
   mcpAuth: McpAuth;
   /** The MCP endpoints as OAuth protected resources; undefined when OAuth is off. */

@@ -43,6 +43,9 @@ import { createUrlPolicy, type Resolve } from "./security/url-policy.ts";
 import { createMcpSessions } from "./sessions/mcp-sessions.ts";
 import { createSessionBus, type SessionBus } from "./sessions/session-bus.ts";
 import { deriveSessionSecret } from "./sessions/session-ids.ts";
+import { openResourceChannel } from "./subscriptions/backend-resource-channel.ts";
+import { createListenEvents, type ListenEvents } from "./subscriptions/listen-events.ts";
+import { createResourceUpdates, type ResourceUpdates } from "./subscriptions/resource-updates.ts";
 
 export interface Gateway {
   app: Hono;
@@ -53,6 +56,10 @@ export interface Gateway {
   database: RegistryDatabase;
   versionStore: VersionStore;
   audit: AuditLog;
+  /** What `subscriptions/listen` streams are sent. */
+  listen: ListenEvents;
+  /** Clients' subscriptions to resources, and the backend subscriptions this replica holds for them. */
+  resourceUpdates: ResourceUpdates;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -213,6 +220,28 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
         onEnded: (sessionKey) => pool.endClient(sessionKey),
       })
     : undefined;
+  const listen = createListenEvents({ sessionBus, log: log.child({ component: "listen" }) });
+  // Its own fetch: a stream of resource updates may stay quiet for hours, so Bun's idle timeout must not cut it.
+  const channelFetch = fetchWithHopMarker(marker, (url, init) =>
+    fetch(url, { ...init, timeout: false, redirect: "manual" }),
+  );
+  const resourceUpdates = createResourceUpdates({
+    sessionBus,
+    open: (channel) =>
+      openResourceChannel({
+        ...channel,
+        fetch: channelFetch,
+        connectTimeoutMs: settings.backendConnectTimeoutMs,
+        requestTimeoutMs: settings.toolCallTimeoutMs,
+        maxEventBytes: settings.callLimits.maxAnswerBytes,
+        refuse: (url) => urlPolicy.check(url),
+        // Called only once subscriptions exist, after `refetchLists` below exists.
+        onlistchanged: () => refetchLists(channel.target.name),
+      }),
+    toSession: (key, notification) => sessions?.listChanged.notify(key, notification),
+    toListeners: (event) => listen.deliverHere(event),
+    log: log.child({ component: "resource-subscriptions" }),
+  });
   const metrics = createGatewayMetrics({
     registry: new Registry(),
     backends: () => pool.states(),
@@ -243,8 +272,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     loadVirtualServers: () => listVirtualServers(database.db),
     loadGovernance: () => loadGovernance(database.db),
     onReload: (next, previous, durationMs) => {
-      pool.sync(next.services.map(targetOf));
+      const targets = next.services.map(targetOf);
+      pool.sync(targets);
+      resourceUpdates.sync(targets);
       sessions?.listChanged.announce(next, previous);
+      listen.catalogReloaded();
       const reload = { version: next.version, services: next.services.length, tools: next.tools.length, durationMs };
       metrics.catalogReloaded(reload);
       log.debug("catalog reloaded", reload);
@@ -356,6 +388,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     metrics,
     requestContext,
     sessions,
+    listen,
+    resourceUpdates,
     mcpAuth,
     protectedResources,
     apiKeyAdmin: { db: database.db, defaultScopes: scopes, announce: () => sync.announce() },
@@ -378,14 +412,19 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     database,
     versionStore,
     audit,
+    listen,
+    resourceUpdates,
     endStreams() {
       sessions?.listChanged.close();
+      listen.endStreams();
       endConsoleStreams();
     },
     async close() {
       sync.stop();
       healthChecker.stop();
       sessions?.close();
+      listen.close();
+      resourceUpdates.close();
       await pool.close();
       await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();

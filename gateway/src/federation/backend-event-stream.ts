@@ -46,12 +46,17 @@ export interface BackendEventStreamOptions {
 
 export interface BackendEventStream {
   /**
-   * Settles once the first attempt to open has its answer (or failed): from then on a backend that keeps
-   * the stream registers what it sends on it, rather than dropping it for want of a stream.
+   * Settles once the first attempt to open is answered: with undefined when the backend took the stream
+   * (from then on it has somewhere to send what it would otherwise drop), or with why it did not. A
+   * backend that sends no headers before its first event (SDK servers on Bun) is taken to have the
+   * stream after STREAM_SETTLE_MS.
    */
-  ready: Promise<void>;
+  ready: Promise<string | undefined>;
   close(): void;
 }
+
+/** See BackendEventStream.ready. */
+const STREAM_SETTLE_MS = 1000;
 
 const DEFAULT_RETRY = { firstMs: 500, maxMs: 30_000 };
 const DEFAULT_MAX_WAITING_REQUESTS = 16;
@@ -100,28 +105,31 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
     options.onnotification(notification);
   };
 
-  let settleReady = () => {};
-  const ready = new Promise<void>((resolve) => {
-    settleReady = resolve;
-  });
+  const { promise: ready, resolve: settleReady } = Promise.withResolvers<string | undefined>();
+  const settling = setTimeout(() => settleReady(undefined), STREAM_SETTLE_MS);
+  const answered = (refusal: string | undefined) => {
+    clearTimeout(settling);
+    settleReady(refusal);
+  };
 
   const attempt = async (): Promise<AttemptEnd> => {
     let response: Response;
     try {
       response = await fetch(url, { method: "GET", headers, signal: closed.signal, redirect: "manual" });
     } catch (error) {
+      answered(describeFailure(error));
       return { again: true, reason: describeFailure(error) };
-    } finally {
-      settleReady();
     }
     const type = response.headers.get("content-type") ?? "";
     if (!response.ok || !type.startsWith("text/event-stream") || !response.body) {
       await response.body?.cancel().catch(() => {});
       const reason = `the service answered the GET of its event stream with HTTP ${response.status} (${type || "no content type"})`;
+      answered(reason);
       // 404: the session is gone; 405 and other refusals: the backend keeps no such stream. Only its
       // own trouble (5xx, 429) is worth trying again.
       return { again: response.status >= 500 || response.status === 429, reason };
     }
+    answered(undefined);
     const reader = response.body.getReader();
     const parse = createEventDataParser(options.maxEventBytes, (data) => {
       const message = parseMessage(data);
@@ -167,7 +175,7 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
   return {
     ready,
     close: () => {
-      settleReady();
+      answered("the event stream was closed");
       closed.abort(new Error("the event stream was closed"));
     },
   };

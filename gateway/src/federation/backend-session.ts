@@ -76,9 +76,9 @@ export interface BackendSessionOptions {
   findRevision?: boolean;
   /**
    * Told of every session the backend opens (again after it forgot one), e.g. to listen on its event
-   * stream; `initialized` waits for what it returns, at most the connect timeout. Must not throw.
+   * stream; `initialized` waits for what it returns. Must not reject.
    */
-  onopened?: (session: OpenedSession) => Promise<void> | undefined;
+  onopened?: (session: OpenedSession) => Promise<unknown> | undefined;
 }
 
 interface Handshake extends BackendPeer {
@@ -147,8 +147,7 @@ export function createBackendSession({
     };
     // Before `initialized`, and once the stream is there: a backend often asks for the client's roots as soon as
     // it has that, on its event stream, and a server with no stream open yet drops what it sends.
-    const listening = onopened?.({ url, headers: next.headers, sessionId });
-    if (listening) await abortable(listening, AbortSignal.timeout(connectTimeoutMs)).catch(() => {});
+    await onopened?.({ url, headers: next.headers, sessionId });
     await notify({ method: "notifications/initialized" }, { ...housekeeping(), headers: next.headers });
     return next;
   };

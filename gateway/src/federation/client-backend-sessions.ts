@@ -56,7 +56,7 @@ export interface ClientBackendSessionsOptions {
   idleMs: number;
   openSession: (
     target: HttpTarget,
-    onopened: (session: OpenedSession) => Promise<void> | undefined,
+    onopened: (session: OpenedSession) => Promise<unknown> | undefined,
   ) => HttpBackendSession;
   /** Opens the event stream of a session (see backend-event-stream.ts for the handlers). */
   openStream: (
@@ -125,7 +125,7 @@ export function createClientBackendSessions(options: ClientBackendSessionsOption
   };
 
   /** Opens the session's event stream; settles once the backend has it (see BackendEventStream.ready). */
-  const listen = (own: Own, opened: OpenedSession): Promise<void> | undefined => {
+  const listen = (own: Own, opened: OpenedSession): Promise<unknown> | undefined => {
     own.stream?.close();
     own.stream = undefined;
     if (own.connection.retired) return;

@@ -86,6 +86,7 @@ export async function discoverCapabilities(
       resources,
       resourceTemplates,
       prompts,
+      resourceSubscribe: (offered.resources as { subscribe?: unknown } | undefined)?.subscribe === true,
       ...(lister.revision === undefined ? {} : { revision: lister.revision }),
     };
   } finally {

@@ -18,7 +18,7 @@ const MAX_SHOWN_NAME = 80;
 type Kind = RejectedDefinition["kind"];
 
 /** The entries of each list as a backend sent them, before any check. */
-export type ListedCapabilities = { [K in keyof ServiceCapabilities]: unknown[] };
+export type ListedCapabilities = { [K in keyof ServiceCapabilities]: unknown[] } & { resourceSubscribe?: boolean };
 
 type Entry = { [key: string]: unknown };
 
@@ -62,6 +62,7 @@ export function screenCapabilities(listed: ListedCapabilities): StoredCapabiliti
     resourceTemplates: keep("resourceTemplate", listed.resourceTemplates, ResourceTemplateSchema, "uriTemplate"),
     prompts: keep("prompt", listed.prompts, PromptSchema, "name", nameLength),
     rejected,
+    resourceSubscribe: listed.resourceSubscribe ?? false,
   };
 }
 

@@ -14,10 +14,12 @@ import {
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
+import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { listPage } from "./list-pages.ts";
 import { relayLogLevel } from "./relay-log-level.ts";
 import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
+import { setResourceSubscribeHandlers } from "./resource-subscribe-handlers.ts";
 import { offersCompletions, routeCompletion } from "./route-completion.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
@@ -32,6 +34,8 @@ export interface GatewayMcpDeps extends ToolCallRouting {
   pageSize: number;
   /** Set for requests of a session: the client can cancel their calls from any replica, and be asked by backends. */
   session?: SessionCallContext;
+  /** Resource subscriptions of sessions; undefined when sessions are off. */
+  resourceUpdates?: ResourceUpdates;
 }
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
@@ -39,15 +43,22 @@ export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1
 export const GATEWAY_INSTRUCTIONS =
   "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.";
 
-export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session, ...routing }: GatewayMcpDeps): Server {
+export function createGatewayMcpServer({
+  jsonSchemaValidator,
+  pageSize,
+  session,
+  resourceUpdates,
+  ...routing
+}: GatewayMcpDeps): Server {
   const completions = offersCompletions(routing.catalog.snapshot());
+  const subscribe = resourceUpdates !== undefined && offersResourceSubscriptions(routing.catalog.snapshot());
   const server = new Server(GATEWAY_SERVER_INFO, {
     jsonSchemaValidator,
     // logging: backends' log messages about a call are relayed to the client on the call's stream, at
     // the level the client set on them (relay-log-level.ts).
     capabilities: {
       tools: { listChanged: true },
-      resources: { listChanged: true },
+      resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) },
       prompts: { listChanged: true },
       logging: {},
       ...(completions ? { completions: {} } : {}),
@@ -67,6 +78,8 @@ export function createGatewayMcpServer({ jsonSchemaValidator, pageSize, session,
   setValidatedHandler(server, SetLevelRequestSchema, (request, extra) =>
     relayLogLevel(routing, request.params.level, { signal: extra.signal, client }),
   );
+  if (subscribe)
+    setResourceSubscribeHandlers(server, { catalog: routing.catalog, resourceUpdates, session: session?.session });
   if (completions)
     setValidatedHandler(server, CompleteRequestSchema, (request, extra) =>
       routeCompletion(routing, request.params, { signal: extra.signal, client }),

@@ -7,13 +7,15 @@ import { IDENTITY_VARIABLE } from "../identity/identity.ts";
 import type { McpAuth } from "../identity/mcp-auth.ts";
 import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
+import type { ListenEvents } from "../subscriptions/listen-events.ts";
+import type { ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-mcp.ts";
 
 export interface McpRoutesDeps
-  extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session">,
+  extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session" | "resourceUpdates">,
     Pick<ModernMcpDeps, "requestStates"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
   auth: McpAuth;
@@ -23,6 +25,10 @@ export interface McpRoutesDeps
   bodyReadTimeoutMs: number;
   /** Host names besides local ones that may reach /mcp (DNS rebinding protection). */
   allowedHosts: readonly string[];
+  /** What `subscriptions/listen` streams of 2026-07-28 clients are sent. */
+  listen: ListenEvents;
+  /** Clients' subscriptions to resources, through sessions (2025) and listen streams (2026-07-28). */
+  resourceUpdates: ResourceUpdates;
   /** Stateful sessions next to the stateless mode; undefined when MCP_SESSIONS=off. */
   sessions?: McpSessions;
 }
@@ -40,10 +46,15 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
     hostGuard(deps.allowedHosts),
     deps.auth((c) => c.req.path),
   );
-  const serverDeps = { ...deps, jsonSchemaValidator: new AjvJsonSchemaValidator() };
+  const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
+  // Updates reach a 2025 client on its session's GET stream: without sessions there is none.
+  const serverDeps = {
+    ...deps,
+    jsonSchemaValidator: new AjvJsonSchemaValidator(),
+    resourceUpdates: sessions ? deps.resourceUpdates : undefined,
+  };
   const fastPath = createMcpFastPath(deps);
   const modern = createModernMcp(deps);
-  const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
   const untraced = (request: Request, catalog: CatalogView) => {
     const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, catalog, session });
     const fastAnswer = fastPath(catalog);

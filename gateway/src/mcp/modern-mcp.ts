@@ -11,8 +11,11 @@
  *
  * Progress a backend reports on a call reaches the client under the client's token.
  *
- * Not bridged yet: `subscriptions/listen` (list changes reach 2025 sessions only, so no listChanged is
- * advertised here), backends' log messages during a call (logging is deprecated in this revision),
+ * `subscriptions/listen` streams are served by the SDK over the gateway's own event bus
+ * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
+ * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
+ *
+ * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision),
  * input-required results of prompts and resource reads, and 2025 backends that ask the client
  * something mid-call.
  */
@@ -27,6 +30,8 @@ import {
   Server,
 } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
+import type { ListenContext, ListenEvents } from "../subscriptions/listen-events.ts";
+import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
@@ -40,6 +45,8 @@ export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   maxBodyBytes: number;
   /** Seals and checks the gateway's request state of calls that backends answered with input-required. */
   requestStates: RequestStates;
+  listen: ListenEvents;
+  resourceUpdates: ResourceUpdates;
 }
 
 /** Serves one 2026-07-28 request, whose body has been read already, from the caller's view. */
@@ -87,7 +94,14 @@ function isPlain2025(body: unknown, version: string | null): boolean {
 }
 
 /** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
-export function createModernMcp({ pageSize, maxBodyBytes, requestStates, ...routing }: ModernMcpDeps): ModernMcp {
+export function createModernMcp({
+  pageSize,
+  maxBodyBytes,
+  requestStates,
+  listen,
+  resourceUpdates,
+  ...routing
+}: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
@@ -95,12 +109,40 @@ export function createModernMcp({ pageSize, maxBodyBytes, requestStates, ...rout
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
       return createModernServer({ ...routing, catalog }, pageSize, requestStates);
     },
-    { legacy: "reject", maxRequestBodySize: maxBodyBytes },
+    { legacy: "reject", maxRequestBodySize: maxBodyBytes, bus: listen.bus },
   );
   return (request, parsedBody, catalog) => {
-    views.set(request, catalog);
-    return handler.fetch(request, { parsedBody });
+    if (!isListen(parsedBody)) {
+      views.set(request, catalog);
+      return handler.fetch(request, { parsedBody });
+    }
+    const served = endingOnDrain(request, listen.draining);
+    views.set(served, catalog);
+    const uris = resourceSubscriptionsOf(parsedBody);
+    const caller: ListenContext = {
+      catalog,
+      ...(uris.length > 0 ? { hold: () => resourceUpdates.holdForListen(catalog, uris) } : {}),
+    };
+    return listen.within(caller, () => handler.fetch(served, { parsedBody }));
   };
+}
+
+function isListen(body: unknown): boolean {
+  return (body as { method?: unknown } | null)?.method === "subscriptions/listen";
+}
+
+/** The resource URIs a listen request's filter names; the SDK validates the filter itself before the stream opens. */
+function resourceSubscriptionsOf(body: unknown): string[] {
+  const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications
+    ?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === "string") : [];
+}
+
+/** The request with a signal that also aborts when the replica drains: the SDK ends a listen stream on it. */
+function endingOnDrain(request: Request, draining: AbortSignal): Request {
+  // Without the body, which the gateway has read already and passes to the SDK parsed.
+  const { method, headers, signal } = request;
+  return new Request(request.url, { method, headers, signal: AbortSignal.any([signal, draining]) });
 }
 
 function createModernServer(
@@ -110,7 +152,17 @@ function createModernServer(
 ): Server {
   const completions = offersCompletions(routing.catalog.snapshot());
   const server = new Server(GATEWAY_SERVER_INFO, {
-    capabilities: { tools: {}, resources: {}, prompts: {}, ...(completions ? { completions: {} } : {}) },
+    // listChanged: subscriptions/listen streams hear of catalog changes on any replica (listen-events.ts).
+    // resources.subscribe: the URIs a listen filter names are subscribed at their services.
+    capabilities: {
+      tools: { listChanged: true },
+      resources: {
+        listChanged: true,
+        ...(offersResourceSubscriptions(routing.catalog.snapshot()) ? { subscribe: true } : {}),
+      },
+      prompts: { listChanged: true },
+      ...(completions ? { completions: {} } : {}),
+    },
     instructions: GATEWAY_INSTRUCTIONS,
     cacheHints: CACHE_HINTS,
     // A state that fails the check never reaches the handler: the SDK answers -32602 for it.

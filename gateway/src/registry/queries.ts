@@ -39,6 +39,8 @@ export interface ServiceCapabilities {
 /** The lists as stored: what the gateway serves, and what it left out of them. */
 export interface StoredCapabilities extends ServiceCapabilities {
   rejected: RejectedDefinition[];
+  /** The backend takes `resources/subscribe` (and sends `notifications/resources/updated`). */
+  resourceSubscribe: boolean;
 }
 
 /** What a write stores: the tools, and the rest when there is any (stored as [] otherwise). */
@@ -223,6 +225,7 @@ function selectActiveServices(db: Database) {
       resourceTemplates: serviceTools.resourceTemplates,
       prompts: serviceTools.prompts,
       rejected: serviceTools.rejected,
+      resourceSubscribe: serviceTools.resourceSubscribe,
       secretHeaders: services.secretHeaders,
       pinMode: services.pinMode,
       limits: services.limits,
@@ -243,6 +246,7 @@ function completeCapabilities(input: CapabilitiesInput): StoredCapabilities {
     resourceTemplates: input.resourceTemplates ?? [],
     prompts: input.prompts ?? [],
     rejected: input.rejected ?? [],
+    resourceSubscribe: input.resourceSubscribe ?? false,
   };
 }
 

@@ -1,6 +1,7 @@
 import { isNull, sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   integer,
   jsonb,
@@ -87,6 +88,8 @@ export const serviceTools = pgTable(
     resourceTemplates: jsonb("resource_templates").$type<ResourceTemplateDefinition[]>().notNull().default([]),
     prompts: jsonb("prompts").$type<PromptDefinition[]>().notNull().default([]),
     rejected: jsonb("rejected").$type<RejectedDefinition[]>().notNull().default([]),
+    /** Whether the backend's initialize result offered `resources.subscribe`. */
+    resourceSubscribe: boolean("resource_subscribe").notNull().default(false),
     ...timestamps,
   },
   (table) => [uniqueIndex("service_tools_active_service_key").on(table.serviceId).where(isNull(table.deletedAt))],

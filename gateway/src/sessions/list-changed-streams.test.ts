@@ -33,3 +33,17 @@ test("quiet streams get keep-alive comments, changed lists a notification, and c
     if (done) break;
   }
 });
+
+test("a notification for one session goes only to that session's streams", async () => {
+  const streams = createListChangedStreams();
+  const ended = new AbortController();
+  const mine = streams.open(ended.signal, "mine").body!.getReader();
+  const theirs = streams.open(ended.signal, "theirs").body!.getReader();
+  streams.notify("mine", { method: "notifications/resources/updated", params: { uri: "note://a" } });
+  streams.notify("theirs", { method: "notifications/message", params: { level: "info", data: "last" } });
+  const text = await readUntil(mine, "resources/updated");
+  expect(text).toContain('"params":{"uri":"note://a"}');
+  const other = await readUntil(theirs, "notifications/message");
+  expect(other).not.toContain("resources/updated");
+  streams.close();
+});

@@ -1,8 +1,9 @@
 /**
  * The GET /mcp event streams of sessions, which carry `notifications/{tools,resources,prompts}/list_changed`
- * when this replica's catalog changes (and, attached per stream, what backends send its client outside
- * calls: see client-links.ts). Every replica reloads its catalog on a new registry version, so
- * a change made through any replica reaches the streams held by all of them.
+ * when this replica's catalog changes. Every replica reloads its catalog on a new registry version, so
+ * a change made through any replica reaches the streams held by all of them. A stream also carries what
+ * is meant for its session alone: resource updates (see subscriptions/resource-updates.ts) and, attached
+ * per stream, what backends send its client outside calls (see client-links.ts).
  */
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 
@@ -10,10 +11,13 @@ export interface ListChangedStreams {
   /** Sends each open stream a notification for every list that differs between the two snapshots. */
   announce(next: CatalogSnapshot, previous: CatalogSnapshot): void;
   /**
-   * A new event stream; it ends when `signal` aborts (the client went away) or on close(). `attach`,
-   * when given, is handed a writer of messages meant for this stream alone, and returns its undoing.
+   * A new event stream of the session `sessionKey`; it ends when `signal` aborts (the client went away)
+   * or on close(). `attach`, when given, is handed a writer of messages meant for this stream alone, and
+   * returns its undoing.
    */
-  open(signal: AbortSignal, attach?: (write: (message: object) => void) => () => void): Response;
+  open(signal: AbortSignal, sessionKey?: string, attach?: (write: (message: object) => void) => () => void): Response;
+  /** Sends a notification on the streams of one session that this replica holds, if any. */
+  notify(sessionKey: string, notification: { method: string; params?: Record<string, unknown> }): void;
   close(): void;
 }
 
@@ -32,7 +36,8 @@ const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
  *   between the client and the gateway do not cut them.
  */
 export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStreams {
-  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  /** Each open stream, to the key of its session. */
+  const streams = new Map<ReadableStreamDefaultController<Uint8Array>, string | undefined>();
   const detachers = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   let keepAlive: ReturnType<typeof setInterval> | undefined;
 
@@ -53,11 +58,11 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
       keepAlive = undefined;
     }
   };
-  const remember = (stream: ReadableStreamDefaultController<Uint8Array>) => {
-    streams.add(stream);
+  const remember = (stream: ReadableStreamDefaultController<Uint8Array>, sessionKey: string | undefined) => {
+    streams.set(stream, sessionKey);
     if (keepAlive === undefined) {
       keepAlive = setInterval(() => {
-        for (const s of [...streams]) send(s, KEEP_ALIVE);
+        for (const s of [...streams.keys()]) send(s, KEEP_ALIVE);
       }, keepAliveMs);
       keepAlive.unref();
     }
@@ -69,10 +74,18 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
       for (const { method, lists } of LISTS) {
         if (JSON.stringify(lists(next)) === JSON.stringify(lists(previous))) continue;
         const event = encoder.encode(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method })}\n\n`);
-        for (const stream of [...streams]) send(stream, event);
+        for (const stream of [...streams.keys()]) send(stream, event);
       }
     },
-    open(signal, attach) {
+    notify(sessionKey, notification) {
+      let event: Uint8Array | undefined;
+      for (const [stream, key] of [...streams]) {
+        if (key !== sessionKey) continue;
+        event ??= encoder.encode(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", ...notification })}\n\n`);
+        send(stream, event);
+      }
+    },
+    open(signal, sessionKey, attach) {
       let controller: ReadableStreamDefaultController<Uint8Array>;
       const end = () => {
         if (!streams.has(controller)) return;
@@ -86,7 +99,7 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
       const body = new ReadableStream<Uint8Array>({
         start(c) {
           controller = c;
-          remember(c);
+          remember(c, sessionKey);
           // A first comment sends the headers at once, so the client knows the stream is open.
           c.enqueue(OPENED);
           signal.addEventListener("abort", end, { once: true });
@@ -103,7 +116,7 @@ export function createListChangedStreams(keepAliveMs = 15_000): ListChangedStrea
       });
     },
     close() {
-      for (const stream of [...streams]) {
+      for (const stream of [...streams.keys()]) {
         forget(stream);
         try {
           stream.close();

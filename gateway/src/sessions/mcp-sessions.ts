@@ -17,6 +17,7 @@ import { createSessionIds, type Session, type SessionIds } from "./session-ids.t
  * client, and the client's link, which gives it backend sessions of its own.
  */
 export interface SessionCallContext {
+  session: Session;
   scope: CallScope;
   askClient: AskClient;
   link: ClientLink;

@@ -17,6 +17,14 @@ import type { Session } from "./session-ids.ts";
 
 const CHANNEL = "sessions:revoked";
 
+/** Calls `listener` with the key of every session ended on any replica, until the returned function is called. */
+export function onSessionRevoked(bus: SessionBus, listener: (sessionKey: string) => void): () => void {
+  return bus.subscribe(CHANNEL, (message) => {
+    const [key] = message.split(" ");
+    if (key) listener(key);
+  });
+}
+
 export interface RevokedSessions {
   revoke(session: Session): Promise<void>;
   has(session: Session): boolean;

@@ -45,7 +45,9 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
     if (request.method === "GET") {
       if (!acceptsEventStream(request))
         return rpcError(406, -32000, "Not Acceptable: the GET stream needs Accept: text/event-stream");
-      return sessions.listChanged.open(request.signal, (write) => sessions.links.attach(session.key, write));
+      return sessions.listChanged.open(request.signal, session.key, (write) =>
+        sessions.links.attach(session.key, write),
+      );
     }
     if (request.method === "DELETE") {
       await sessions.end(session);
@@ -61,6 +63,7 @@ async function serve(
   session: Session | undefined,
 ): Promise<Response> {
   const context = session && {
+    session,
     scope: sessions.calls.scope(session.key),
     askClient: sessions.clientRequests.askerFor(session, acceptsEventStream(request)),
     link: sessions.links.linkFor(session),

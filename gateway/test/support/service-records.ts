@@ -11,6 +11,7 @@ export function serviceRecord(name: string, tools: string[]): ServiceRecord {
     resourceTemplates: [],
     prompts: [],
     rejected: [],
+    resourceSubscribe: false,
     secretHeaders: null,
     pinMode: "off",
     limits: null,

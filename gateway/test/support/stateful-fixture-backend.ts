@@ -13,6 +13,8 @@ export interface StatefulFixtureBackend {
   /** When `forgetsAlways` is set, the backend has forgotten every session by the time a request arrives. */
   behaviour: { forgetsAlways: boolean };
   forgetSessions(): void;
+  /** Ends every session as a restarted backend would: their streams close and their ids are unknown. */
+  closeSessions(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,11 @@ export function startStatefulFixtureBackend(createServer: () => McpServer): Stat
     seen,
     behaviour,
     forgetSessions: () => sessions.clear(),
+    async closeSessions() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(open.map((t) => t.close()));
+    },
     async stop() {
       await server.stop(true);
       await Promise.all([...sessions.values()].map((t) => t.close()));

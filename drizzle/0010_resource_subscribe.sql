@@ -1,0 +1,1 @@
+ALTER TABLE "service_tools" ADD COLUMN "resource_subscribe" boolean DEFAULT false NOT NULL;
