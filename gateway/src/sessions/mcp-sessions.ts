@@ -42,6 +42,7 @@ export function createMcpSessions({
   const revoked: RevokedSessions = createRevokedSessions({ bus, log });
   const listChanged = createListChangedStreams();
   const clientRequests = createClientRequests(bus);
+  const calls = createInFlightCalls(bus);
   return {
     issue: ids.issue,
     open(id) {
@@ -49,11 +50,12 @@ export function createMcpSessions({
       return session && !revoked.has(session) ? session : undefined;
     },
     end: (session) => revoked.revoke(session),
-    calls: createInFlightCalls(bus),
+    calls,
     clientRequests,
     listChanged,
     close() {
       clientRequests.close();
+      calls.close();
       revoked.close();
       listChanged.close();
     },
