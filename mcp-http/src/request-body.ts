@@ -38,7 +38,27 @@ export async function readMessages(
 }
 
 function isJsonRpcMessage(message: unknown): boolean {
-  return isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message);
+  return (
+    isPlainRequest(message) || isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message)
+  );
+}
+
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+
+/**
+ * A request the SDK's schema certainly accepts: only its four keys, an id that is a string or a safe
+ * integer, and params (if any) an object without `_meta`. Nearly every request is one, and checking it
+ * here costs a fraction of the schema's parse; anything else is left to the schema.
+ */
+function isPlainRequest(message: unknown): boolean {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return false;
+  const m = message as Record<string, unknown>;
+  for (const key in m) if (!REQUEST_KEYS.has(key)) return false;
+  if (m.jsonrpc !== "2.0" || typeof m.method !== "string") return false;
+  if (typeof m.id !== "string" && !Number.isSafeInteger(m.id)) return false;
+  if (!("params" in m)) return true;
+  const { params } = m;
+  return typeof params === "object" && params !== null && !Array.isArray(params) && !("_meta" in params);
 }
 
 /**
