@@ -23,6 +23,8 @@ import type { CatalogView } from "../catalog/catalog.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
+import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
+import { isPlainToolResult } from "./plain-tool-result.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
@@ -75,24 +77,44 @@ function isPlain2025(body: unknown, version: string | null): boolean {
   return typeof params !== "object" || params === null || !("_meta" in params);
 }
 
-/** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
+/**
+ * Built once: the handler is shared by all requests, the view of each reaches its factory by the request.
+ * A plain tools/call (modern-tool-call.ts) is routed first; a plain result is answered without the
+ * handler, any other outcome is handed to it, whose tools/call handler then answers with that outcome
+ * instead of calling again.
+ */
 export function createModernMcp({ pageSize, maxBodyBytes, ...routing }: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
+  const outcomes = new WeakMap<Request, Promise<CallToolResult>>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
       const catalog = requestInfo && views.get(requestInfo);
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
-      return createModernServer({ ...routing, catalog }, pageSize);
+      return createModernServer({ ...routing, catalog }, pageSize, outcomes.get(requestInfo));
     },
     { legacy: "reject", maxRequestBodySize: maxBodyBytes },
   );
-  return (request, parsedBody, catalog) => {
+  const viaHandler = (request: Request, parsedBody: unknown, catalog: CatalogView) => {
     views.set(request, catalog);
     return handler.fetch(request, { parsedBody });
   };
+  return async (request, parsedBody, catalog) => {
+    const call = catalog.toolIndex ? undefined : plainModernCall(request, parsedBody);
+    if (!call || !catalog.snapshot().routes.has(call.name)) return viaHandler(request, parsedBody, catalog);
+    const outcome = routeToolCall({ ...routing, catalog }, call.name, call.arguments, { signal: request.signal });
+    const result = await outcome.catch(() => undefined);
+    if (isPlainToolResult(result)) return modernToolAnswer(call.id, result);
+    outcomes.set(request, outcome);
+    return viaHandler(request, parsedBody, catalog);
+  };
 }
 
-function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize: number): Server {
+function createModernServer(
+  routing: ToolCallRouting & ForwardRouting,
+  pageSize: number,
+  /** The outcome of this request's tools/call, when it was routed before the handler ran. */
+  routed?: Promise<CallToolResult>,
+): Server {
   const server = new Server(GATEWAY_SERVER_INFO, {
     capabilities: { tools: {}, resources: {}, prompts: {} },
     instructions: GATEWAY_INSTRUCTIONS,
@@ -107,6 +129,7 @@ function createModernServer(routing: ToolCallRouting & ForwardRouting, pageSize:
       : (listPage(catalog.snapshot(), "tools", request.params?.cursor, pageSize) as never),
   );
   server.setRequestHandler("tools/call", (request, ctx) => {
+    if (routed) return routed;
     const { name, arguments: args } = request.params;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, { signal: ctx.mcpReq.signal });

@@ -10,7 +10,10 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 /** The keys the schema gives back, in its order; only `content` is required. */
 const KEY_ORDER = ["content", "structuredContent", "isError"];
 
-export function isPlainToolResult(value: unknown): value is CallToolResult {
+/** A tool result whose JSON the SDK's schemas give back unchanged. */
+export type PlainToolResult = CallToolResult;
+
+export function isPlainToolResult(value: unknown): value is PlainToolResult {
   if (!isRecord(value)) return false;
   const result = value as Record<string, unknown>;
   let next = 0;
