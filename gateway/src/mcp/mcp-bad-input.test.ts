@@ -54,6 +54,12 @@ const cases: Case[] = [
     code: -32600,
   },
   {
+    name: "a progress token that is neither a string nor an integer",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: { progressToken: {} } } }),
+    status: 400,
+    code: -32600,
+  },
+  {
     name: "a request with a member JSON-RPC does not define",
     body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", extra: true }),
     status: 400,

@@ -56,8 +56,9 @@ const CACHE_HINTS = {
  */
 export function isModernRequest(request: Request, parsedBody: unknown): boolean {
   const { headers } = request;
-  // The SDK's classification costs microseconds; nearly all traffic is plainly 2025 and skips it.
+  // The SDK's classification costs microseconds; nearly all traffic is plainly 2025 or plainly 2026 and skips it.
   if (isPlain2025(parsedBody, headers.get("mcp-protocol-version"))) return false;
+  if (plainModernCall(request, parsedBody)) return true;
   return (
     classifyInboundRequest({
       httpMethod: request.method,
