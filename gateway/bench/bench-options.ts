@@ -32,6 +32,8 @@ export interface BenchOptions {
   soakCalls: number;
   soakConcurrency: number;
   soakMinutes: number;
+  /** --cpu-prof DIR runs section 1's gateway under Bun's CPU profiler, which writes its profile to DIR. */
+  cpuProf?: string;
 }
 
 const FULL = {
@@ -88,6 +90,7 @@ const flagsSchema = z.object({
   "search-queries": count,
   "soak-calls": count,
   "soak-concurrency": z.coerce.number().int().min(1).max(256).default(16),
+  "cpu-prof": z.string().min(1).optional(),
   "soak-minutes": z.coerce
     .number()
     .min(0.1)
@@ -98,7 +101,9 @@ const flagsSchema = z.object({
 const SWITCHES = ["quick", "soak"];
 const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => !SWITCHES.includes(name));
 
-const USAGE = `Usage: bun run bench [--quick] [--soak] [--out FILE] ${FLAG_NAMES.filter((n) => n !== "out")
+const USAGE = `Usage: bun run bench [--quick] [--soak] [--out FILE] [--cpu-prof DIR] ${FLAG_NAMES.filter(
+  (n) => n !== "out" && n !== "cpu-prof",
+)
   .map((n) => `[--${n} N]`)
   .join(" ")}`;
 
@@ -142,5 +147,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     soakCalls: flags["soak-calls"] ?? sizes.soakCalls,
     soakConcurrency: flags["soak-concurrency"],
     soakMinutes: flags["soak-minutes"],
+    cpuProf: flags["cpu-prof"],
   };
 }

@@ -27,9 +27,20 @@ export async function startGatewayProcess(options: {
   logFile: string;
   services: string;
   env?: Record<string, string>;
+  /** Runs the gateway under Bun's CPU profiler, which writes its profile here when the gateway stops. */
+  cpuProfileDir?: string;
 }): Promise<ServiceProcess> {
   const port = freePort();
-  const child = Bun.spawn([process.execPath, "run", "start:gateway"], {
+  const command = options.cpuProfileDir
+    ? [
+        process.execPath,
+        "--cpu-prof",
+        "--cpu-prof-md",
+        `--cpu-prof-dir=${options.cpuProfileDir}`,
+        "gateway/src/main.ts",
+      ]
+    : [process.execPath, "run", "start:gateway"];
+  const child = Bun.spawn(command, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -62,6 +62,14 @@ test(
       expect(t.proxyRatio).toBeGreaterThan(0);
       expect(t.gatewayCpuUs).toBeGreaterThanOrEqual(0);
       expect(t.proxyCpuUs).toBeGreaterThanOrEqual(0);
+      expect(t.oauthCpuUs).toBeGreaterThanOrEqual(0);
+      expectFigures(t.modern.direct);
+      expectFigures(t.modern.proxy);
+      expectFigures(t.modern.gateway);
+      expect(t.modern.ratio).toBeGreaterThan(0);
+      expect(t.modern.proxyRatio).toBeGreaterThan(0);
+      expect(t.modern.gatewayCpuUs).toBeGreaterThanOrEqual(0);
+      expect(t.modern.proxyCpuUs).toBeGreaterThanOrEqual(0);
     }
     expect(results.toolList.tools).toBe(100);
     expectFigures(results.toolList.gateway);

@@ -68,6 +68,7 @@ async function benchHotPathAndReplicas(
       concurrency: options.concurrency,
       rounds: options.rounds,
       calls: options.calls,
+      cpuProfileDir: options.cpuProf,
     });
   } finally {
     await authorizationServer.stop();

@@ -3,8 +3,9 @@
  * the gateway (`bun run start:gateway`, default settings, access log on) and a bare reverse proxy (the
  * floor: Bun passing each request on with `fetch`) each run in a process of their own, and a fourth
  * process drives them with SDK clients in interleaved rounds: directly, through the proxy, and through
- * the gateway with the static token and with an OAuth access token. The gateway's and the proxy's CPU
- * time per forwarded call comes from /proc.
+ * the gateway with the static token and with an OAuth access token, each with a 2025-11-25 client (SDK
+ * 1.x) and, but for OAuth, a v2 client pinned to 2026-07-28. The gateway's and the proxy's CPU time per
+ * forwarded call comes from /proc.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,8 +15,8 @@ import { startBareProxy, startGatewayProcess } from "./bench-processes.ts";
 import { type LatencySummary, medianOfRounds, medianRatio } from "./stats.ts";
 import type { ContenderLevel, LoadFigures, LoadPlan } from "./tool-call-load.ts";
 
-export interface ToolCallFigures {
-  concurrency: number;
+/** One protocol revision's figures at one concurrency level. */
+export interface RevisionFigures {
   direct: LatencySummary;
   proxy: LatencySummary;
   gateway: LatencySummary;
@@ -26,10 +27,19 @@ export interface ToolCallFigures {
   /** CPU time (user + system) per forwarded call of the gateway's and of the proxy's process. */
   gatewayCpuUs: number;
   proxyCpuUs: number;
+}
+
+/** The 2025-11-25 figures at the top level, as before the second revision was measured. */
+export interface ToolCallFigures extends RevisionFigures {
+  concurrency: number;
   /** Through the gateway with an OAuth access token instead of the static token. */
   oauth: LatencySummary;
   /** OAuth ops/s over static-token ops/s, by the same rule. */
   oauthRatio: number;
+  /** The gateway's CPU time per call with the OAuth token. */
+  oauthCpuUs: number;
+  /** The same calls from a v2 client pinned to the 2026-07-28 revision. */
+  modern: RevisionFigures;
 }
 
 export interface ToolCallBenchOptions {
@@ -42,8 +52,11 @@ export interface ToolCallBenchOptions {
   rounds: number;
   /** Calls per round, shared evenly among the clients, so every level takes about as long. */
   calls: number;
+  /** Where the gateway's CPU profile goes, when it is to be profiled. */
+  cpuProfileDir?: string;
 }
 
+const MODERN = "2026-07-28";
 const LOAD = new URL("./tool-call-load.ts", import.meta.url).pathname;
 /** What the demo backends require (see shopping's MCP_BEARER_TOKEN default). */
 const BACKEND_TOKEN = "mcp-token-123";
@@ -59,6 +72,7 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
         services: `shopping-service=${options.backendUrl}`,
         // The one setting that is not a default: the static token is checked before OAuth is consulted.
         env: { OAUTH_ISSUER: options.oauthIssuer, OAUTH_AUDIENCE: BENCH_OAUTH_AUDIENCE },
+        cpuProfileDir: options.cpuProfileDir,
       });
       try {
         const plan: LoadPlan = {
@@ -66,7 +80,16 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
             { name: "direct", mcpUrl: `${options.backendUrl}/mcp`, token: BACKEND_TOKEN },
             { name: "proxy", mcpUrl: `${proxy.url}/mcp`, token: BACKEND_TOKEN, pid: proxy.pid },
             { name: "gateway", mcpUrl: `${gateway.url}/mcp`, token: BENCH_CONFIG.bearerToken, pid: gateway.pid },
-            { name: "oauth", mcpUrl: `${gateway.url}/mcp`, token: options.oauthToken },
+            { name: "oauth", mcpUrl: `${gateway.url}/mcp`, token: options.oauthToken, pid: gateway.pid },
+            { name: "direct-2026", mcpUrl: `${options.backendUrl}/mcp`, token: BACKEND_TOKEN, revision: MODERN },
+            { name: "proxy-2026", mcpUrl: `${proxy.url}/mcp`, token: BACKEND_TOKEN, pid: proxy.pid, revision: MODERN },
+            {
+              name: "gateway-2026",
+              mcpUrl: `${gateway.url}/mcp`,
+              token: BENCH_CONFIG.bearerToken,
+              pid: gateway.pid,
+              revision: MODERN,
+            },
           ],
           concurrency: options.concurrency,
           rounds: options.rounds,
@@ -84,20 +107,29 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
   }
 }
 
+const cpuPerCall = (l: ContenderLevel) => (l.cpuMicros ?? Number.NaN) / l.calls;
+
 function figuresOf({ concurrency, contenders }: LoadFigures[number]): ToolCallFigures {
   const level = (name: string) => contenders[name] as ContenderLevel;
-  const cpuPerCall = (l: ContenderLevel) => (l.cpuMicros ?? Number.NaN) / l.calls;
   return {
     concurrency,
-    direct: medianOfRounds(level("direct").rounds),
-    proxy: medianOfRounds(level("proxy").rounds),
-    gateway: medianOfRounds(level("gateway").rounds),
-    ratio: medianRatio(level("gateway").rounds, level("direct").rounds),
-    proxyRatio: medianRatio(level("gateway").rounds, level("proxy").rounds),
-    gatewayCpuUs: cpuPerCall(level("gateway")),
-    proxyCpuUs: cpuPerCall(level("proxy")),
+    ...revisionFigures(level("direct"), level("proxy"), level("gateway")),
     oauth: medianOfRounds(level("oauth").rounds),
     oauthRatio: medianRatio(level("oauth").rounds, level("gateway").rounds),
+    oauthCpuUs: cpuPerCall(level("oauth")),
+    modern: revisionFigures(level("direct-2026"), level("proxy-2026"), level("gateway-2026")),
+  };
+}
+
+function revisionFigures(direct: ContenderLevel, proxy: ContenderLevel, gateway: ContenderLevel): RevisionFigures {
+  return {
+    direct: medianOfRounds(direct.rounds),
+    proxy: medianOfRounds(proxy.rounds),
+    gateway: medianOfRounds(gateway.rounds),
+    ratio: medianRatio(gateway.rounds, direct.rounds),
+    proxyRatio: medianRatio(gateway.rounds, proxy.rounds),
+    gatewayCpuUs: cpuPerCall(gateway),
+    proxyCpuUs: cpuPerCall(proxy),
   };
 }
 

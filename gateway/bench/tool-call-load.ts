@@ -1,11 +1,13 @@
 /**
  * The load client of section 1, a process of its own so that neither the gateway nor the proxy shares
  * a core's event loop with it: SDK clients call getProductById on each contender in interleaved rounds,
- * and the CPU time each contender's process tree spent during its rounds is read from /proc.
+ * and the CPU time each contender's process tree spent during its rounds is read from /proc. A
+ * contender of the 2026-07-28 revision is driven by the v2 SDK client pinned to it; the others by the
+ * 1.x client, which speaks 2025-11-25.
  *
  * Usage: bun gateway/bench/tool-call-load.ts '<LoadPlan as JSON>'; prints one JSON line of LoadFigures.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { connectClient } from "../test/support/gateway-harness.ts";
 import { treeCpuMicros } from "./bench-processes.ts";
 import { interleavedRounds, type LatencySummary, measureRound } from "./stats.ts";
@@ -16,6 +18,14 @@ export interface LoadContender {
   token: string;
   /** The process whose CPU time is charged to this contender's calls, when it has one of its own. */
   pid?: number;
+  /** Pins the v2 client to this revision; without it the 1.x client is used. */
+  revision?: "2026-07-28";
+}
+
+/** What the load needs of either SDK's client. */
+interface CallingClient {
+  callTool(params: typeof CALL): Promise<{ isError?: unknown; content?: unknown }>;
+  close(): Promise<void>;
 }
 
 export interface LoadPlan {
@@ -42,9 +52,7 @@ const WARMUP_CALLS = 200;
 async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   const clientCount = Math.max(...plan.concurrency);
   const clients = await Promise.all(
-    plan.contenders.map((c) =>
-      Promise.all(Array.from({ length: clientCount }, () => connectClient(c.mcpUrl, c.token))),
-    ),
+    plan.contenders.map((c) => Promise.all(Array.from({ length: clientCount }, () => connect(c)))),
   );
   try {
     for (const set of clients) await warmUp(set);
@@ -54,9 +62,9 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
       const levels = plan.contenders.map((): ContenderLevel => ({ rounds: [], calls: 0 }));
       const contenders = plan.contenders.map((contender, index) => async () => {
         const level = levels[index] as ContenderLevel;
-        const set = clients[index] as Client[];
+        const set = clients[index] as CallingClient[];
         const before = contender.pid === undefined ? 0 : await treeCpuMicros(contender.pid);
-        const round = await measureRound(concurrency, perClient, (worker) => callOnce(set[worker] as Client));
+        const round = await measureRound(concurrency, perClient, (worker) => callOnce(set[worker] as CallingClient));
         if (contender.pid !== undefined)
           level.cpuMicros = (level.cpuMicros ?? 0) + (await treeCpuMicros(contender.pid)) - before;
         level.calls += concurrency * perClient;
@@ -76,8 +84,22 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   }
 }
 
+async function connect(contender: LoadContender): Promise<CallingClient> {
+  if (!contender.revision) return (await connectClient(contender.mcpUrl, contender.token)) as CallingClient;
+  const client = new ModernClient(
+    { name: "bench", version: "1.0.0" },
+    { versionNegotiation: { mode: { pin: contender.revision } } },
+  );
+  await client.connect(
+    new ModernTransport(new URL(contender.mcpUrl), {
+      requestInit: { headers: { Authorization: `Bearer ${contender.token}` } },
+    }),
+  );
+  return client as CallingClient;
+}
+
 /** Lets the JIT of every process and the connection pools settle before anything is timed. */
-async function warmUp(clients: Client[]): Promise<void> {
+async function warmUp(clients: CallingClient[]): Promise<void> {
   await Promise.all(
     clients.map(async (client) => {
       for (let i = 0; i < Math.ceil(WARMUP_CALLS / clients.length) + 1; i++) await callOnce(client);
@@ -85,7 +107,7 @@ async function warmUp(clients: Client[]): Promise<void> {
   );
 }
 
-async function callOnce(client: Client): Promise<void> {
+async function callOnce(client: CallingClient): Promise<void> {
   const result = await client.callTool(CALL);
   // A fast failure must not pass for a fast call.
   if (result.isError) throw new Error(`getProductById failed: ${JSON.stringify(result.content)}`);

@@ -50,3 +50,14 @@ test("lines written to stdout together are all there, also when the process exit
       .map((line) => (JSON.parse(line) as { msg: string }).msg),
   ).toEqual(["first", "second", "third"]);
 });
+
+test("a readable line is the time, the level, the message and its fields", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", json: false, write: (line) => lines.push(line) });
+  log.info("request", { method: "POST", status: 200, ok: true, route: undefined });
+  log.child({ service: "s" }).warn("bare");
+  log.info("no fields");
+  expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request {2}method=POST status=200 ok=true route=undefined$/);
+  expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}bare {2}service=s$/);
+  expect(lines[2]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}no fields$/);
+});

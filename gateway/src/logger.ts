@@ -25,22 +25,23 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
   const write = options.write ?? stdoutLines();
+  const hasBound = Object.keys(bound).length > 0;
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < RANK[options.level]) return;
-    const all = { ...bound, ...fields };
+    const all = hasBound ? { ...bound, ...fields } : (fields ?? NO_FIELDS);
     if (options.json) {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...all }, replacer));
       return;
     }
-    const extras = Object.entries(all)
-      .map(([k, v]) => {
-        const shown = replacer(k, v);
-        return `${k}=${typeof shown === "string" ? shown : JSON.stringify(shown, replacer)}`;
-      })
-      .join(" ");
-    write(
-      `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${message}${extras ? `  ${extras}` : ""}`,
-    );
+    // Built in one pass: this runs for every access line, so for every request.
+    let line = `${new Date().toISOString().slice(11, 23)} ${LABELS[level]} ${message}`;
+    let separator = "  ";
+    for (const key in all) {
+      const shown = replacer(key, all[key]);
+      line += `${separator}${key}=${typeof shown === "string" ? shown : JSON.stringify(shown, replacer)}`;
+      separator = " ";
+    }
+    write(line);
   };
   return {
     debug: (m, f) => emit("debug", m, f),
@@ -50,6 +51,9 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     child: (fields) => createLogger({ ...options, write }, { ...bound, ...fields }),
   };
 }
+
+const NO_FIELDS: LogFields = {};
+const LABELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO ", warn: "WARN ", error: "ERROR" };
 
 let stdoutWriter: ((line: string) => void) | undefined;
 
@@ -78,9 +82,22 @@ function stdoutLines(): (line: string) => void {
 /** Names of fields whose values are credentials, or hold them (a backend's `headers`). */
 const CREDENTIAL_FIELD = /authorization|api[-_]?key|token|secret|password|cookie|headers/i;
 
+/** Field names seen so far and whether each names a credential; bounded, since nested data brings any names. */
+const credentialNames = new Map<string, boolean>();
+const CREDENTIAL_NAMES_KEPT = 1024;
+
+function isCredentialName(key: string): boolean {
+  let credential = credentialNames.get(key);
+  if (credential !== undefined) return credential;
+  credential = CREDENTIAL_FIELD.test(key);
+  if (credentialNames.size >= CREDENTIAL_NAMES_KEPT) credentialNames.clear();
+  credentialNames.set(key, credential);
+  return credential;
+}
+
 /** Credential fields become `[redacted]`; errors serialise to their message (and code) rather than `{}`. */
 function replacer(key: string, value: unknown): unknown {
-  if (value !== undefined && CREDENTIAL_FIELD.test(key)) return "[redacted]";
+  if (value !== undefined && isCredentialName(key)) return "[redacted]";
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
     return code === undefined ? value.message : { message: value.message, code };

@@ -4,7 +4,14 @@
  * message (the SDKs report both as -32700), 413 past the size limit and 408 for a body that stops
  * arriving.
  */
-import { isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResponse } from "@modelcontextprotocol/server";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResponse,
+  PROTOCOL_VERSION_META_KEY,
+} from "@modelcontextprotocol/server";
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_BODY_READ_TIMEOUT_MS = 30_000;
@@ -38,7 +45,35 @@ export async function readMessages(
 }
 
 function isJsonRpcMessage(message: unknown): boolean {
-  return isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message);
+  return (
+    isPlainRequest(message) || isJSONRPCRequest(message) || isJSONRPCNotification(message) || isJSONRPCResponse(message)
+  );
+}
+
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+/** The 2026-07-28 per-request envelope, which the message schema leaves to the revision's own checks. */
+const ENVELOPE_KEYS = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY]);
+
+/**
+ * A request the SDK's schema certainly accepts: only its four keys, an id that is a string or a safe
+ * integer, and params (if any) an object whose `_meta`, if any, holds only the envelope. Nearly every
+ * request is one, and checking it here costs a fraction of the schema's parse; anything else is left
+ * to the schema.
+ */
+function isPlainRequest(message: unknown): boolean {
+  if (typeof message !== "object" || message === null || Array.isArray(message)) return false;
+  const m = message as Record<string, unknown>;
+  for (const key in m) if (!REQUEST_KEYS.has(key)) return false;
+  if (m.jsonrpc !== "2.0" || typeof m.method !== "string") return false;
+  if (typeof m.id !== "string" && !Number.isSafeInteger(m.id)) return false;
+  if (!("params" in m)) return true;
+  const { params } = m;
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return false;
+  if (!("_meta" in params)) return true;
+  const meta = params._meta;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return false;
+  for (const key in meta) if (!ENVELOPE_KEYS.has(key)) return false;
+  return true;
 }
 
 /**

@@ -5,7 +5,23 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * the length of the expected secret leaks through timing.
  */
 export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(digestOf(presented), expectedDigest(expected));
+}
+
+const digestOf = (secret: string) => createHash("sha256").update(secret).digest();
+
+/**
+ * Expected secrets are the few a process is configured with, compared on every request: their digests
+ * are kept rather than computed each time. Bounded, should a caller pass ever-changing values.
+ */
+const expectedDigests = new Map<string, Buffer>();
+const EXPECTED_DIGESTS_KEPT = 64;
+
+function expectedDigest(expected: string): Buffer {
+  let digest = expectedDigests.get(expected);
+  if (digest) return digest;
+  digest = digestOf(expected);
+  if (expectedDigests.size >= EXPECTED_DIGESTS_KEPT) expectedDigests.clear();
+  expectedDigests.set(expected, digest);
+  return digest;
 }

@@ -90,14 +90,13 @@ export function createAuditLog({
     help: "Audit events written to the database.",
     registers,
   });
-  let buffer: NewAuditRow[] = [];
+  const buffer: NewAuditRow[] = [];
   let writing: Promise<void> = Promise.resolve();
   let warnedFull = false;
 
   const writeBuffered = async () => {
     while (buffer.length > 0) {
-      const batch = buffer.slice(0, settings.batchSize);
-      buffer = buffer.slice(batch.length);
+      const batch = buffer.splice(0, settings.batchSize);
       try {
         await insertAuditEvents(db, batch);
         written.inc(batch.length);

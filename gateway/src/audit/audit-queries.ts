@@ -2,7 +2,7 @@
  * Audit log reads and writes. Pages run newest first by id, which never changes once a row is written,
  * so a cursor (the last id seen) resumes exactly where the previous page ended even while rows arrive.
  */
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../registry/database.ts";
 import { type AuditKind, type AuditRow, auditEvents, type NewAuditRow } from "./audit-schema.ts";
 
@@ -18,8 +18,39 @@ export interface AuditFilter {
   limit: number;
 }
 
+/**
+ * Inserts `rows` in their order, as one JSON parameter unpacked by the database: Drizzle's multi-row
+ * VALUES builder (one audit row per tool call, a dozen typed and numbered parameters a row) was the
+ * largest single cost in the gateway's CPU profile under load. The statement starts with the insert,
+ * which is how the hot-path tests tell the audit writes from other queries.
+ */
 export async function insertAuditEvents(db: Database, rows: NewAuditRow[]): Promise<void> {
-  if (rows.length > 0) await db.insert(auditEvents).values(rows);
+  if (rows.length === 0) return;
+  const records = JSON.stringify(rows.map(recordOf));
+  await db.execute(sql`insert into ${auditEvents} (at, kind, actor, action, target, service, tool, outcome, duration_ms, request_id, before, after)
+    select at, kind, actor, action, target, service, tool, outcome, duration_ms, request_id, before, after
+    from rows from (jsonb_to_recordset(${records}::jsonb) as (at timestamptz, kind text, actor text, action text,
+      target text, service text, tool text, outcome text, duration_ms integer, request_id text, before jsonb, after jsonb))
+      with ordinality as r(at, kind, actor, action, target, service, tool, outcome, duration_ms, request_id, before, after, n)
+    order by n`);
+}
+
+/** A row under the column names of the table; fields left out are null. */
+function recordOf(row: NewAuditRow): Record<string, unknown> {
+  return {
+    at: row.at,
+    kind: row.kind,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    service: row.service,
+    tool: row.tool,
+    outcome: row.outcome,
+    duration_ms: row.durationMs,
+    request_id: row.requestId,
+    before: row.before,
+    after: row.after,
+  };
 }
 
 /** One page of rows matching `filter`, newest first; `more` says whether another page follows. */

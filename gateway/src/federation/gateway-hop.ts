@@ -9,6 +9,7 @@
 import { createHmac } from "node:crypto";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { MiddlewareHandler } from "hono";
+import { withHeader } from "./with-header.ts";
 
 const HOP_HEADER = "Mcp-Gateway-Hop";
 
@@ -21,12 +22,8 @@ export function hopMarker(sharedSecret: string): string {
 
 /** Adds the marker to the hop header, keeping the markers of gateways the request passed before. */
 export function fetchWithHopMarker(marker: string, inner: FetchLike): FetchLike {
-  return (url, init) => {
-    const headers = new Headers(init?.headers);
-    const previous = headers.get(HOP_HEADER);
-    headers.set(HOP_HEADER, previous ? `${previous}, ${marker}` : marker);
-    return inner(url, { ...init, headers });
-  };
+  const add = (previous: string | null) => (previous ? `${previous}, ${marker}` : marker);
+  return (url, init) => inner(url, withHeader(init, HOP_HEADER, add));
 }
 
 /** The same for a backend's static headers, for clients that take headers rather than a fetch. */

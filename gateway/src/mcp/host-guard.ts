@@ -6,6 +6,8 @@
 import type { MiddlewareHandler } from "hono";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+/** Host header values whose verdict is kept; past this many (a client making them up) the list starts over. */
+const HOST_VERDICTS_KEPT = 256;
 
 export function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
   const extra = allowedHosts.map((h) => h.toLowerCase());
@@ -16,10 +18,22 @@ export function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
     hostname.endsWith(".localhost") ||
     extra.some((pattern) => (pattern.startsWith("*.") ? hostname.endsWith(pattern.slice(1)) : hostname === pattern));
 
+  // Clients send the same few Host values again and again; parsing each as a URL was measurable per call.
+  const hostVerdicts = new Map<string, boolean>();
+  const allowedHost = (header: string | undefined): boolean => {
+    if (header === undefined) return false;
+    let verdict = hostVerdicts.get(header);
+    if (verdict !== undefined) return verdict;
+    const host = hostnameOf(header);
+    verdict = host !== undefined && allowed(host);
+    if (hostVerdicts.size >= HOST_VERDICTS_KEPT) hostVerdicts.clear();
+    hostVerdicts.set(header, verdict);
+    return verdict;
+  };
+
   return async (c, next) => {
-    const host = hostnameOf(c.req.header("host"));
-    if (host === undefined || !allowed(host))
-      return reject(`Host "${c.req.header("host") ?? ""}" is not allowed; add it to ALLOWED_HOSTS`);
+    const header = c.req.header("host");
+    if (!allowedHost(header)) return reject(`Host "${header ?? ""}" is not allowed; add it to ALLOWED_HOSTS`);
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== "null") {
       const originHost = URL.canParse(origin) ? new URL(origin).hostname.toLowerCase() : undefined;

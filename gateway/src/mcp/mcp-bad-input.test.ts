@@ -41,6 +41,30 @@ const cases: Case[] = [
     code: -32600,
   },
   { name: "a bare number", body: "42", status: 400, code: -32600 },
+  {
+    name: "a request id that is not an integer",
+    body: rpc({ jsonrpc: "2.0", id: 1.5, method: "tools/list" }),
+    status: 400,
+    code: -32600,
+  },
+  {
+    name: "params that are not an object",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", params: [1] }),
+    status: 400,
+    code: -32600,
+  },
+  {
+    name: "a progress token that is neither a string nor an integer",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: { progressToken: {} } } }),
+    status: 400,
+    code: -32600,
+  },
+  {
+    name: "a request with a member JSON-RPC does not define",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list", extra: true }),
+    status: 400,
+    code: -32600,
+  },
   { name: "unknown method", body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/explode" }), status: 200, code: -32601 },
   {
     name: "tools/call without a name",

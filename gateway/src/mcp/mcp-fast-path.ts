@@ -25,7 +25,7 @@ import { forwardToClient } from "../sessions/client-requests.ts";
 import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createGzipWithSuffix, type GzipWithSuffix } from "./gzip-with-suffix.ts";
 import { listPage } from "./list-pages.ts";
-import { isPlainTextResult } from "./plain-tool-result.ts";
+import { isPlainToolResult } from "./plain-tool-result.ts";
 import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
 type RequestId = string | number;
@@ -150,7 +150,7 @@ type JsonRpcAnswer = { jsonrpc: "2.0"; id: RequestId } & ({ result: unknown } | 
 async function answerOf(id: RequestId, call: Promise<unknown>): Promise<JsonRpcAnswer> {
   try {
     const result = await call;
-    if (isPlainTextResult(result)) return { result, jsonrpc: "2.0", id };
+    if (isPlainToolResult(result)) return { result, jsonrpc: "2.0", id };
     const checked = CallToolResultSchema.safeParse(result);
     if (!checked.success)
       throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);

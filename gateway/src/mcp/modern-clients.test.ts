@@ -172,6 +172,41 @@ describe("2026-07-28 on the wire", () => {
     expect(result.tools).toHaveLength(2);
   });
 
+  test("a plain tools/call is answered byte for byte as the SDK's handler answers it", async () => {
+    const call = (id: number, productId: string, envelope: object) =>
+      post(
+        {
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: { name: "getProductById", arguments: { id: productId }, _meta: envelope },
+        },
+        { "Mcp-Method": "tools/call", "Mcp-Name": "getProductById" },
+      );
+    // A clientInfo title is valid, but not the plain shape the gateway answers by itself: the handler answers it.
+    const handlerEnvelope = {
+      ...MODERN_ENVELOPE,
+      "io.modelcontextprotocol/clientInfo": { name: "gateway-test", version: "1.0.0", title: "Test" },
+    };
+    for (const productId of ["123", "no-such-product"]) {
+      const fast = await call(7, productId, MODERN_ENVELOPE);
+      const handled = await call(7, productId, handlerEnvelope);
+      expect(fast.status).toBe(handled.status);
+      expect(fast.headers.get("content-type")).toBe(handled.headers.get("content-type"));
+      expect(await fast.text()).toBe(await handled.text());
+    }
+  });
+
+  test("a tools/call whose Mcp-Name header disagrees with its body is refused before it is routed", async () => {
+    const params = { name: "getProductById", arguments: { id: "123" }, _meta: MODERN_ENVELOPE };
+    const response = await post(
+      { jsonrpc: "2.0", id: 4, method: "tools/call", params },
+      { "Mcp-Method": "tools/call", "Mcp-Name": "searchProducts" },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ id: 4, error: { code: -32020 } });
+  });
+
   test("a request whose Mcp-Method header disagrees with its body gets 400 -32020", async () => {
     const params = { name: "getProductById", arguments: { id: "123" }, _meta: MODERN_ENVELOPE };
     const response = await post(

@@ -28,6 +28,7 @@ import {
   classifyInboundRequest,
   createMcpHandler,
   Server,
+  type ServerContext,
 } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { ListenContext, ListenEvents } from "../subscriptions/listen-events.ts";
@@ -35,6 +36,8 @@ import { offersResourceSubscriptions, type ResourceUpdates } from "../subscripti
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
 import { listPage } from "./list-pages.ts";
+import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
+import { isPlainToolResult } from "./plain-tool-result.ts";
 import type { GatewayRequestState, RequestStates } from "./request-state.ts";
 import { offersCompletions, routeCompletion } from "./route-completion.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
@@ -54,6 +57,9 @@ export type ModernMcp = (request: Request, parsedBody: unknown, catalog: Catalog
 
 const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 
+/** What the request-state binding reads of a handler's context (request-state.ts), for a call answered without the handler. */
+const TOOL_CALL_CONTEXT = { mcpReq: { method: "tools/call" } } as unknown as ServerContext;
+
 /** Lists depend on who asks (permissions, virtual servers), so no shared cache may keep them. */
 const PRIVATE: CacheHint = { ttlMs: 0, cacheScope: "private" };
 const CACHE_HINTS = {
@@ -72,8 +78,9 @@ const CACHE_HINTS = {
  */
 export function isModernRequest(request: Request, parsedBody: unknown): boolean {
   const { headers } = request;
-  // The SDK's classification costs microseconds; nearly all traffic is plainly 2025 and skips it.
+  // The SDK's classification costs microseconds; nearly all traffic is plainly 2025 or plainly 2026 and skips it.
   if (isPlain2025(parsedBody, headers.get("mcp-protocol-version"))) return false;
+  if (plainModernCall(request, parsedBody)) return true;
   return (
     classifyInboundRequest({
       httpMethod: request.method,
@@ -93,7 +100,12 @@ function isPlain2025(body: unknown, version: string | null): boolean {
   return typeof params !== "object" || params === null || !("_meta" in params);
 }
 
-/** Built once: the handler is shared by all requests, the view of each reaches its factory by the request. */
+/**
+ * Built once: the handler is shared by all requests, the view of each reaches its factory by the request.
+ * A plain tools/call (modern-tool-call.ts) is routed first; a plain result is answered without the
+ * handler, any other outcome (an error, an input-required result already sealed) is handed to it, whose
+ * tools/call handler then answers with that outcome instead of calling again.
+ */
 export function createModernMcp({
   pageSize,
   maxBodyBytes,
@@ -103,15 +115,16 @@ export function createModernMcp({
   ...routing
 }: ModernMcpDeps): ModernMcp {
   const views = new WeakMap<Request, CatalogView>();
+  const outcomes = new WeakMap<Request, Promise<CallToolResult>>();
   const handler = createMcpHandler(
     ({ requestInfo }) => {
       const catalog = requestInfo && views.get(requestInfo);
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
-      return createModernServer({ ...routing, catalog }, pageSize, requestStates);
+      return createModernServer({ ...routing, catalog }, pageSize, requestStates, outcomes.get(requestInfo));
     },
     { legacy: "reject", maxRequestBodySize: maxBodyBytes, bus: listen.bus },
   );
-  return (request, parsedBody, catalog) => {
+  const viaHandler = (request: Request, parsedBody: unknown, catalog: CatalogView) => {
     if (!isListen(parsedBody)) {
       views.set(request, catalog);
       return handler.fetch(request, { parsedBody });
@@ -124,6 +137,20 @@ export function createModernMcp({
       ...(uris.length > 0 ? { hold: () => resourceUpdates.holdForListen(catalog, uris) } : {}),
     };
     return listen.within(caller, () => handler.fetch(served, { parsedBody }));
+  };
+  return async (request, parsedBody, catalog) => {
+    const call = catalog.toolIndex ? undefined : plainModernCall(request, parsedBody);
+    if (!call || !catalog.snapshot().routes.has(call.name)) return viaHandler(request, parsedBody, catalog);
+    // A plain call carries no requestState, input responses or progress token; the backend may still ask for input.
+    const outcome = routeToolCall({ ...routing, catalog }, call.name, call.arguments, {
+      signal: request.signal,
+      clientCapabilities: call.clientCapabilities,
+      inputRequired: { seal: (state) => requestStates.mint(state, TOOL_CALL_CONTEXT) },
+    });
+    const result = await outcome.catch(() => undefined);
+    if (isPlainToolResult(result)) return modernToolAnswer(call.id, result);
+    outcomes.set(request, outcome);
+    return viaHandler(request, parsedBody, catalog);
   };
 }
 
@@ -149,6 +176,8 @@ function createModernServer(
   routing: ToolCallRouting & ForwardRouting,
   pageSize: number,
   requestStates: RequestStates,
+  /** The outcome of this request's tools/call, when it was routed before the handler ran. */
+  routed?: Promise<CallToolResult>,
 ): Server {
   const completions = offersCompletions(routing.catalog.snapshot());
   const server = new Server(GATEWAY_SERVER_INFO, {
@@ -177,6 +206,7 @@ function createModernServer(
       : (listPage(catalog.snapshot(), "tools", request.params?.cursor, pageSize) as never),
   );
   server.setRequestHandler("tools/call", (request, ctx) => {
+    if (routed) return routed;
     const { name, arguments: args } = request.params;
     const resumed = ctx.mcpReq.requestState<GatewayRequestState>();
     const { inputResponses } = ctx.mcpReq;

@@ -1,17 +1,19 @@
 import { expect, test } from "bun:test";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { isPlainTextResult } from "./plain-tool-result.ts";
+import { isPlainToolResult } from "./plain-tool-result.ts";
 
 const text = (t: string) => ({ type: "text", text: t });
 
-test("a plain text result is recognised, and the schema would give back the same JSON", () => {
+test("a plain result is recognised, and the schema would give back the same JSON", () => {
   for (const result of [
     { content: [] },
     { content: [text("a")] },
     { content: [text("a"), text("b")], isError: false },
     { content: [text("no such product")], isError: true },
+    { content: [text("{}")], structuredContent: {} },
+    { content: [text("a")], structuredContent: { id: "1", tags: ["x"], nested: { n: 1 } }, isError: false },
   ]) {
-    expect(isPlainTextResult(result)).toBe(true);
+    expect(isPlainToolResult(result)).toBe(true);
     expect(JSON.stringify(CallToolResultSchema.parse(result))).toBe(JSON.stringify(result));
   }
 });
@@ -21,7 +23,13 @@ test("anything the schema might change or refuse goes to the schema", () => {
     // The schema reorders keys: passing these on as they are would change the bytes sent.
     { isError: true, content: [text("a")] },
     { content: [{ text: "a", type: "text" }] },
-    { content: [text("a")], structuredContent: { a: 1 } },
+    { structuredContent: { a: 1 }, content: [text("a")] },
+    { content: [text("a")], isError: false, structuredContent: { a: 1 } },
+    { content: [text("a")], structuredContent: [1] },
+    { content: [text("a")], structuredContent: null },
+    { content: [text("a")], structuredContent: JSON.parse('{"__proto__": {"a": 1}}') },
+    { structuredContent: { a: 1 } },
+    { isError: false },
     { content: [text("a")], _meta: { x: 1 } },
     { content: [{ ...text("a"), annotations: { priority: 1 } }] },
     { content: [{ type: "image", data: "AAAA", mimeType: "image/png" }] },
@@ -33,6 +41,6 @@ test("anything the schema might change or refuse goes to the schema", () => {
     null,
     "text",
   ]) {
-    expect({ result, plain: isPlainTextResult(result) }).toEqual({ result, plain: false });
+    expect({ result, plain: isPlainToolResult(result) }).toEqual({ result, plain: false });
   }
 });

@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { withHeader } from "../federation/with-header.ts";
 import type { Identity } from "../identity/identity.ts";
 import type { LogFields, Logger } from "../logger.ts";
 
@@ -70,8 +71,9 @@ export function fetchWithRequestId(context: RequestContext, inner: FetchLike = f
   return (url, init) => {
     const requestId = context.requestId();
     if (requestId === undefined) return inner(url, init);
-    const headers = new Headers(init?.headers);
-    headers.set(REQUEST_ID_HEADER, requestId);
-    return inner(url, { ...init, headers });
+    return inner(
+      url,
+      withHeader(init, REQUEST_ID_HEADER, () => requestId),
+    );
   };
 }

@@ -119,4 +119,41 @@ describe("a call's stream", () => {
       await client.close();
     }
   });
+
+  test("notifications/cancelled alone aborts the call, while the call's own request stays open", async () => {
+    // The SDK client also drops the call's HTTP request when it cancels, which aborts the call by itself.
+    const post = (url: string, message: object, sessionId?: string) =>
+      fetch(`${url}/mcp`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          Authorization: `Bearer ${TEST_BEARER}`,
+          ...(sessionId === undefined ? {} : { "Mcp-Session-Id": sessionId }),
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", ...message }),
+      });
+    const initialized = await post(a.url, {
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "test", version: "1.0.0" } },
+    });
+    const sessionId = initialized.headers.get("mcp-session-id") ?? "";
+    expect(sessionId).not.toBe("");
+    const call = post(
+      a.url,
+      { id: "call-1", method: "tools/call", params: { name: "waitForAbort", arguments: { label: "bus" } } },
+      sessionId,
+    );
+    await eventually(() => started.has("bus"));
+    const cancelled = await post(
+      b.url,
+      { method: "notifications/cancelled", params: { requestId: "call-1", reason: "changed my mind" } },
+      sessionId,
+    );
+    expect(cancelled.status).toBe(202);
+    await eventually(() => aborted.has("bus"));
+    // Cancelled, not ended by the call's timeout, which would abort it at the backend too.
+    expect(await (await call).json()).toMatchObject({ id: "call-1", error: { message: "cancelled by the client" } });
+  });
 });

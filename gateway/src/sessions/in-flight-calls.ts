@@ -1,8 +1,10 @@
 /**
  * Lets a client cancel a call of its session wherever the call runs. A `notifications/cancelled` may
  * reach another replica than the one running the call (each POST is balanced on its own), so it is
- * published on the session's channel; the replica running the call listens there while the session has
- * calls in flight on it, and aborts the call's signal.
+ * published on the bus; every replica listens on one channel for all sessions, from the start, and the
+ * one running the call aborts its signal. One channel rather than one per session: subscribing and
+ * unsubscribing around every call (a Redis command each, on Redis) cost more than the call's own
+ * bookkeeping, and cancellations are rare enough for every replica to hear them all.
  */
 import type { SessionBus } from "./session-bus.ts";
 
@@ -19,48 +21,35 @@ export interface InFlightCalls {
   scope(sessionKey: string): CallScope;
   /** Aborts the session's call of `requestId` on whichever replica runs it. */
   cancel(sessionKey: string, requestId: RequestId): Promise<void>;
+  close(): void;
 }
 
-interface SessionCalls {
-  calls: Map<string, AbortController>;
-  unsubscribe: () => void;
-}
+const CHANNEL = "sessions:cancel";
 
-const channelOf = (sessionKey: string) => `sessions:${sessionKey}:cancel`;
+/** A call's key: session keys are base64url, so a space cannot occur in one. */
+const keyOf = (sessionKey: string, requestId: RequestId) => `${sessionKey} ${JSON.stringify(requestId)}`;
 
 export function createInFlightCalls(bus: SessionBus): InFlightCalls {
-  const sessions = new Map<string, SessionCalls>();
-
-  const enter = (sessionKey: string): SessionCalls => {
-    const existing = sessions.get(sessionKey);
-    if (existing) return existing;
-    const calls = new Map<string, AbortController>();
-    const unsubscribe = bus.subscribe(channelOf(sessionKey), (id) =>
-      calls.get(id)?.abort(new Error("cancelled by the client")),
-    );
-    const entry = { calls, unsubscribe };
-    sessions.set(sessionKey, entry);
-    return entry;
-  };
+  const calls = new Map<string, AbortController>();
+  const unsubscribe = bus.subscribe(CHANNEL, (text) => {
+    const { sessionKey, requestId } = JSON.parse(text) as { sessionKey: string; requestId: RequestId };
+    calls.get(keyOf(sessionKey, requestId))?.abort(new Error("cancelled by the client"));
+  });
 
   return {
     scope: (sessionKey) => async (requestId, signal, call) => {
-      const entry = enter(sessionKey);
-      const id = JSON.stringify(requestId);
+      const key = keyOf(sessionKey, requestId);
       const controller = new AbortController();
-      entry.calls.set(id, controller);
+      calls.set(key, controller);
       try {
         return await call(AbortSignal.any([signal, controller.signal]));
       } finally {
-        if (entry.calls.get(id) === controller) entry.calls.delete(id);
-        if (entry.calls.size === 0 && sessions.get(sessionKey) === entry) {
-          sessions.delete(sessionKey);
-          entry.unsubscribe();
-        }
+        if (calls.get(key) === controller) calls.delete(key);
       }
     },
     async cancel(sessionKey, requestId) {
-      await bus.publish(channelOf(sessionKey), JSON.stringify(requestId));
+      await bus.publish(CHANNEL, JSON.stringify({ sessionKey, requestId }));
     },
+    close: unsubscribe,
   };
 }

@@ -53,6 +53,7 @@ export function createMcpSessions({
   const revoked: RevokedSessions = createRevokedSessions({ bus, log, onrevoke: onEnded });
   const listChanged = createListChangedStreams();
   const clientRequests = createClientRequests(bus);
+  const calls = createInFlightCalls(bus);
   return {
     issue: ids.issue,
     open(id) {
@@ -60,12 +61,13 @@ export function createMcpSessions({
       return session && !revoked.has(session) ? session : undefined;
     },
     end: (session) => revoked.revoke(session),
-    calls: createInFlightCalls(bus),
+    calls,
     clientRequests,
     links: createClientLinks({ bus, clientRequests }),
     listChanged,
     close() {
       clientRequests.close();
+      calls.close();
       revoked.close();
       listChanged.close();
     },
