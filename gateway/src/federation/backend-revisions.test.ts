@@ -13,6 +13,7 @@ import {
   startGateway,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
 import { type RevisionBackend, startRevisionBackend } from "../../test/support/revision-backend.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
@@ -111,6 +112,32 @@ describe("backends of either revision", () => {
         }),
       },
     ]);
+  });
+
+  test("a 2026-07-28 backend's result reaches clients as the gateway's: without the backend's serverInfo or, for 2025, resultType", async () => {
+    const call = { name: "modernEcho", arguments: { text: "whose" } };
+    const legacyAnswer = (await (
+      await postMcp(`${gw.url}/mcp`, TEST_BEARER, { jsonrpc: "2.0", id: 1, method: "tools/call", params: call })
+    ).json()) as { result: Record<string, unknown> };
+    expect(legacyAnswer.result).toEqual({ content: [{ type: "text", text: "modernEcho: whose (2026-07-28)" }] });
+
+    const envelope = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    const modernAnswer = (await (
+      await postMcp(
+        `${gw.url}/mcp`,
+        TEST_BEARER,
+        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { ...call, _meta: envelope } },
+        "application/json, text/event-stream",
+        { "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "modernEcho" },
+      )
+    ).json()) as { result: Record<string, unknown> };
+    expect(modernAnswer.result).toMatchObject({
+      resultType: "complete",
+      _meta: { "io.modelcontextprotocol/serverInfo": { name: "mcp-federation-gateway" } },
+    });
   });
 
   test("an update finds the revision again: a backend upgraded in place is then spoken to in 2026-07-28", async () => {

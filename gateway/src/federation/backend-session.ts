@@ -16,7 +16,13 @@ import { mcpEndpoint } from "./backend-endpoint.ts";
 import { createCallDeadline } from "./call-deadline.ts";
 import { type ExchangeOptions, exchange, type Notification, notify, type RequestId } from "./json-rpc-exchange.ts";
 import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
-import { isModernRevision, MODERN_REVISION, modernRequestHeaders, withModernEnvelope } from "./modern-wire.ts";
+import {
+  fromModernResult,
+  isModernRevision,
+  MODERN_REVISION,
+  modernRequestHeaders,
+  withModernEnvelope,
+} from "./modern-wire.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
 export type RequestOptions = Pick<
@@ -219,12 +225,11 @@ export function createBackendSession({
       : withToken;
     const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;
     try {
-      return (
-        await exchange(
-          { id, method, params: body },
-          { ...options, fetch, url, headers: allHeaders, progressToken: id, errorsWithStatus: isModern },
-        )
-      ).result;
+      const { result } = await exchange(
+        { id, method, params: body },
+        { ...options, fetch, url, headers: allHeaders, progressToken: id, errorsWithStatus: isModern },
+      );
+      return isModern ? fromModernResult(result) : result;
     } catch (error) {
       // A stateful backend keeps working on a request whose stream was cut, unless told otherwise.
       if (sessionId !== undefined && wasCutOff(error)) cancel(headers, id, error);

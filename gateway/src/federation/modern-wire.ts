@@ -12,6 +12,7 @@ const PROTOCOL_VERSION_KEY = "io.modelcontextprotocol/protocolVersion";
 const CLIENT_INFO_KEY = "io.modelcontextprotocol/clientInfo";
 const CLIENT_CAPABILITIES_KEY = "io.modelcontextprotocol/clientCapabilities";
 const LOG_LEVEL_KEY = "io.modelcontextprotocol/logLevel";
+const SERVER_INFO_KEY = "io.modelcontextprotocol/serverInfo";
 
 /** The body field each method's `Mcp-Name` header repeats. */
 const NAME_FIELD: Record<string, string> = {
@@ -48,6 +49,23 @@ export function withModernEnvelope(
       ...(logLevel === undefined ? {} : { [LOG_LEVEL_KEY]: logLevel }),
     },
   };
+}
+
+/**
+ * A backend's result without what belongs to its own exchange with the gateway: `resultType: "complete"`
+ * (no field of the 2025 revision; the gateway's own endpoint adds it for a 2026-07-28 client) and the
+ * backend's serverInfo in `_meta` (the client's server is the gateway). An input-required result keeps
+ * its `resultType`: the gateway relays it.
+ */
+export function fromModernResult(result: Record<string, unknown>): Record<string, unknown> {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  const hasServerInfo = typeof meta === "object" && meta !== null && SERVER_INFO_KEY in meta;
+  if (result.resultType !== "complete" && !hasServerInfo) return result;
+  const { resultType, _meta, ...rest } = result;
+  const kept: Record<string, unknown> = resultType === "complete" ? rest : { ...rest, resultType };
+  if (!hasServerInfo) return _meta === undefined ? kept : { ...kept, _meta };
+  const { [SERVER_INFO_KEY]: _, ...otherMeta } = meta;
+  return Object.keys(otherMeta).length === 0 ? kept : { ...kept, _meta: otherMeta };
 }
 
 /** The headers a request must carry beside its body: the method, and the name it is about where it has one. */

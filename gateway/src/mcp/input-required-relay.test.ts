@@ -126,7 +126,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
     const [version, body, mac] = state.split(".");
     // Readable, as the revision allows; the backend's state inside it is what a client might try to change.
     const payload = JSON.parse(Buffer.from(String(body), "base64url").toString()) as { p: Record<string, string> };
-    expect(payload.p).toEqual({ service: "deployer", tool: "deploy", state: "backend-state:us" });
+    expect(payload.p).toEqual({ service: "deployer", name: "deploy", state: "backend-state:us" });
     payload.p.state = "backend-state:everywhere";
     const forged = [version, Buffer.from(JSON.stringify(payload)).toString("base64url"), mac].join(".");
     backend.seen.length = 0;

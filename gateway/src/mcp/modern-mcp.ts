@@ -5,9 +5,9 @@
  * catalog; tools, resources and prompts go through the same routing as 2025 requests, so permissions,
  * rate limits, audit, call slots and governance apply alike.
  *
- * A 2026-07-28 backend's input-required result to a tool call reaches the client with a request state
- * of the gateway's own (request-state.ts), and the client's retry goes back to that backend with the
- * backend's state and the client's answers.
+ * A 2026-07-28 backend's input-required result to a tool call, a prompt or a resource read reaches the
+ * client with a request state of the gateway's own (request-state.ts), and the client's retry goes back
+ * to that backend with the backend's state and the client's answers.
  *
  * Progress a backend reports on a call reaches the client under the client's token.
  *
@@ -15,9 +15,8 @@
  * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
  * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
  *
- * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision),
- * input-required results of prompts and resource reads, and 2025 backends that ask the client
- * something mid-call.
+ * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision), and
+ * 2025 backends that ask the client something mid-call.
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
@@ -35,13 +34,14 @@ import type { ListenContext, ListenEvents } from "../subscriptions/listen-events
 import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
+import type { InputRequiredRound } from "./input-required-round.ts";
 import { listPage } from "./list-pages.ts";
 import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
 import { isPlainToolResult } from "./plain-tool-result.ts";
 import type { GatewayRequestState, RequestStates } from "./request-state.ts";
 import { offersCompletions, routeCompletion } from "./route-completion.ts";
 import { type ForwardRouting, routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
-import { type InputRequiredRound, routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
+import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 
 export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   pageSize: number;
@@ -199,6 +199,19 @@ function createModernServer(
   });
   const { catalog } = routing;
   const { toolIndex } = catalog;
+  /**
+   * What a request that may be answered with an input-required result takes: the client's
+   * capabilities for the backend, and the round (a retry's verified state and answers).
+   */
+  const askingOptions = (ctx: ServerContext) => ({
+    signal: ctx.mcpReq.signal,
+    clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
+    inputRequired: {
+      resumed: ctx.mcpReq.requestState<GatewayRequestState>(),
+      inputResponses: ctx.mcpReq.inputResponses,
+      seal: (state: GatewayRequestState) => requestStates.mint(state, ctx),
+    } satisfies InputRequiredRound,
+  });
   // The catalog holds definitions as the backends sent them, typed by the 1.x SDK: the wire shape is the same.
   server.setRequestHandler("tools/list", (request) =>
     toolIndex
@@ -208,19 +221,10 @@ function createModernServer(
   server.setRequestHandler("tools/call", (request, ctx) => {
     if (routed) return routed;
     const { name, arguments: args } = request.params;
-    const resumed = ctx.mcpReq.requestState<GatewayRequestState>();
-    const { inputResponses } = ctx.mcpReq;
-    const inputRequired: InputRequiredRound = {
-      resumed,
-      inputResponses,
-      seal: (state) => requestStates.mint(state, ctx),
-    };
     const clientToken = ctx.mcpReq._meta?.progressToken;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
-        signal: ctx.mcpReq.signal,
-        clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
-        inputRequired,
+        ...askingOptions(ctx),
         // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined
@@ -243,7 +247,7 @@ function createModernServer(
   );
   server.setRequestHandler(
     "resources/read",
-    (request, ctx) => routeResourceRead(routing, request.params.uri, { signal: ctx.mcpReq.signal }) as never,
+    (request, ctx) => routeResourceRead(routing, request.params.uri, askingOptions(ctx)) as never,
   );
   if (completions)
     server.setRequestHandler(
@@ -257,7 +261,7 @@ function createModernServer(
   server.setRequestHandler(
     "prompts/get",
     (request, ctx) =>
-      routePromptGet(routing, request.params.name, request.params.arguments, { signal: ctx.mcpReq.signal }) as never,
+      routePromptGet(routing, request.params.name, request.params.arguments, askingOptions(ctx)) as never,
   );
   return server;
 }

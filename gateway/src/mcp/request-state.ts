@@ -1,6 +1,7 @@
 /**
- * The gateway's own `requestState` for a 2026-07-28 tool call that a backend answered with an
- * input-required result. It names the backend and the tool and carries the backend's own state, so the
+ * The gateway's own `requestState` for a 2026-07-28 request (a tool call, a prompt, a resource read) that
+ * a backend answered with an input-required result. It names the backend and the tool, prompt or
+ * resource, and carries the backend's own state, so the
  * client's retry, on whichever replica it lands, goes back to the same backend with that backend's
  * state. It is signed (HMAC, the v2 SDK's codec) with a key every replica derives from the gateway's
  * session secret, bound to the caller and the method, and expires: a client can read it, but neither
@@ -13,8 +14,8 @@ import { createRequestStateCodec } from "@modelcontextprotocol/server";
 export interface GatewayRequestState {
   /** The service that asked for input. */
   service: string;
-  /** The tool as the client named it. */
-  tool: string;
+  /** The tool or prompt as the client named it, or the resource's URI. */
+  name: string;
   /** The service's own state, returned to it as it sent it. */
   state?: string;
 }

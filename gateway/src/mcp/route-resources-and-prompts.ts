@@ -2,7 +2,8 @@
  * Forwards resources/read and prompts/get to the service that owns the resource or prompt and returns
  * its result as the service sent it. Unlike a tool call, neither result has a way to say "failed", so
  * an unreachable service is a JSON-RPC error that names it; anything else the service answers with is
- * thrown as it came.
+ * thrown as it came. A 2026-07-28 backend's input-required result is relayed as for a tool call (see
+ * input-required-round.ts); a client that cannot answer it gets an error.
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
@@ -13,6 +14,14 @@ import {
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
+import {
+  cannotAsk,
+  checkResumed,
+  continuation,
+  forClient,
+  type InputRequiredRound,
+  isInputRequired,
+} from "./input-required-round.ts";
 
 /** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
 export const RESOURCE_NOT_FOUND = -32002;
@@ -22,30 +31,35 @@ export interface ForwardRouting {
   pool: BackendPool;
 }
 
+/** Options of a request that may be answered with an input-required result; without a round, the client cannot answer one. */
+type AskingOptions = CallOptions & { inputRequired?: InputRequiredRound };
+
 export async function routeResourceRead(
   { catalog, pool }: ForwardRouting,
   uri: string,
-  options: CallOptions = {},
+  { inputRequired, ...options }: AskingOptions = {},
 ): Promise<Record<string, unknown>> {
   const snapshot = catalog.snapshot();
   const service = snapshot.resourceOwner(uri);
   if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
   if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
-  return forward(
+  checkResumed(inputRequired, service, uri);
+  const result = await forward(
     pool,
     service,
     "resources/read",
-    { uri },
+    { uri, ...continuation(inputRequired) },
     `The resource "${uri}" cannot be read right now; try again later.`,
     options,
   );
+  return relayed(result, inputRequired, service, uri, `the resource "${uri}"`);
 }
 
 export async function routePromptGet(
   { catalog, pool }: ForwardRouting,
   name: string,
   args: Record<string, string> | undefined,
-  options: CallOptions = {},
+  { inputRequired, ...options }: AskingOptions = {},
 ): Promise<Record<string, unknown>> {
   const snapshot = catalog.snapshot();
   const route = snapshot.promptRoutes.get(name);
@@ -55,8 +69,13 @@ export async function routePromptGet(
       ErrorCode.InvalidParams,
       `Unknown prompt "${name}". Call prompts/list to see the available prompts.`,
     );
-  const params = { name: route.prompt, ...(args === undefined ? {} : { arguments: args }) };
-  return forward(
+  checkResumed(inputRequired, route.service, name);
+  const params = {
+    name: route.prompt,
+    ...(args === undefined ? {} : { arguments: args }),
+    ...continuation(inputRequired),
+  };
+  const result = await forward(
     pool,
     route.service,
     "prompts/get",
@@ -64,6 +83,20 @@ export async function routePromptGet(
     `The prompt "${name}" cannot be used right now; try again later.`,
     options,
   );
+  return relayed(result, inputRequired, route.service, name, `the prompt "${name}"`);
+}
+
+/** The result for the client: an input-required one with the gateway's state, or an error if it cannot answer. */
+async function relayed(
+  result: Record<string, unknown>,
+  round: InputRequiredRound | undefined,
+  service: string,
+  name: string,
+  what: string,
+): Promise<Record<string, unknown>> {
+  if (!isInputRequired(result)) return result;
+  if (!round) throw new McpError(ErrorCode.InvalidRequest, cannotAsk(what));
+  return forClient(round, service, name, result);
 }
 
 /** Sends one request to `service`; an unreachable or saturated service becomes an error that names it, with `advice`. */

@@ -17,7 +17,14 @@ import {
 import { truncateResult } from "../governance/result-limit.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
-import type { GatewayRequestState } from "./request-state.ts";
+import {
+  cannotAsk,
+  checkResumed,
+  continuation,
+  forClient,
+  type InputRequiredRound,
+  isInputRequired,
+} from "./input-required-round.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
@@ -27,16 +34,6 @@ export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
    * 2025 client) such a result becomes a tool error: that client has no way to answer it.
    */
   inputRequired?: InputRequiredRound;
-}
-
-/** One round of a call that a backend may answer with an input-required result. */
-export interface InputRequiredRound {
-  /** The round continues an earlier one: the gateway's verified state. */
-  resumed?: GatewayRequestState;
-  /** What the client answered, passed on as it came (the backend ignores what it did not ask). */
-  inputResponses?: Record<string, unknown>;
-  /** The gateway's own state for the client's next round. */
-  seal(state: GatewayRequestState): Promise<string>;
 }
 
 export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "too_large" | "rate_limited" | "error";
@@ -73,13 +70,7 @@ export async function routeToolCall(
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
   }
   lookup?.end("ok", { "mcp.service": route.service });
-  const resumed = inputRequired?.resumed;
-  if (resumed && (resumed.service !== route.service || resumed.tool !== name)) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
-      `The requestState belongs to a call of "${resumed.tool}" on "${resumed.service}", not of "${name}"${resumed.tool === name ? ` on "${route.service}" (the tool moved since; call it again without requestState)` : ""}.`,
-    );
-  }
+  checkResumed(inputRequired, route.service, name);
   if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
     throw new McpError(
       ErrorCode.InvalidParams,
@@ -111,7 +102,7 @@ export async function routeToolCall(
     const params = {
       name: route.tool,
       ...(sent === undefined ? {} : { arguments: sent }),
-      ...(inputRequired ? continuation(inputRequired) : {}),
+      ...continuation(inputRequired),
     };
     const callOptions = {
       ...options,
@@ -124,13 +115,11 @@ export async function routeToolCall(
     const result = (await (call
       ? call.run(() => pool.request(route.service, "tools/call", params, callOptions))
       : pool.request(route.service, "tools/call", params, callOptions))) as CallToolResult;
-    if (result.resultType === "input_required") {
+    if (isInputRequired(result)) {
       report("ok");
       return inputRequired
-        ? { ...result, requestState: await inputRequired.seal(stateOf(route.service, name, result)) }
-        : toolError(
-            `The service behind "${name}" asks for input (elicitation, sampling or roots) that this client cannot be asked through the gateway; a client of the 2026-07-28 revision can answer it.`,
-          );
+        ? ((await forClient(inputRequired, route.service, name, result)) as CallToolResult)
+        : toolError(cannotAsk(`"${name}"`));
     }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
@@ -163,19 +152,6 @@ function withGovernedArguments(
 ): Record<string, unknown> | undefined {
   if (!fixedArguments && !defaultArguments) return args;
   return { ...defaultArguments, ...args, ...fixedArguments };
-}
-
-/** What the backend gets back in a later round: the client's answers and its own state. */
-function continuation({ inputResponses, resumed }: InputRequiredRound) {
-  return {
-    ...(inputResponses === undefined ? {} : { inputResponses }),
-    ...(resumed?.state === undefined ? {} : { requestState: resumed.state }),
-  };
-}
-
-function stateOf(service: string, tool: string, result: CallToolResult): GatewayRequestState {
-  const state = result.requestState;
-  return { service, tool, ...(typeof state === "string" ? { state } : {}) };
 }
 
 function toolError(text: string): CallToolResult {

@@ -311,6 +311,16 @@ function addResourcesAndPrompts(server: McpServer): void {
       ],
     }),
   );
+  server.registerPrompt(
+    "test_input_required_result_prompt",
+    { description: "A prompt that asks the client for its context first" },
+    async (ctx) => {
+      const answer = acceptedContent(ctx.mcpReq.inputResponses, "user_context", z.object({ context: z.string() }));
+      if (answer === undefined)
+        return ask({ user_context: elicitName("What context should the prompt use?", "context") });
+      return { messages: [user({ type: "text", text: `Use this context: ${answer.context}` })] };
+    },
+  );
   server.registerPrompt("test_prompt_with_image", { description: "A prompt with an image" }, async () => ({
     messages: [
       user({ type: "image", data: PNG, mimeType: "image/png" }),

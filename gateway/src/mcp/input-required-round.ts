@@ -1,0 +1,61 @@
+/**
+ * One round of a request that a 2026-07-28 backend may answer with an input-required result (a tool
+ * call, a prompt, a resource read): what the round sends the backend when it continues an earlier one,
+ * and what becomes of such a result on its way to the client.
+ */
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { GatewayRequestState } from "./request-state.ts";
+
+export interface InputRequiredRound {
+  /** The round continues an earlier one: the gateway's verified state. */
+  resumed?: GatewayRequestState;
+  /** What the client answered, passed on as it came (the backend ignores what it did not ask). */
+  inputResponses?: Record<string, unknown>;
+  /** The gateway's own state for the client's next round. */
+  seal(state: GatewayRequestState): Promise<string>;
+}
+
+/**
+ * Refuses a state of another request: it names another service or another tool, prompt or resource
+ * than this request reaches (the codec's binding already refuses one of another method or caller).
+ */
+export function checkResumed(round: InputRequiredRound | undefined, service: string, name: string): void {
+  const resumed = round?.resumed;
+  if (!resumed || (resumed.service === service && resumed.name === name)) return;
+  const moved = resumed.name === name ? ` on "${service}" (it moved since; ask again without requestState)` : "";
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `The requestState belongs to "${resumed.name}" on "${resumed.service}", not to "${name}"${moved}.`,
+  );
+}
+
+/** What the backend gets in a later round: the client's answers and its own state. */
+export function continuation(round: InputRequiredRound | undefined): Record<string, unknown> {
+  if (!round) return {};
+  const { inputResponses, resumed } = round;
+  return {
+    ...(inputResponses === undefined ? {} : { inputResponses }),
+    ...(resumed?.state === undefined ? {} : { requestState: resumed.state }),
+  };
+}
+
+export function isInputRequired(result: Record<string, unknown>): boolean {
+  return result.resultType === "input_required";
+}
+
+/** The backend's input-required result with the gateway's state in place of the backend's. */
+export async function forClient(
+  round: InputRequiredRound,
+  service: string,
+  name: string,
+  result: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const state = result.requestState;
+  const sealed = await round.seal({ service, name, ...(typeof state === "string" ? { state } : {}) });
+  return { ...result, requestState: sealed };
+}
+
+/** Why a client that cannot answer (a 2025 client) gets no such result. */
+export function cannotAsk(what: string): string {
+  return `The service behind ${what} asks for input (elicitation, sampling or roots) that this client cannot be asked through the gateway; a client of the 2026-07-28 revision can answer it.`;
+}
