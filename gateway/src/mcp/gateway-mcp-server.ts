@@ -9,6 +9,7 @@ import {
   type CallToolResult,
   CompleteRequestSchema,
   ListToolsRequestSchema,
+  type RequestId,
   SetLevelRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
@@ -73,7 +74,18 @@ export function createGatewayMcpServer({
       : listPage(routing.catalog.snapshot(), "tools", request.params?.cursor, pageSize),
   );
   const client = session?.link;
-  setResourceAndPromptHandlers(server, { ...routing, pageSize, client });
+  /**
+   * How the calls of request `requestId` ask the client: requests written straight to the transport, not
+   * with extra.sendRequest, since the answer may reach another replica and so needs an id unique to the
+   * session (see client-requests.ts); and what a 2026-07-28 backend is told the client can be asked.
+   */
+  const asking = (requestId: RequestId) => ({
+    onrequest: forwardToClient(session?.askClient, (message) =>
+      server.transport?.send(message, { relatedRequestId: requestId }),
+    ),
+    clientCapabilities: session?.askable,
+  });
+  setResourceAndPromptHandlers(server, { ...routing, pageSize, client, asking });
   // Replaces the SDK's own handler, which only remembers the level for messages this server sends.
   setValidatedHandler(server, SetLevelRequestSchema, (request, extra) =>
     relayLogLevel(routing, request.params.level, { signal: extra.signal, client }),
@@ -102,11 +114,7 @@ export function createGatewayMcpServer({
                   params: { ...progress, progressToken: clientToken },
                 }),
         onlog: (log) => void extra.sendNotification(log).catch(() => {}),
-        // Written straight to the transport, not with extra.sendRequest: the answer may reach another
-        // replica, so the request needs an id unique to the session (see client-requests.ts).
-        onrequest: forwardToClient(session?.askClient, (message) =>
-          server.transport?.send(message, { relatedRequestId: extra.requestId }),
-        ),
+        ...asking(extra.requestId),
       });
     const call = (signal: AbortSignal) =>
       toolIndex ? callInSearchMode(toolIndex, name, args, route(signal)) : route(signal)(name, args);

@@ -135,7 +135,13 @@ function answerToolCall(
     // A request to the client makes the response an event stream too (askClient refuses clients that cannot read one).
     const onrequest = forwardToClient(session?.askClient, streamed);
     const run = (signal: AbortSignal) =>
-      routeToolCall(routing, call.name, call.arguments, { signal, onlog, onrequest, client: session?.link });
+      routeToolCall(routing, call.name, call.arguments, {
+        signal,
+        onlog,
+        onrequest,
+        clientCapabilities: session?.askable,
+        client: session?.link,
+      });
     void answerOf(id, session ? session.scope(id, request.signal, run) : run(request.signal)).then((message) => {
       if (!stream) return resolve(jsonAnswer(message));
       sendEvent(stream, message);

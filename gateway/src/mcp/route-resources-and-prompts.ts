@@ -3,7 +3,8 @@
  * its result as the service sent it. Unlike a tool call, neither result has a way to say "failed", so
  * an unreachable service is a JSON-RPC error that names it; anything else the service answers with is
  * thrown as it came. A 2026-07-28 backend's input-required result is relayed as for a tool call (see
- * input-required-round.ts); a client that cannot answer it gets an error.
+ * input-required-round.ts), or played with a 2025 client (legacy-input-rounds.ts); a client that
+ * cannot answer it gets an error.
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
@@ -22,6 +23,7 @@ import {
   type InputRequiredRound,
   isInputRequired,
 } from "./input-required-round.ts";
+import { answerInputRounds } from "./legacy-input-rounds.ts";
 
 /** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
 export const RESOURCE_NOT_FOUND = -32002;
@@ -44,15 +46,23 @@ export async function routeResourceRead(
   if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
   if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   checkResumed(inputRequired, service, uri);
-  const result = await forward(
-    pool,
+  const send = (more?: Record<string, unknown>) =>
+    forward(
+      pool,
+      service,
+      "resources/read",
+      { uri, ...continuation(inputRequired), ...more },
+      `The resource "${uri}" cannot be read right now; try again later.`,
+      options,
+    );
+  return relayed(await send(), {
+    round: inputRequired,
     service,
-    "resources/read",
-    { uri, ...continuation(inputRequired) },
-    `The resource "${uri}" cannot be read right now; try again later.`,
+    name: uri,
+    what: `the resource "${uri}"`,
+    send,
     options,
-  );
-  return relayed(result, inputRequired, service, uri, `the resource "${uri}"`);
+  });
 }
 
 export async function routePromptGet(
@@ -75,28 +85,51 @@ export async function routePromptGet(
     ...(args === undefined ? {} : { arguments: args }),
     ...continuation(inputRequired),
   };
-  const result = await forward(
-    pool,
-    route.service,
-    "prompts/get",
-    params,
-    `The prompt "${name}" cannot be used right now; try again later.`,
+  const send = (more?: Record<string, unknown>) =>
+    forward(
+      pool,
+      route.service,
+      "prompts/get",
+      more ? { ...params, ...more } : params,
+      `The prompt "${name}" cannot be used right now; try again later.`,
+      options,
+    );
+  return relayed(await send(), {
+    round: inputRequired,
+    service: route.service,
+    name,
+    what: `the prompt "${name}"`,
+    send,
     options,
-  );
-  return relayed(result, inputRequired, route.service, name, `the prompt "${name}"`);
+  });
 }
 
-/** The result for the client: an input-required one with the gateway's state, or an error if it cannot answer. */
+interface Relay {
+  /** The round of a 2026-07-28 client. */
+  round: InputRequiredRound | undefined;
+  service: string;
+  name: string;
+  what: string;
+  /** Sends the request again, with the fields of a later round. */
+  send: (more: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  options: CallOptions;
+}
+
+/**
+ * The result for the client: an input-required one with the gateway's state for a 2026-07-28 client,
+ * the complete result of the rounds the gateway played with a 2025 client, or an error if the client
+ * cannot answer.
+ */
 async function relayed(
   result: Record<string, unknown>,
-  round: InputRequiredRound | undefined,
-  service: string,
-  name: string,
-  what: string,
+  { round, service, name, what, send, options }: Relay,
 ): Promise<Record<string, unknown>> {
   if (!isInputRequired(result)) return result;
-  if (!round) throw new McpError(ErrorCode.InvalidRequest, cannotAsk(what));
-  return forClient(round, service, name, result);
+  if (round) return forClient(round, service, name, result);
+  if (!options.onrequest) throw new McpError(ErrorCode.InvalidRequest, cannotAsk(what));
+  const rounds = await answerInputRounds(result, { ask: options.onrequest, retry: send, signal: options.signal, what });
+  if ("failure" in rounds) throw new McpError(ErrorCode.InvalidRequest, rounds.failure);
+  return rounds.result;
 }
 
 /** Sends one request to `service`; an unreachable or saturated service becomes an error that names it, with `advice`. */

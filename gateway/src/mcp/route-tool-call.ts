@@ -25,13 +25,15 @@ import {
   type InputRequiredRound,
   isInputRequired,
 } from "./input-required-round.ts";
+import { answerInputRounds } from "./legacy-input-rounds.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
   onlog?: (notification: LoggingMessageNotification) => void;
   /**
    * Set for a 2026-07-28 client, which can answer a backend's input-required result. Without it (a
-   * 2025 client) such a result becomes a tool error: that client has no way to answer it.
+   * 2025 client) the gateway asks the client itself with `onrequest`, round after round (see
+   * legacy-input-rounds.ts); without either such a result becomes a tool error.
    */
   inputRequired?: InputRequiredRound;
 }
@@ -111,15 +113,32 @@ export async function routeToolCall(
       // A truncating limit reads up to the gateway's cap and cuts afterwards; a failing one stops reading at the limit.
       maxAnswerBytes: truncates ? undefined : limits?.maxResultBytes,
     };
-    // Untraced calls go straight out: the hot path allocates nothing for tracing when it is off.
-    const result = (await (call
-      ? call.run(() => pool.request(route.service, "tools/call", params, callOptions))
-      : pool.request(route.service, "tools/call", params, callOptions))) as CallToolResult;
+    const send = (more?: Record<string, unknown>) => {
+      const sentParams = more ? { ...params, ...more } : params;
+      // Untraced calls go straight out: the hot path allocates nothing for tracing when it is off.
+      return call
+        ? call.run(() => pool.request(route.service, "tools/call", sentParams, callOptions))
+        : pool.request(route.service, "tools/call", sentParams, callOptions);
+    };
+    let result = (await send()) as CallToolResult;
     if (isInputRequired(result)) {
-      report("ok");
-      return inputRequired
-        ? ((await forClient(inputRequired, route.service, name, result)) as CallToolResult)
-        : toolError(cannotAsk(`"${name}"`));
+      if (inputRequired) {
+        report("ok");
+        return (await forClient(inputRequired, route.service, name, result)) as CallToolResult;
+      }
+      const rounds = options.onrequest
+        ? await answerInputRounds(result, {
+            ask: options.onrequest,
+            retry: send,
+            signal: options.signal,
+            what: `the tool "${name}"`,
+          })
+        : { failure: cannotAsk(`"${name}"`) };
+      if ("failure" in rounds) {
+        report("tool_error");
+        return toolError(rounds.failure);
+      }
+      result = rounds.result as CallToolResult;
     }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined

@@ -60,6 +60,20 @@ const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = {
   "roots/list": "roots",
 };
 
+/**
+ * What a call may ask the client of `session`, declared for it to 2026-07-28 backends: the capabilities
+ * among sampling, elicitation and roots it declared at initialize, or none when its request does not
+ * accept an event stream, where the questions would go.
+ */
+export function askableCapabilities(session: Session, canStream: boolean): ClientCapabilities {
+  if (!canStream) return {};
+  const askable: ClientCapabilities = {};
+  for (const capability of Object.values(CAPABILITY_OF))
+    if (session.clientCapabilities[capability] !== undefined)
+      Object.assign(askable, { [capability]: session.clientCapabilities[capability] });
+  return askable;
+}
+
 export function createClientRequests(bus: SessionBus): ClientRequests {
   const waiting = new Map<string, Waiting>();
 

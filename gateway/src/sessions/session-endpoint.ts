@@ -15,7 +15,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { ClientAnswer } from "./client-requests.ts";
+import { askableCapabilities, type ClientAnswer } from "./client-requests.ts";
 import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";
 import type { Session } from "./session-ids.ts";
 
@@ -62,10 +62,12 @@ async function serve(
   request: Request,
   session: Session | undefined,
 ): Promise<Response> {
+  const canStream = session !== undefined && acceptsEventStream(request);
   const context = session && {
     session,
     scope: sessions.calls.scope(session.key),
-    askClient: sessions.clientRequests.askerFor(session, acceptsEventStream(request)),
+    askClient: sessions.clientRequests.askerFor(session, canStream),
+    askable: askableCapabilities(session, canStream),
     link: sessions.links.linkFor(session),
   };
   let initialize: InitializeRequestParams | undefined;

@@ -7,7 +7,13 @@
  */
 import { handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
 import { McpServer as LegacyMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { acceptedContent, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
+import {
+  acceptedContent,
+  createMcpHandler,
+  inputRequired,
+  inputResponse,
+  McpServer,
+} from "@modelcontextprotocol/server";
 import type { Server } from "bun";
 import { z } from "zod";
 
@@ -39,9 +45,11 @@ export interface RevisionBackend {
 
 /**
  * Starts a backend whose tool `<toolName>` answers with the revision it was called in, e.g.
- * `"modernEcho: hi (2026-07-28)"`. In 2026-07-28 it has a second tool, `deploy`, when `asks` is set,
- * which asks the client to confirm with an input-required result (an elicitation, and a state of its
- * own) and answers with the confirmation and the state it got back.
+ * `"modernEcho: hi (2026-07-28)"`. In 2026-07-28, when `asks` is set, it also asks with input-required
+ * results: `deploy` asks the client to confirm (an elicitation, and a state of its own) and answers
+ * with the confirmation and the state it got back; `greet` asks a name (an elicitation), then the
+ * client's model for a greeting of it (sampling) in a second round; `pester` asks again whatever the
+ * answer; and the prompt `briefing` asks its topic first.
  */
 export function startRevisionBackend(revision: Revision, toolName: string, { asks = false } = {}): RevisionBackend {
   let current = revision;
@@ -116,7 +124,60 @@ function modernServer(toolName: string, asks: boolean): McpServer {
       return { content: [{ type: "text", text: `${outcome} ${target} (state ${state})` }] };
     },
   );
+  addTwoRoundTools(server);
   return server;
+}
+
+const Name = z.object({ name: z.string() });
+
+function addTwoRoundTools(server: McpServer): void {
+  server.registerTool(
+    "greet",
+    { description: "Asks a name, then the client's model for a greeting of it" },
+    async (ctx) => {
+      const responses = ctx.mcpReq.inputResponses;
+      const state = ctx.mcpReq.requestState<string>();
+      if (state?.startsWith("greet:2:")) {
+        const view = inputResponse(responses, "greeting");
+        const content = view.kind === "sampling" ? view.result.content : undefined;
+        const text = content && !Array.isArray(content) && content.type === "text" ? content.text : "?";
+        return { content: [{ type: "text", text: `${text} (for ${state.slice("greet:2:".length)})` }] };
+      }
+      const answer = acceptedContent(responses, "name", Name);
+      if (state === "greet:1" && answer !== undefined)
+        return inputRequired({
+          inputRequests: {
+            greeting: inputRequired.createMessage({
+              messages: [{ role: "user", content: { type: "text", text: `A greeting for ${answer.name}?` } }],
+              maxTokens: 20,
+            }),
+          },
+          requestState: `greet:2:${answer.name}`,
+        });
+      return inputRequired({
+        inputRequests: { name: inputRequired.elicit({ message: "What is your name?", requestedSchema: Name }) },
+        requestState: "greet:1",
+      });
+    },
+  );
+  server.registerTool("pester", { description: "Asks for a name, and again, whatever the answer" }, async () =>
+    inputRequired({
+      inputRequests: { name: inputRequired.elicit({ message: "Your name, again?", requestedSchema: Name }) },
+    }),
+  );
+  server.registerPrompt("briefing", { description: "A briefing on a topic the client names" }, async (ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, "topic", z.object({ topic: z.string() }));
+    if (answer === undefined)
+      return inputRequired({
+        inputRequests: {
+          topic: inputRequired.elicit({
+            message: "Which topic?",
+            requestedSchema: z.object({ topic: z.string() }),
+          }),
+        },
+      });
+    return { messages: [{ role: "user", content: { type: "text", text: `Brief me on ${answer.topic}.` } }] };
+  });
 }
 
 function legacyServer(toolName: string): LegacyMcpServer {
