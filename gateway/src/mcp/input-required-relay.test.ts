@@ -2,7 +2,8 @@
  * A 2026-07-28 backend's input-required result through the gateway: the client gets the backend's
  * questions with a request state of the gateway's own, and its retry goes back to the same backend
  * with the backend's state and the answers, from whichever replica it reaches. A state the client
- * altered is refused; a 2025 client, which cannot be asked, gets the backend's error saying so.
+ * altered is refused; a 2025 client that declared nothing it can be asked gets the backend's error
+ * saying so (one that did is asked by the gateway: legacy-input-rounds.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -151,10 +152,10 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
     expect(backend.seen.filter((r) => r.method === "tools/call")).toEqual([]);
   });
 
-  test("a 2025 client, which cannot be asked, gets the backend's error, and the backend is not held against it", async () => {
+  test("a 2025 client that declared nothing it can be asked gets the backend's error, and the backend is not held against it", async () => {
     const client = await replicas.a.client();
     const failure = await client.callTool({ name: "deploy", arguments: { target: "prod" } }).catch((e: Error) => e);
-    // The gateway declares no capability for it, and the backend answers that it needs one (-32021, HTTP 400).
+    // The gateway declares the client's capabilities, none, and the backend answers that it needs one (-32021, HTTP 400).
     expect(failure).toBeInstanceOf(Error);
     expect((failure as { code?: number }).code).toBe(-32021);
     expect((failure as Error).message).toContain("elicitation");

@@ -173,6 +173,7 @@ function createConformanceServer(): McpServer {
     async () => text("The schema came through."),
   );
 
+  addAskingTools(server);
   tool("test_input_required_result_elicitation", async (ctx) => {
     const answer = acceptedContent(ctx.mcpReq.inputResponses, "user_name", z.object({ name: z.string() }));
     if (answer === undefined) return ask({ user_name: elicitName("What is your name?") });
@@ -244,6 +245,108 @@ function createConformanceServer(): McpServer {
     return ask(requests);
   });
   return server;
+}
+
+/** A form elicitation's answer as the suite's 2025 scenarios expect it back, or undefined before the answer. */
+function elicited(responses: Record<string, unknown> | undefined, key: string): string | undefined {
+  const view = inputResponse(responses, key);
+  if (view.kind !== "elicit") return undefined;
+  return `action=${view.action}, content=${JSON.stringify(view.content ?? {})}`;
+}
+
+/** A tool that asks one form and answers with `prefix` and the client's answer. */
+function formTool(server: McpServer, name: string, requestedSchema: object, prefix: string, message: string): void {
+  server.registerTool(name, { description: `The conformance suite's ${name}` }, (async (ctx: ServerContext) => {
+    const answer = elicited(ctx.mcpReq.inputResponses, "form");
+    if (answer === undefined) return ask({ form: inputRequired.elicit({ message, requestedSchema } as never) });
+    return text(`${prefix}${answer}`);
+  }) as never);
+}
+
+/**
+ * The suite's 2025 tools that ask the client during a call (`test_sampling`, `test_elicitation`, the
+ * SEP-1034 and SEP-1330 elicitations), asking with input-required results as this revision does: the
+ * gateway asks a 2025 client on its behalf.
+ */
+function addAskingTools(server: McpServer): void {
+  server.registerTool(
+    "test_sampling",
+    { description: "Asks the client's model", inputSchema: z.object({ prompt: z.string() }) },
+    async ({ prompt }, ctx) => {
+      const answer = sampledText(ctx.mcpReq.inputResponses, "completion");
+      if (answer === undefined) return ask({ completion: sample(prompt, 100) });
+      return text(`LLM response: ${answer}`);
+    },
+  );
+  server.registerTool(
+    "test_elicitation",
+    { description: "Asks the user", inputSchema: z.object({ message: z.string() }) },
+    async ({ message }, ctx) => {
+      const answer = elicited(ctx.mcpReq.inputResponses, "user");
+      if (answer !== undefined) return text(`User response: ${answer}`);
+      const requestedSchema = {
+        type: "object",
+        properties: {
+          username: { type: "string", description: "User's response" },
+          email: { type: "string", description: "User's email address" },
+        },
+        required: ["username", "email"],
+      };
+      return ask({ user: inputRequired.elicit({ message, requestedSchema } as never) });
+    },
+  );
+  formTool(
+    server,
+    "test_elicitation_sep1034_defaults",
+    {
+      type: "object",
+      properties: {
+        name: { type: "string", default: "John Doe" },
+        age: { type: "integer", default: 30 },
+        score: { type: "number", default: 95.5 },
+        status: { type: "string", enum: ["active", "inactive", "pending"], default: "active" },
+        verified: { type: "boolean", default: true },
+      },
+    },
+    "Elicitation completed: ",
+    "Please review the defaults",
+  );
+  formTool(
+    server,
+    "test_elicitation_sep1330_enums",
+    {
+      type: "object",
+      properties: {
+        untitledSingle: { type: "string", enum: ["option1", "option2", "option3"] },
+        titledSingle: {
+          type: "string",
+          oneOf: [
+            { const: "value1", title: "First Option" },
+            { const: "value2", title: "Second Option" },
+            { const: "value3", title: "Third Option" },
+          ],
+        },
+        legacyEnum: {
+          type: "string",
+          enum: ["opt1", "opt2", "opt3"],
+          enumNames: ["Option One", "Option Two", "Option Three"],
+        },
+        untitledMulti: { type: "array", items: { type: "string", enum: ["option1", "option2", "option3"] } },
+        titledMulti: {
+          type: "array",
+          items: {
+            anyOf: [
+              { const: "value1", title: "First Choice" },
+              { const: "value2", title: "Second Choice" },
+              { const: "value3", title: "Third Choice" },
+            ],
+          },
+        },
+      },
+    },
+    "Elicitation completed: ",
+    "Please choose",
+  );
 }
 
 /** The suite's resources, template and prompts, and completions for a prompt's argument. */
