@@ -22,6 +22,7 @@ import type { McpAuth } from "./identity/mcp-auth.ts";
 import { createProtectedResourceRoutes, type ProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
+import type { HeldCalls } from "./mcp/held-calls.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
 import type { RequestStates } from "./mcp/request-state.ts";
 import type { GatewayMetrics } from "./observability/metrics.ts";
@@ -49,6 +50,8 @@ export interface AppDeps {
   pageSize: number;
   /** The gateway's request state of calls that backends answered with input-required (2026-07-28 clients). */
   requestStates: RequestStates;
+  /** Calls of 2025 backends held open while a 2026-07-28 client answers what they asked. */
+  heldCalls: HeldCalls;
   /** This deployment's loop marker (see gateway-hop.ts). */
   hopMarker: string;
   allowedHosts: readonly string[];

@@ -30,6 +30,7 @@ import { createMcpAuth } from "./identity/mcp-auth.ts";
 import { createOAuthVerifier } from "./identity/oauth-verifier.ts";
 import { createProtectedResources } from "./identity/protected-resource.ts";
 import type { Logger } from "./logger.ts";
+import { createHeldCalls } from "./mcp/held-calls.ts";
 import { createRequestStates } from "./mcp/request-state.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
@@ -221,6 +222,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       })
     : undefined;
   const listen = createListenEvents({ sessionBus, log: log.child({ component: "listen" }) });
+  const heldCalls = createHeldCalls(sessionBus);
   // Its own fetch: a stream of resource updates may stay quiet for hours, so Bun's idle timeout must not cut it.
   const channelFetch = fetchWithHopMarker(marker, (url, init) =>
     fetch(url, { ...init, timeout: false, redirect: "manual" }),
@@ -376,6 +378,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     bodyReadTimeoutMs: settings.bodyReadTimeoutMs,
     pageSize: settings.mcpPageSize,
     requestStates: createRequestStates(gatewaySecret, () => requestContext.identity()?.subject),
+    heldCalls,
     hopMarker: marker,
     allowedHosts: settings.allowedHosts ?? [],
     registry,
@@ -423,6 +426,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       sync.stop();
       healthChecker.stop();
       sessions?.close();
+      heldCalls.close();
       listen.close();
       resourceUpdates.close();
       await pool.close();

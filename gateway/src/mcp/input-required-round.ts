@@ -4,6 +4,7 @@
  * and what becomes of such a result on its way to the client.
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { HeldCalls, HeldQuestion } from "./held-calls.ts";
 import type { GatewayRequestState } from "./request-state.ts";
 
 export interface InputRequiredRound {
@@ -13,6 +14,8 @@ export interface InputRequiredRound {
   inputResponses?: Record<string, unknown>;
   /** The gateway's own state for the client's next round. */
   seal(state: GatewayRequestState): Promise<string>;
+  /** Holds calls of 2025 services that ask the client during the call (tool calls only). */
+  held?: HeldCalls;
 }
 
 /**
@@ -53,6 +56,20 @@ export async function forClient(
   const state = result.requestState;
   const sealed = await round.seal({ service, name, ...(typeof state === "string" ? { state } : {}) });
   return { ...result, requestState: sealed };
+}
+
+/** A held call's question (see held-calls.ts) as an input-required result, with the gateway's state naming the call. */
+export async function heldForClient(
+  round: InputRequiredRound,
+  service: string,
+  name: string,
+  { at, key, request }: HeldQuestion,
+): Promise<Record<string, unknown>> {
+  return {
+    resultType: "input_required",
+    inputRequests: { [key]: request },
+    requestState: await round.seal({ service, name, held: at }),
+  };
 }
 
 /** Why a client that cannot answer (a 2025 client) gets no such result. */

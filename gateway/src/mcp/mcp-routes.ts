@@ -16,7 +16,7 @@ import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-m
 
 export interface McpRoutesDeps
   extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session" | "resourceUpdates">,
-    Pick<ModernMcpDeps, "requestStates"> {
+    Pick<ModernMcpDeps, "requestStates" | "heldCalls"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
   auth: McpAuth;
   /** Each caller's view of the catalog, of all of it or of a virtual server. */

@@ -34,6 +34,7 @@ import type { ListenContext, ListenEvents } from "../subscriptions/listen-events
 import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
 import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.ts";
+import type { HeldCalls } from "./held-calls.ts";
 import type { InputRequiredRound } from "./input-required-round.ts";
 import { listPage } from "./list-pages.ts";
 import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
@@ -48,6 +49,8 @@ export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
   maxBodyBytes: number;
   /** Seals and checks the gateway's request state of calls that backends answered with input-required. */
   requestStates: RequestStates;
+  /** Calls of 2025 backends that asked the client something, held while the client answers. */
+  heldCalls: HeldCalls;
   listen: ListenEvents;
   resourceUpdates: ResourceUpdates;
 }
@@ -110,6 +113,7 @@ export function createModernMcp({
   pageSize,
   maxBodyBytes,
   requestStates,
+  heldCalls,
   listen,
   resourceUpdates,
   ...routing
@@ -120,7 +124,12 @@ export function createModernMcp({
     ({ requestInfo }) => {
       const catalog = requestInfo && views.get(requestInfo);
       if (!catalog) throw new Error("a 2026-07-28 request reached the gateway's handler without a catalog view");
-      return createModernServer({ ...routing, catalog }, pageSize, requestStates, outcomes.get(requestInfo));
+      return createModernServer(
+        { ...routing, catalog },
+        pageSize,
+        { requestStates, heldCalls },
+        outcomes.get(requestInfo),
+      );
     },
     { legacy: "reject", maxRequestBodySize: maxBodyBytes, bus: listen.bus },
   );
@@ -145,7 +154,7 @@ export function createModernMcp({
     const outcome = routeToolCall({ ...routing, catalog }, call.name, call.arguments, {
       signal: request.signal,
       clientCapabilities: call.clientCapabilities,
-      inputRequired: { seal: (state) => requestStates.mint(state, TOOL_CALL_CONTEXT) },
+      inputRequired: { seal: (state) => requestStates.mint(state, TOOL_CALL_CONTEXT), held: heldCalls },
     });
     const result = await outcome.catch(() => undefined);
     if (isPlainToolResult(result)) return modernToolAnswer(call.id, result);
@@ -175,7 +184,7 @@ function endingOnDrain(request: Request, draining: AbortSignal): Request {
 function createModernServer(
   routing: ToolCallRouting & ForwardRouting,
   pageSize: number,
-  requestStates: RequestStates,
+  { requestStates, heldCalls }: Pick<ModernMcpDeps, "requestStates" | "heldCalls">,
   /** The outcome of this request's tools/call, when it was routed before the handler ran. */
   routed?: Promise<CallToolResult>,
 ): Server {
@@ -203,13 +212,14 @@ function createModernServer(
    * What a request that may be answered with an input-required result takes: the client's
    * capabilities for the backend, and the round (a retry's verified state and answers).
    */
-  const askingOptions = (ctx: ServerContext) => ({
+  const askingOptions = (ctx: ServerContext, held?: HeldCalls) => ({
     signal: ctx.mcpReq.signal,
     clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
     inputRequired: {
       resumed: ctx.mcpReq.requestState<GatewayRequestState>(),
       inputResponses: ctx.mcpReq.inputResponses,
       seal: (state: GatewayRequestState) => requestStates.mint(state, ctx),
+      ...(held ? { held } : {}),
     } satisfies InputRequiredRound,
   });
   // The catalog holds definitions as the backends sent them, typed by the 1.x SDK: the wire shape is the same.
@@ -224,7 +234,8 @@ function createModernServer(
     const clientToken = ctx.mcpReq._meta?.progressToken;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
-        ...askingOptions(ctx),
+        // Only tool calls are held: a 2025 service asks during a read or a prompt rarely enough.
+        ...askingOptions(ctx, heldCalls),
         // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined

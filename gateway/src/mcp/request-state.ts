@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { createRequestStateCodec } from "@modelcontextprotocol/server";
+import type { HeldTurn } from "./held-calls.ts";
 
 /** What the gateway keeps in its state between the rounds of a call. */
 export interface GatewayRequestState {
@@ -18,6 +19,8 @@ export interface GatewayRequestState {
   name: string;
   /** The service's own state, returned to it as it sent it. */
   state?: string;
+  /** A 2025 service's call held open while the client answers what it asked (see held-calls.ts). */
+  held?: HeldTurn;
 }
 
 /** How long a client may take to answer before its retry is refused (the SDK codec's default). */

@@ -22,6 +22,7 @@ import {
   checkResumed,
   continuation,
   forClient,
+  heldForClient,
   type InputRequiredRound,
   isInputRequired,
 } from "./input-required-round.ts";
@@ -113,14 +114,32 @@ export async function routeToolCall(
       // A truncating limit reads up to the gateway's cap and cuts afterwards; a failing one stops reading at the limit.
       maxAnswerBytes: truncates ? undefined : limits?.maxResultBytes,
     };
-    const send = (more?: Record<string, unknown>) => {
+    const send = (more?: Record<string, unknown>, sentOptions: CallOptions = callOptions) => {
       const sentParams = more ? { ...params, ...more } : params;
       // Untraced calls go straight out: the hot path allocates nothing for tracing when it is off.
       return call
-        ? call.run(() => pool.request(route.service, "tools/call", sentParams, callOptions))
-        : pool.request(route.service, "tools/call", sentParams, callOptions);
+        ? call.run(() => pool.request(route.service, "tools/call", sentParams, sentOptions))
+        : pool.request(route.service, "tools/call", sentParams, sentOptions);
     };
-    let result = (await send()) as CallToolResult;
+    const held = inputRequired?.held;
+    let result: CallToolResult;
+    if (held) {
+      // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
+      const signal = options.signal ?? new AbortController().signal;
+      const resumed = inputRequired.resumed?.held;
+      const step = resumed
+        ? await held.resume(resumed, inputRequired.inputResponses, signal)
+        : await held.start(
+            (onrequest, heldSignal) => send(undefined, { ...callOptions, onrequest, signal: heldSignal }),
+            signal,
+            options.clientCapabilities,
+          );
+      if ("question" in step) {
+        report("ok");
+        return (await heldForClient(inputRequired, route.service, name, step.question)) as CallToolResult;
+      }
+      result = step.result as CallToolResult;
+    } else result = (await send()) as CallToolResult;
     if (isInputRequired(result)) {
       if (inputRequired) {
         report("ok");

@@ -54,7 +54,7 @@ interface Waiting {
 const CHANNEL = "sessions:client-answers";
 
 /** Which capability a client must have declared to be asked `method`. */
-const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = {
+export const CAPABILITY_OF: Record<string, keyof ClientCapabilities> = {
   "sampling/createMessage": "sampling",
   "elicitation/create": "elicitation",
   "roots/list": "roots",

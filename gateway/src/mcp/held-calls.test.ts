@@ -1,0 +1,179 @@
+/**
+ * A 2025 backend that asks the client during a call (a server-to-client request on the call's stream),
+ * called by a 2026-07-28 client: the client gets each question as an input-required result, its retry
+ * answers the backend and continues the call held on the replica that started it, wherever the retry
+ * lands; a state answered already, or of a call no longer held, is refused with advice.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { eventually } from "../../test/support/eventually.ts";
+import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { postMcp } from "../../test/support/plain-mcp.ts";
+import {
+  type StatefulFixtureBackend,
+  startStatefulFixtureBackend,
+} from "../../test/support/stateful-fixture-backend.ts";
+
+/** Its tool asks a name (elicitation), then a word (sampling), naming the call it belongs to. */
+function askingServer(): McpServer {
+  const server = new McpServer({ name: "legacy-asker", version: "1.0.0" });
+  server.registerTool("askTwice", { description: "Asks a name, then a word" }, async (extra) => {
+    const named = await server.server.elicitInput(
+      {
+        message: "What is your name?",
+        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+      },
+      { relatedRequestId: extra.requestId },
+    );
+    const name = named.action === "accept" ? String(named.content?.name) : named.action;
+    const sampled = await server.server.createMessage(
+      { messages: [{ role: "user", content: { type: "text", text: `A word for ${name}?` } }], maxTokens: 5 },
+      { relatedRequestId: extra.requestId },
+    );
+    const word = sampled.content.type === "text" ? sampled.content.text : "?";
+    return { content: [{ type: "text", text: `hello ${name}, ${word}` }] };
+  });
+  return server;
+}
+
+let replicas: ReplicaPair;
+let backend: StatefulFixtureBackend;
+
+beforeAll(async () => {
+  replicas = await startReplicaPair();
+  backend = startStatefulFixtureBackend(askingServer);
+  const response = await replicas.a.admin("POST", "/register", { name: "legacy-asker", url: backend.url });
+  if (response.status !== 201) throw new Error(`registering: ${response.status} ${await response.text()}`);
+  await eventually(() => replicas.b.gateway.catalog.snapshot().routes.has("askTwice"));
+});
+afterAll(async () => {
+  await replicas?.stop();
+  await backend?.stop();
+});
+
+const ASKABLE = { elicitation: { form: {} }, sampling: {} };
+
+/** A v2 client pinned to 2026-07-28 whose POSTs alternate between the replicas. */
+async function pinnedClient(): Promise<{ client: Client; asked: string[]; landed: string[] }> {
+  const landed: string[] = [];
+  let turn = 0;
+  const balanced = (input: string | URL | Request, init?: RequestInit) => {
+    const replica = turn++ % 2 === 0 ? replicas.a : replicas.b;
+    landed.push(replica === replicas.a ? "a" : "b");
+    return fetch(new URL(new URL(String(input)).pathname, replica.url), init);
+  };
+  const client = new Client(
+    { name: "held-test", version: "1.0.0" },
+    { capabilities: ASKABLE, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+  );
+  const asked: string[] = [];
+  client.setRequestHandler("elicitation/create", async (request) => {
+    asked.push(`elicitation: ${request.params.message}`);
+    return { action: "accept", content: { name: "Ada" } };
+  });
+  client.setRequestHandler("sampling/createMessage", async (request) => {
+    const content = request.params.messages[0]?.content;
+    asked.push(`sampling: ${content && !Array.isArray(content) && content.type === "text" ? content.text : "?"}`);
+    return { role: "assistant", model: "test-model", content: { type: "text", text: "blue" } };
+  });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${replicas.a.url}/mcp`), {
+      fetch: balanced,
+      requestInit: { headers: { Authorization: `Bearer ${TEST_BEARER}` } },
+    }),
+  );
+  return { client, asked, landed };
+}
+
+/** A 2026-07-28 tools/call as plain HTTP. */
+async function modernCall(url: string, params: Record<string, unknown>) {
+  const envelope = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": ASKABLE,
+    "io.modelcontextprotocol/clientInfo": { name: "held-test", version: "1.0.0" },
+  };
+  const response = await postMcp(
+    `${url}/mcp`,
+    TEST_BEARER,
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { ...params, _meta: envelope } },
+    "application/json, text/event-stream",
+    { "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": String(params.name) },
+  );
+  const text = await response.text();
+  const data = text.trimStart().startsWith("{")
+    ? text
+    : (text.split("\n").findLast((l) => l.startsWith("data: ")) ?? "").slice(6);
+  return JSON.parse(data) as { result?: Record<string, unknown>; error?: { code: number; message: string } };
+}
+
+describe("a 2025 backend that asks a 2026-07-28 client during a call", () => {
+  test("each question reaches the client as an input-required result, and the call goes on wherever the retry lands", async () => {
+    const { client, asked, landed } = await pinnedClient();
+    try {
+      const result = await client.callTool({ name: "askTwice", arguments: {} });
+      expect(firstText(result)).toBe("hello Ada, blue");
+    } finally {
+      await client.close();
+    }
+    expect(asked).toEqual(["elicitation: What is your name?", "sampling: A word for Ada?"]);
+    // The call and its two retries: at least one retry reached the replica not holding the call.
+    expect(new Set(landed)).toEqual(new Set(["a", "b"]));
+  });
+
+  test("a state answered already, or of a call that ended, is refused with advice; an answer missing is named", async () => {
+    const first = await modernCall(replicas.a.url, { name: "askTwice", arguments: {} });
+    expect(first.result).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { "input-1": { method: "elicitation/create" } },
+    });
+    const state = first.result?.requestState;
+
+    const unanswered = await modernCall(replicas.b.url, {
+      name: "askTwice",
+      arguments: {},
+      inputResponses: {},
+      requestState: state,
+    });
+    expect(unanswered.error?.code).toBe(-32602);
+    expect(unanswered.error?.message).toContain('lack "input-1"');
+
+    const answer = { "input-1": { action: "accept", content: { name: "Bo" } } };
+    const second = await modernCall(replicas.b.url, {
+      name: "askTwice",
+      arguments: {},
+      inputResponses: answer,
+      requestState: state,
+    });
+    expect(second.result).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { "input-2": expect.any(Object) },
+    });
+
+    const replayed = await modernCall(replicas.a.url, {
+      name: "askTwice",
+      arguments: {},
+      inputResponses: answer,
+      requestState: state,
+    });
+    expect(replayed.error?.code).toBe(-32602);
+    expect(replayed.error?.message).toContain("answered already");
+
+    const done = await modernCall(replicas.a.url, {
+      name: "askTwice",
+      arguments: {},
+      inputResponses: { "input-2": { role: "assistant", model: "m", content: { type: "text", text: "green" } } },
+      requestState: second.result?.requestState,
+    });
+    expect(firstText(done.result ?? {})).toBe("hello Bo, green");
+
+    const ended = await modernCall(replicas.b.url, {
+      name: "askTwice",
+      arguments: {},
+      inputResponses: answer,
+      requestState: second.result?.requestState,
+    });
+    expect(ended.error?.code).toBe(-32602);
+    expect(ended.error?.message).toContain("call again without requestState");
+  });
+});
