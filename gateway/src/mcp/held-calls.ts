@@ -133,10 +133,9 @@ export function createHeldCalls(bus: SessionBus): HeldCalls {
 
   return {
     async start(run, signal, capabilities) {
-      const id = crypto.randomUUID();
-      const call = new HeldCall({ replica, call: id, turn: 0 }, capabilities ?? {}, () => held.delete(id));
+      const call = new HeldCall(replica, capabilities ?? {}, (id) => held.delete(id));
       const step = await call.begin(run, signal);
-      if ("question" in step && !call.settled) held.set(id, call);
+      if ("question" in step && !call.settled) held.set(step.question.at.call, call);
       return step;
     },
     resume: (at, inputResponses, signal) =>
@@ -160,11 +159,16 @@ class HeldCall {
   private wake?: () => void;
   private expiry?: ReturnType<typeof setTimeout>;
 
+  /** Where the call stands; its id is drawn when it is first held (most calls never are). */
+  private at: HeldTurn;
+
   constructor(
-    private at: HeldTurn,
+    replica: string,
     private readonly capabilities: Record<string, unknown>,
-    private readonly forget: () => void,
-  ) {}
+    private readonly forget: (call: string) => void,
+  ) {
+    this.at = { replica, call: "", turn: 0 };
+  }
 
   get settled(): boolean {
     return this.outcome !== undefined;
@@ -223,7 +227,7 @@ class HeldCall {
   private settle(outcome: { result: Record<string, unknown> } | { error: unknown }): void {
     this.outcome = outcome;
     clearTimeout(this.expiry);
-    this.forget();
+    if (this.at.call) this.forget(this.at.call);
     this.wake?.();
   }
 
@@ -251,7 +255,7 @@ class HeldCall {
   }
 
   private hand(question: Question): HeldStep {
-    this.at = { ...this.at, turn: this.at.turn + 1 };
+    this.at = { ...this.at, call: this.at.call || crypto.randomUUID(), turn: this.at.turn + 1 };
     this.asked = question;
     this.expiry = setTimeout(
       () =>
