@@ -15,8 +15,10 @@
  * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
  * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
  *
- * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision), and
- * 2025 backends that ask the client something mid-call.
+ * A 2025 backend that asks the client something during a tool call has the question relayed as an
+ * input-required result, the call held open meanwhile (held-calls.ts).
+ *
+ * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision).
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
