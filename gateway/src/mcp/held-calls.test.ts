@@ -2,18 +2,22 @@
  * A 2025 backend that asks the client during a call (a server-to-client request on the call's stream),
  * called by a 2026-07-28 client: the client gets each question as an input-required result, its retry
  * answers the backend and continues the call held on the replica that started it, wherever the retry
- * lands; a state answered already, or of a call no longer held, is refused with advice.
+ * lands; a state answered already, or of a call no longer held, is refused with advice. Held calls
+ * are bounded: an unanswered question ends its call, and a retry whose replica does not acknowledge it
+ * is refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { eventually } from "../../test/support/eventually.ts";
+import { eventually, eventuallyAsync } from "../../test/support/eventually.ts";
 import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
 } from "../../test/support/stateful-fixture-backend.ts";
+import { createSessionBus } from "../sessions/session-bus.ts";
+import { createHeldCalls, type HeldStep } from "./held-calls.ts";
 
 /** Its tool asks a name (elicitation), then a word (sampling), naming the call it belongs to. */
 function askingServer(): McpServer {
@@ -175,5 +179,87 @@ describe("a 2025 backend that asks a 2026-07-28 client during a call", () => {
     });
     expect(ended.error?.code).toBe(-32602);
     expect(ended.error?.message).toContain("call again without requestState");
+  });
+});
+
+const ELICITATION = {
+  method: "elicitation/create",
+  params: { message: "Name?", requestedSchema: { type: "object", properties: {} } },
+};
+
+function questionOf(step: HeldStep) {
+  if (!("question" in step)) throw new Error(`expected a question, got ${JSON.stringify(step)}`);
+  return step.question;
+}
+
+describe("the bounds of held calls", () => {
+  const never = new AbortController().signal;
+
+  test("a question left unanswered ends its call, and its state is then refused", async () => {
+    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const held = createHeldCalls(bus, { holdMs: 20 });
+    let backendSaw: unknown;
+    try {
+      const step = await held.start(
+        async (ask, signal) => {
+          backendSaw = await ask(ELICITATION, signal).catch((error: Error) => error.message);
+          return { content: [] };
+        },
+        never,
+        { elicitation: {} },
+      );
+      const { at } = questionOf(step);
+      await eventually(() => typeof backendSaw === "string");
+      expect(backendSaw).toContain("The client did not answer within");
+      await eventuallyAsync(async () =>
+        (await held.resume(at, { "input-1": { action: "cancel" } }, never).catch((e: Error) => e.message))
+          .toString()
+          .includes("call again without requestState"),
+      );
+    } finally {
+      held.close();
+      await bus.close();
+    }
+  });
+
+  test("a retry passed to a replica that does not acknowledge it is refused with advice", async () => {
+    // Two replicas that share no bus: the holder never hears of the retry.
+    const busA = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const busB = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const a = createHeldCalls(busA);
+    const b = createHeldCalls(busB, { ackMs: 20 });
+    try {
+      const step = await a.start((ask, signal) => ask(ELICITATION, signal), never, { elicitation: {} });
+      const refused = await b.resume(questionOf(step).at, {}, never).catch((e: Error & { code?: number }) => e);
+      expect((refused as { code?: number }).code).toBe(-32602);
+      expect((refused as Error).message).toContain("call again without requestState");
+    } finally {
+      a.close();
+      b.close();
+      await Promise.all([busA.close(), busB.close()]);
+    }
+  });
+
+  test("a question the client did not declare the capability for is refused to the backend at once", async () => {
+    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const held = createHeldCalls(bus);
+    try {
+      const step = await held.start(
+        async (ask, signal) => {
+          const refusal = await ask(ELICITATION, signal).catch((error: Error) => error.message);
+          return { content: [{ type: "text", text: String(refusal) }] };
+        },
+        never,
+        { sampling: {} },
+      );
+      expect(step).toEqual({
+        result: {
+          content: [{ type: "text", text: expect.stringContaining('did not declare the "elicitation" capability') }],
+        },
+      });
+    } finally {
+      held.close();
+      await bus.close();
+    }
   });
 });

@@ -79,7 +79,10 @@ type StepMessage =
   | { nonce: string; step: HeldStep }
   | { nonce: string; error: { code: number; message: string; data?: unknown } };
 
-export function createHeldCalls(bus: SessionBus): HeldCalls {
+export function createHeldCalls(
+  bus: SessionBus,
+  { holdMs = HOLD_MS, ackMs = ACK_MS }: { holdMs?: number; ackMs?: number } = {},
+): HeldCalls {
   const replica = crypto.randomUUID();
   const held = new Map<string, HeldCall>();
   const replies = new Map<string, (message: StepMessage) => void>();
@@ -98,7 +101,7 @@ export function createHeldCalls(bus: SessionBus): HeldCalls {
     const reply = (message: StepMessage) => void bus.publish(STEP_CHANNEL, JSON.stringify(message)).catch(() => {});
     reply({ nonce, ack: true });
     // The retry's own request is on the other replica: this side ends with the held call's bound.
-    local(at, inputResponses, AbortSignal.timeout(HOLD_MS)).then(
+    local(at, inputResponses, AbortSignal.timeout(holdMs)).then(
       (step) => reply({ nonce, step }),
       (error: unknown) => reply({ nonce, error: wireError(error) }),
     );
@@ -111,7 +114,7 @@ export function createHeldCalls(bus: SessionBus): HeldCalls {
   const remote = (at: HeldTurn, inputResponses: Record<string, unknown> | undefined, signal: AbortSignal) =>
     new Promise<HeldStep>((resolve, reject) => {
       const nonce = crypto.randomUUID();
-      let timer = setTimeout(() => finish(() => reject(gone())), ACK_MS);
+      let timer = setTimeout(() => finish(() => reject(gone())), ackMs);
       const finish = (settle: () => void) => {
         clearTimeout(timer);
         replies.delete(nonce);
@@ -123,7 +126,7 @@ export function createHeldCalls(bus: SessionBus): HeldCalls {
       replies.set(nonce, (message) => {
         if ("ack" in message) {
           clearTimeout(timer);
-          timer = setTimeout(() => finish(() => reject(gone())), HOLD_MS);
+          timer = setTimeout(() => finish(() => reject(gone())), holdMs);
         } else if ("step" in message) finish(() => resolve(message.step));
         else finish(() => reject(new McpError(message.error.code, message.error.message, message.error.data)));
       });
@@ -133,7 +136,7 @@ export function createHeldCalls(bus: SessionBus): HeldCalls {
 
   return {
     async start(run, signal, capabilities) {
-      const call = new HeldCall(replica, capabilities ?? {}, (id) => held.delete(id));
+      const call = new HeldCall(replica, capabilities ?? {}, holdMs, (id) => held.delete(id));
       const step = await call.begin(run, signal);
       if ("question" in step && !call.settled) held.set(step.question.at.call, call);
       return step;
@@ -165,6 +168,7 @@ class HeldCall {
   constructor(
     replica: string,
     private readonly capabilities: Record<string, unknown>,
+    private readonly holdMs: number,
     private readonly forget: (call: string) => void,
   ) {
     this.at = { replica, call: "", turn: 0 };
@@ -259,8 +263,10 @@ class HeldCall {
     this.asked = question;
     this.expiry = setTimeout(
       () =>
-        this.end(new McpError(ErrorCode.RequestTimeout, `The client did not answer within ${HOLD_MS / 1000} seconds`)),
-      HOLD_MS,
+        this.end(
+          new McpError(ErrorCode.RequestTimeout, `The client did not answer within ${this.holdMs / 1000} seconds`),
+        ),
+      this.holdMs,
     );
     return { question: { at: this.at, key: keyOf(this.at.turn), request: question.request } };
   }
