@@ -5,6 +5,7 @@
  * thrown as it came. A 2026-07-28 backend's input-required result is relayed as for a tool call (see
  * input-required-round.ts); a client that cannot answer it gets an error.
  */
+
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
@@ -22,9 +23,7 @@ import {
   type InputRequiredRound,
   isInputRequired,
 } from "./input-required-round.ts";
-
-/** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
-export const RESOURCE_NOT_FOUND = -32002;
+import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 
 export interface ForwardRouting {
   catalog: CatalogView;
