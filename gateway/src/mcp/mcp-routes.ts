@@ -1,4 +1,3 @@
-import { handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type Context, Hono } from "hono";
 import type { CatalogViews } from "../access/catalog-views.ts";
@@ -14,6 +13,7 @@ import { hostGuard } from "./host-guard.ts";
 import { rpcErrorResponse, UNKNOWN_VIRTUAL_SERVER } from "./json-rpc-errors.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-mcp.ts";
+import { handleStatelessMcp } from "./sdk-endpoint.ts";
 
 export interface McpRoutesDeps
   extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session" | "resourceUpdates">,

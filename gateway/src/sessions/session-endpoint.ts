@@ -7,7 +7,7 @@
  * handed to the replica running the call. Apart from that a session request is served statelessly too, by whichever replica receives it.
  */
 
-import { acceptsEventStream, handleStatelessMcp } from "@mcp-federation/mcp-http";
+import { acceptsEventStream } from "@mcp-federation/mcp-http";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CancelledNotificationSchema,
@@ -17,6 +17,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import { BAD_REQUEST, rpcErrorResponse, UNAUTHORIZED } from "../mcp/json-rpc-errors.ts";
+import { handleStatelessMcp } from "../mcp/sdk-endpoint.ts";
 import type { ClientAnswer } from "./client-requests.ts";
 import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";
 import type { Session } from "./session-ids.ts";
