@@ -19,7 +19,7 @@ import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { NOT_PERMITTED } from "./not-permitted.ts";
+import { NOT_PERMITTED, UNAUTHORIZED, UNKNOWN_VIRTUAL_SERVER } from "../mcp/json-rpc-errors.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -247,8 +247,13 @@ describe("a virtual server", () => {
         },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
       });
-    expect((await post("/servers/nope/mcp", TEST_BEARER)).status).toBe(404);
-    expect((await post("/servers/shop/mcp")).status).toBe(401);
+    const unknown = await post("/servers/nope/mcp", TEST_BEARER);
+    expect(unknown.status).toBe(404);
+    // A code of its own, so a client tells a wrong path from a wrong credential (UNAUTHORIZED).
+    expect(((await unknown.json()) as { error: { code: number } }).error.code).toBe(UNKNOWN_VIRTUAL_SERVER);
+    const anonymous = await post("/servers/shop/mcp");
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: number } }).error.code).toBe(UNAUTHORIZED);
   });
 
   test("a change to a server is served at once, and deleting it ends its endpoint", async () => {

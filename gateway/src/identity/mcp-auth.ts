@@ -7,8 +7,10 @@
  * Failures follow the MCP authorization spec: 401 with a challenge that points to the endpoint's
  * protected resource metadata, 403 `insufficient_scope` naming the scopes to ask for (step-up).
  */
+
 import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
 import type { Context, MiddlewareHandler } from "hono";
+import { rpcErrorResponse, UNAUTHORIZED } from "../mcp/json-rpc-errors.ts";
 import type { RequestContext } from "../observability/request-context.ts";
 import { API_KEY_PREFIX, type ApiKeyStore } from "./api-keys.ts";
 import { IDENTITY_VARIABLE, type Identity, STATIC_TOKEN_IDENTITY } from "./identity.ts";
@@ -101,7 +103,7 @@ export function createMcpAuth(deps: McpAuthDeps): McpAuth {
       const headers: Record<string, string> =
         result.status === 503 ? { "Retry-After": "5" } : { "WWW-Authenticate": challenge(path, result) };
       const message = `${result.status === 403 ? "Forbidden" : result.status === 401 ? "Unauthorized" : "Unavailable"}: ${result.reason}`;
-      return c.json({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }, result.status, headers);
+      return rpcErrorResponse(result.status, UNAUTHORIZED, message, headers);
     };
   };
 }

@@ -12,9 +12,8 @@ import { z } from "zod";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { createTestVersionStore, type RunningGateway, startGateway } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
-import { NOT_PERMITTED } from "../access/not-permitted.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
+import { NOT_PERMITTED, RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

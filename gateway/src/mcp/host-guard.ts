@@ -3,7 +3,9 @@
  * must not be able to drive it from a browser. The Host header, and the Origin header when a browser
  * sends one, must name an allowed host: local names always, others through ALLOWED_HOSTS.
  */
+
 import type { MiddlewareHandler } from "hono";
+import { BAD_REQUEST, rpcErrorResponse } from "./json-rpc-errors.ts";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 /** Host header values whose verdict is kept; past this many (a client making them up) the list starts over. */
@@ -53,8 +55,5 @@ function hostnameOf(header: string | undefined): string | undefined {
 }
 
 function reject(message: string): Response {
-  return Response.json(
-    { jsonrpc: "2.0", error: { code: -32000, message: `Forbidden: ${message}` }, id: null },
-    { status: 403 },
-  );
+  return rpcErrorResponse(403, BAD_REQUEST, `Forbidden: ${message}`);
 }

@@ -1,4 +1,3 @@
-import { handleStatelessMcp } from "@mcp-federation/mcp-http";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type Context, Hono } from "hono";
 import type { CatalogViews } from "../access/catalog-views.ts";
@@ -11,8 +10,10 @@ import type { ListenEvents } from "../subscriptions/listen-events.ts";
 import type { ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
+import { rpcErrorResponse, UNKNOWN_VIRTUAL_SERVER } from "./json-rpc-errors.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-mcp.ts";
+import { handleStatelessMcp } from "./sdk-endpoint.ts";
 
 export interface McpRoutesDeps
   extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session" | "resourceUpdates">,
@@ -78,10 +79,7 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
     const name = c.req.param("name");
     const view = deps.views.server(identity(c), name);
     if (view) return serve(c.req.raw, view);
-    return c.json(
-      { jsonrpc: "2.0", error: { code: -32001, message: `No virtual server named "${name}"` }, id: null },
-      404,
-    );
+    return rpcErrorResponse(404, UNKNOWN_VIRTUAL_SERVER, `No virtual server named "${name}"`);
   });
   return app;
 }

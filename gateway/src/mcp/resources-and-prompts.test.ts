@@ -20,7 +20,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
-import { RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
+import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

@@ -10,7 +10,8 @@ import { templateOwners } from "../access/catalog-filter.ts";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { CallOptions } from "../federation/backend-pool.ts";
-import { type ForwardRouting, forward, RESOURCE_NOT_FOUND } from "./route-resources-and-prompts.ts";
+import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
+import { type ForwardRouting, forward } from "./route-resources-and-prompts.ts";
 
 const NO_SUGGESTIONS = { completion: { values: [], hasMore: false } };
 

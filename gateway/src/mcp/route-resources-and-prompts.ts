@@ -6,6 +6,7 @@
  * input-required-round.ts), or played with a 2025 client (legacy-input-rounds.ts); a client that
  * cannot answer it gets an error.
  */
+
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
@@ -23,10 +24,8 @@ import {
   type InputRequiredRound,
   isInputRequired,
 } from "./input-required-round.ts";
+import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 import { answerInputRounds } from "./legacy-input-rounds.ts";
-
-/** The specification's code for a resource no service serves; the SDK's ErrorCode has no name for it. */
-export const RESOURCE_NOT_FOUND = -32002;
 
 export interface ForwardRouting {
   catalog: CatalogView;

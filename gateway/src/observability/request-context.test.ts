@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServiceApp, handleStatelessMcp } from "@mcp-federation/mcp-http";
+import { createServiceApp } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
 import { createLogger } from "../logger.ts";
+import { handleStatelessMcp } from "../mcp/sdk-endpoint.ts";
 import { createRequestContext, fetchWithRequestId, requestIdFrom, withRequestId } from "./request-context.ts";
 
 describe("requestIdFrom", () => {

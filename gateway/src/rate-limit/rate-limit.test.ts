@@ -17,7 +17,7 @@ import { isRedisServerInstalled, startRedisServer, testRedisUrl } from "../../te
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { GatewaySettings } from "../gateway.ts";
 import { generateApiKeySecret, insertApiKey } from "../identity/api-keys.ts";
-import { RATE_LIMITED } from "./tool-call-limiter.ts";
+import { RATE_LIMITED } from "../mcp/json-rpc-errors.ts";
 
 /** The callers besides the static token: API keys stored before any gateway starts, so every one loads them. */
 const KEYS = {

@@ -11,15 +11,14 @@
  * (once per outage) and a metric per call, because refusing every call would turn a cache outage into
  * a gateway outage.
  */
+
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Identity } from "../identity/identity.ts";
 import type { Logger } from "../logger.ts";
-
-/** The JSON-RPC error code of a refused call, in the range JSON-RPC leaves to implementations. */
-export const RATE_LIMITED = -32029;
+import { RATE_LIMITED } from "../mcp/json-rpc-errors.ts";
 
 const WINDOW_SECONDS = 60;
 const REDIS_TIMEOUT_MS = 1_000;

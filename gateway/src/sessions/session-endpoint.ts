@@ -6,7 +6,8 @@
  * requests from backends to the client, whose answers (POSTs of JSON-RPC responses) are taken here and
  * handed to the replica running the call. Apart from that a session request is served statelessly too, by whichever replica receives it.
  */
-import { acceptsEventStream, handleStatelessMcp } from "@mcp-federation/mcp-http";
+
+import { acceptsEventStream } from "@mcp-federation/mcp-http";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CancelledNotificationSchema,
@@ -15,6 +16,8 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
+import { BAD_REQUEST, rpcErrorResponse, UNAUTHORIZED } from "../mcp/json-rpc-errors.ts";
+import { handleStatelessMcp } from "../mcp/sdk-endpoint.ts";
 import { askableCapabilities, type ClientAnswer } from "./client-requests.ts";
 import type { McpSessions, SessionCallContext } from "./mcp-sessions.ts";
 import type { Session } from "./session-ids.ts";
@@ -37,14 +40,22 @@ export function createSessionEndpoint(deps: SessionEndpointDeps): (request: Requ
     const id = request.headers.get(SESSION_HEADER);
     // Ending a session needs its id (the streamable HTTP transport answers such requests 400).
     if (id === null && request.method === "DELETE")
-      return rpcError(400, -32000, "Bad Request: DELETE needs the Mcp-Session-Id header of the session to end");
+      return rpcErrorResponse(
+        400,
+        BAD_REQUEST,
+        "Bad Request: DELETE needs the Mcp-Session-Id header of the session to end",
+      );
     if (id === null) return serve(deps, request, undefined);
     const session = sessions.open(id);
     if (!session)
-      return rpcError(404, -32001, "Session not found (unknown, expired or ended): send initialize to start a new one");
+      return rpcErrorResponse(
+        404,
+        UNAUTHORIZED,
+        "Session not found (unknown, expired or ended): send initialize to start a new one",
+      );
     if (request.method === "GET") {
       if (!acceptsEventStream(request))
-        return rpcError(406, -32000, "Not Acceptable: the GET stream needs Accept: text/event-stream");
+        return rpcErrorResponse(406, BAD_REQUEST, "Not Acceptable: the GET stream needs Accept: text/event-stream");
       return sessions.listChanged.open(request.signal, session.key, (write) =>
         sessions.links.attach(session.key, write),
       );
@@ -121,8 +132,4 @@ async function deliver(sessions: McpSessions, sessionKey: string, answers: Clien
 /** The version the SDK server answers an initialize with. */
 function negotiated(requested: string): string {
   return SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
-}
-
-function rpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
 }

@@ -24,7 +24,7 @@ import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { BackendTarget } from "../federation/mcp-connection.ts";
 import { describeFailure } from "../federation/transport-failure.ts";
 import type { Logger } from "../logger.ts";
-import { RESOURCE_NOT_FOUND } from "../mcp/route-resources-and-prompts.ts";
+import { RESOURCE_NOT_FOUND } from "../mcp/json-rpc-errors.ts";
 import { onSessionRevoked } from "../sessions/revoked-sessions.ts";
 import type { SessionBus } from "../sessions/session-bus.ts";
 import type { Session } from "../sessions/session-ids.ts";

@@ -20,10 +20,10 @@ import { postMcp } from "../../test/support/plain-mcp.ts";
 import { serviceRecord } from "../../test/support/service-records.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import { createCatalogViews } from "../access/catalog-views.ts";
-import { NOT_PERMITTED } from "../access/not-permitted.ts";
 import { createCatalog } from "../catalog/catalog.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import type { Identity } from "../identity/identity.ts";
+import { NOT_PERMITTED } from "../mcp/json-rpc-errors.ts";
 import type { ToolIndex } from "./tool-index.ts";
 
 const calls = new Map<string, number>();

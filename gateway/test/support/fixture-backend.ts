@@ -3,9 +3,10 @@
  * (`createServiceApp` + `serve`), for behaviour the real backends do not have: slow or dying tools, odd
  * health routes. It can be stopped like a crash (open connections are cut) and started again on its port.
  */
-import { createServiceApp, handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
+import { createServiceApp, serve } from "@mcp-federation/mcp-http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
+import { handleStatelessMcp } from "../../src/mcp/sdk-endpoint.ts";
 import { TEST_BEARER } from "./gateway-harness.ts";
 
 export interface FixtureBackend {

@@ -5,7 +5,7 @@
  * on the same URL, as when a backend is upgraded, and it records what reached it, so a test can see
  * which revision the gateway spoke.
  */
-import { handleStatelessMcp, serve } from "@mcp-federation/mcp-http";
+import { serve } from "@mcp-federation/mcp-http";
 import { McpServer as LegacyMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   acceptedContent,
@@ -16,6 +16,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Server } from "bun";
 import { z } from "zod";
+import { handleStatelessMcp } from "../../src/mcp/sdk-endpoint.ts";
 
 export type Revision = "2026-07-28" | "2025";
 

@@ -1,16 +1,25 @@
 /**
- * Bridges a Web `Request` to the 1.x SDK's streamable HTTP transport in stateless mode: the gateway's own
- * /mcp (2025-11-25 only) until it moves to the v2 SDK. The backends use `createMcpEndpoint`.
+ * The gateway's `/mcp` dispatcher for one request and its 2025 leg: the body is read once, offered to
+ * `answer` (mcp-routes.ts: 2026-07-28 requests, the fast path, a session client's answers), and what no
+ * one answered goes to a 1.x SDK server on the SDK's streamable HTTP transport in stateless mode. The
+ * services use mcp-http's `createMcpEndpoint` instead; test backends of the 2025 revision use this too.
  *
  * A request that does not accept an event stream (the design's curl examples send only `Content-Type`)
  * is served as a single JSON response, while a client that asks for `text/event-stream` keeps the
  * streaming response (progress and logging notifications need it).
  */
+
+import {
+  acceptsEventStream,
+  closeWhenDone,
+  DEFAULT_BODY_READ_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  readMessages,
+  withTransportAccept,
+} from "@mcp-federation/mcp-http";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, readMessages } from "./request-body.ts";
-import { acceptsEventStream, closeWhenDone, withTransportAccept } from "./response-stream.ts";
 
 export interface StreamableEndpointOptions {
   /** Largest POST body read, in bytes: reading stops there and the request gets 413. */
