@@ -15,7 +15,7 @@ import { createCatalogFreshness } from "./catalog/catalog-freshness.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
-import { createBackendListChanges } from "./federation/backend-list-changes.ts";
+import { type BackendListChanges, createBackendListChanges } from "./federation/backend-list-changes.ts";
 import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
 import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-sessions.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
@@ -61,6 +61,8 @@ export interface Gateway {
   listen: ListenEvents;
   /** Clients' subscriptions to resources, and the backend subscriptions this replica holds for them. */
   resourceUpdates: ResourceUpdates;
+  /** The listen streams this replica holds for 2026-07-28 backends' list changes. */
+  backendListChanges: BackendListChanges;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -425,6 +427,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     audit,
     listen,
     resourceUpdates,
+    backendListChanges,
     endStreams() {
       sessions?.listChanged.close();
       listen.endStreams();

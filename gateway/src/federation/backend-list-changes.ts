@@ -19,8 +19,8 @@ import { isModernRevision } from "./modern-wire.ts";
 export interface BackendListChanges {
   /** Makes the streams match the registry's backends. */
   sync(targets: readonly BackendTarget[]): void;
-  /** The services a stream is held (or being opened) for. */
-  readonly services: readonly string[];
+  /** The services listened to (or being tried): not those whose stream stopped for good. */
+  readonly listening: readonly string[];
   close(): void;
 }
 
@@ -47,6 +47,8 @@ interface Held {
   /** The target as the stream was opened for, to tell when the registration changed. */
   key: string;
   listen: BackendListen;
+  /** Whether the backend will not take the listen (it declares no list changes, or knows no such method). */
+  state: { stopped: boolean };
 }
 
 export function createBackendListChanges({
@@ -59,8 +61,9 @@ export function createBackendListChanges({
 }: BackendListChangesOptions): BackendListChanges {
   const held = new Map<string, Held>();
 
-  const open = (target: HttpTarget): BackendListen =>
-    openBackendListen({
+  const open = (target: HttpTarget): Held => {
+    const state = { stopped: false };
+    const listen = openBackendListen({
       target,
       fetch,
       filter: EVERY_LIST,
@@ -74,8 +77,13 @@ export function createBackendListChanges({
       onacknowledged: (_, reopened) => {
         if (reopened) onlistchanged(target.name);
       },
-      onstop: (reason) => log.info("not listening for a service's list changes", { service: target.name, reason }),
+      onstop: (reason) => {
+        state.stopped = true;
+        log.info("not listening for a service's list changes", { service: target.name, reason });
+      },
     });
+    return { key: JSON.stringify(target), listen, state };
+  };
 
   const drop = (name: string) => {
     held.get(name)?.listen.close();
@@ -89,14 +97,13 @@ export function createBackendListChanges({
         if ("url" in target && isModernRevision(target.revision)) wanted.set(target.name, target);
       for (const name of [...held.keys()]) if (!wanted.has(name)) drop(name);
       for (const [name, target] of wanted) {
-        const key = JSON.stringify(target);
-        if (held.get(name)?.key === key) continue;
+        if (held.get(name)?.key === JSON.stringify(target)) continue;
         drop(name);
-        held.set(name, { key, listen: open(target) });
+        held.set(name, open(target));
       }
     },
-    get services() {
-      return [...held.keys()];
+    get listening() {
+      return [...held].filter(([, entry]) => !entry.state.stopped).map(([name]) => name);
     },
     close() {
       for (const name of [...held.keys()]) drop(name);

@@ -73,6 +73,7 @@ describe("list changes of 2026-07-28 backends", () => {
     const backend = await register("live");
     // One listen per replica, asking for every list; the backend honours what it declares.
     await eventually(() => backend.open === 2);
+    for (const replica of [pair.a, pair.b]) expect(replica.gateway.backendListChanges.listening).toContain("live");
     expect(backend.listens).toEqual([
       { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
       { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
@@ -98,10 +99,14 @@ describe("list changes of 2026-07-28 backends", () => {
   test("a backend that declares no list changes is asked once per replica, and not again", async () => {
     const backend = await register("quiet", { lists: false });
     await eventually(() => backend.listens.length === 2);
-    // Its listens end at once with nothing honoured; none is held open, and none is reopened.
-    await eventually(() => backend.open === 0);
+    // Its listens end at once with nothing honoured: each replica stops trying, and a reload does not start again.
+    const stopped = () =>
+      [pair.a, pair.b].every((replica) => !replica.gateway.backendListChanges.listening.includes("quiet"));
+    await eventually(stopped);
+    expect(backend.open).toBe(0);
     const { catalog } = pair.a.gateway;
     await catalog.reload(catalog.snapshot().version, { force: true });
+    expect(stopped()).toBe(true);
     expect(backend.listens.length).toBe(2);
   });
 
@@ -110,6 +115,7 @@ describe("list changes of 2026-07-28 backends", () => {
     await eventually(() => backend.open === 2);
     expect((await pair.a.admin("DELETE", "/delete/gone")).status).toBe(200);
     await eventually(() => backend.open === 0);
+    for (const replica of [pair.a, pair.b]) expect(replica.gateway.backendListChanges.listening).not.toContain("gone");
   });
 });
 
