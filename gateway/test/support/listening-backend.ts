@@ -18,6 +18,8 @@ export interface ListeningBackend {
   addTool(name: string): void;
   /** Tells the listen streams that subscribed to `uri` that it changed. */
   resourceChanged(uri: string): void;
+  /** Breaks off every listen stream open now, as a proxy cutting connections would. */
+  cutStreams(): void;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export function startListeningBackend(name: string, { lists = true } = {}): List
   const tools = [`${name}_first`];
   const listens: Record<string, unknown>[] = [];
   const bus = new InMemoryServerEventBus();
+  const cuts = new Set<() => void>();
   const handler = createMcpHandler(() => createServer(name, tools, lists), { legacy: "reject", bus });
   const handle = async (request: Request): Promise<Response> => {
     if (request.method === "POST") {
@@ -33,9 +36,42 @@ export function startListeningBackend(name: string, { lists = true } = {}): List
         .clone()
         .json()
         .catch(() => undefined)) as { method?: unknown; params?: { notifications?: Record<string, unknown> } };
-      if (body?.method === "subscriptions/listen") listens.push(body.params?.notifications ?? {});
+      if (body?.method === "subscriptions/listen") {
+        listens.push(body.params?.notifications ?? {});
+        return cuttable(await handler.fetch(request));
+      }
     }
     return handler.fetch(request);
+  };
+  /** The listen's stream, with a way to end it early (the SDK's own stream is left to be cancelled). */
+  const cuttable = (response: Response): Response => {
+    const body = response.body;
+    if (!body) return response;
+    const reader = body.getReader();
+    const cut = () => {
+      cuts.delete(cut);
+      reader.cancel().catch(() => {});
+      try {
+        controller.close();
+      } catch {
+        // Already closed.
+      }
+    };
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const readable = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        cuts.add(cut);
+      },
+      async pull(c) {
+        const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (!cuts.has(cut)) return;
+        if (chunk.done) cut();
+        else c.enqueue(chunk.value);
+      },
+      cancel: () => cut(),
+    });
+    return new Response(readable, response);
   };
   const server: Server<undefined> = serve(handle, { port: 0, hostname: "127.0.0.1", handleSignals: false });
   return {
@@ -50,6 +86,9 @@ export function startListeningBackend(name: string, { lists = true } = {}): List
     },
     resourceChanged(uri) {
       handler.notify.resourceUpdated(uri);
+    },
+    cutStreams() {
+      for (const cut of [...cuts]) cut();
     },
     async stop() {
       await handler.close();
