@@ -107,7 +107,7 @@ async function ask(inputRequests: Record<string, InputRequest>, state?: string) 
 function createConformanceServer(): McpServer {
   const server = new McpServer(
     { name: "conformance-backend", version: "1.0.0" },
-    { capabilities: { logging: {} }, requestState: { verify: states.verify } },
+    { capabilities: { logging: {}, resources: { subscribe: true } }, requestState: { verify: states.verify } },
   );
   addResourcesAndPrompts(server);
   const tool = (name: string, handler: (ctx: ServerContext) => Promise<CallToolResult | object>) =>
@@ -261,6 +261,13 @@ function addResourcesAndPrompts(server: McpServer): void {
     "test://static-binary",
     { description: "A static binary resource", mimeType: "image/png" },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: "image/png", blob: PNG }] }),
+  );
+  // The resource the suite subscribes to; the backend declares subscriptions, taken on a listen stream.
+  server.registerResource(
+    "watched-resource",
+    "test://watched-resource",
+    { description: "A resource whose updates can be subscribed to", mimeType: "text/plain" },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/plain", text: "Watched." }] }),
   );
   server.registerResource(
     "template-data",
