@@ -73,9 +73,12 @@ export function openListenResourceChannel({
       opened.close();
       throw new TransportFailure(typeof answer === "string" ? answer : "the resource channel was closed");
     }
+    const honoured = answer.resourceSubscriptions ?? [];
+    // A backend that honours none of them ended that listen already: the one in use stays.
+    if (honoured.length === 0) return honoured;
     current?.close();
     current = opened;
-    return answer.resourceSubscriptions ?? [];
+    return honoured;
   };
 
   const relisten = <T>(work: () => Promise<T>): Promise<T> => {
