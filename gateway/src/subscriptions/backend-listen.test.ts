@@ -53,9 +53,10 @@ async function modernClient(baseUrl: string) {
   return { client, heard };
 }
 
-/** A 1.x session whose requests alternate between the replicas and whose GET stream is on replica b. */
-async function legacySession() {
-  const { client, transport, seen } = await connectBalancedClient({ a: pair.a.url, b: pair.b.url }, "b");
+/** A 1.x session whose requests alternate between the replicas (or go to replica b only) and whose GET stream is on replica b. */
+async function legacySession({ alternating = true } = {}) {
+  const urls = alternating ? { a: pair.a.url, b: pair.b.url } : { a: pair.b.url, b: pair.b.url };
+  const { client, transport, seen } = await connectBalancedClient(urls, "b");
   const heard: string[] = [];
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => void heard.push("tools"));
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heard.push(n.params.uri));
@@ -141,6 +142,30 @@ describe("resource subscriptions at 2026-07-28 backends", () => {
     } finally {
       await endSession(legacy.client, legacy.transport);
     }
+  });
+
+  test("the backend's listen follows the set of URIs subscribed on a replica: opened again with each change", async () => {
+    // On one replica: the last replica to take a session's subscribe holds it.
+    const legacy = await legacySession({ alternating: false });
+    try {
+      await legacy.client.subscribeResource({ uri: "doc://docs/readme" });
+      await legacy.client.subscribeResource({ uri: "doc://docs/changelog" });
+      expect(backend.listens.at(-1)).toEqual({ resourceSubscriptions: ["doc://docs/readme", "doc://docs/changelog"] });
+      // The listen naming only the first was closed once the one naming both was acknowledged.
+      await eventually(() => backend.open === 3);
+
+      await legacy.client.unsubscribeResource({ uri: "doc://docs/readme" });
+      expect(backend.listens.at(-1)).toEqual({ resourceSubscriptions: ["doc://docs/changelog"] });
+      await eventually(() => backend.open === 3);
+      // On the one listen left, an update of the resource let go would come before the other's.
+      backend.resourceChanged("doc://docs/readme");
+      backend.resourceChanged("doc://docs/changelog");
+      await eventually(() => legacy.heard.includes("doc://docs/changelog"));
+      expect(legacy.heard).toEqual(["doc://docs/changelog"]);
+    } finally {
+      await endSession(legacy.client, legacy.transport);
+    }
+    await eventually(() => backend.open === 2);
   });
 
   test("a pinned 2026-07-28 client listening for a resource of the backend hears of its updates", async () => {

@@ -23,7 +23,7 @@ export interface ListeningBackend {
   stop(): Promise<void>;
 }
 
-/** Starts the backend with tool `<name>_first` and the resource `doc://<name>/readme`; `lists` off declares no list changes. */
+/** Starts the backend with tool `<name>_first` and the resources `doc://<name>/readme` and `doc://<name>/changelog`; `lists` off declares no list changes. */
 export function startListeningBackend(name: string, { lists = true } = {}): ListeningBackend {
   const tools = [`${name}_first`];
   const listens: Record<string, unknown>[] = [];
@@ -110,8 +110,9 @@ function createServer(name: string, tools: readonly string[], lists: boolean): M
     server.registerTool(tool, { description: `the ${tool} tool` }, async () => ({
       content: [{ type: "text", text: tool }],
     }));
-  server.registerResource("readme", `doc://${name}/readme`, {}, async (uri) => ({
-    contents: [{ uri: uri.href, text: `readme of ${name}` }],
-  }));
+  for (const doc of ["readme", "changelog"])
+    server.registerResource(doc, `doc://${name}/${doc}`, {}, async (uri) => ({
+      contents: [{ uri: uri.href, text: `${doc} of ${name}` }],
+    }));
   return server;
 }
