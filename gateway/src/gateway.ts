@@ -15,6 +15,7 @@ import { createCatalogFreshness } from "./catalog/catalog-freshness.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
+import { type BackendListChanges, createBackendListChanges } from "./federation/backend-list-changes.ts";
 import { type BackendPool, createBackendPool } from "./federation/backend-pool.ts";
 import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-sessions.ts";
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
@@ -61,6 +62,8 @@ export interface Gateway {
   listen: ListenEvents;
   /** Clients' subscriptions to resources, and the backend subscriptions this replica holds for them. */
   resourceUpdates: ResourceUpdates;
+  /** The listen streams this replica holds for 2026-07-28 backends' list changes. */
+  backendListChanges: BackendListChanges;
   /** Ends the event streams clients hold open (list_changed), so a graceful shutdown can finish. */
   endStreams(): void;
   /** Stops watching and closes backend clients; closes the stores it created itself. */
@@ -244,6 +247,15 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     toListeners: (event) => listen.deliverHere(event),
     log: log.child({ component: "resource-subscriptions" }),
   });
+  // 2026-07-28 backends send list changes only on a listen stream, which the gateway holds for each.
+  const backendListChanges = createBackendListChanges({
+    fetch: channelFetch,
+    maxEventBytes: settings.callLimits.maxAnswerBytes,
+    refuse: (url) => urlPolicy.check(url),
+    // Called only once the catalog has loaded, after `refetchLists` below exists.
+    onlistchanged: (service) => refetchLists(service),
+    log: log.child({ component: "backend-list-changes" }),
+  });
   const metrics = createGatewayMetrics({
     registry: new Registry(),
     backends: () => pool.states(),
@@ -277,6 +289,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       const targets = next.services.map(targetOf);
       pool.sync(targets);
       resourceUpdates.sync(targets);
+      backendListChanges.sync(targets);
       sessions?.listChanged.announce(next, previous);
       listen.catalogReloaded();
       const reload = { version: next.version, services: next.services.length, tools: next.tools.length, durationMs };
@@ -417,6 +430,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     audit,
     listen,
     resourceUpdates,
+    backendListChanges,
     endStreams() {
       sessions?.listChanged.close();
       listen.endStreams();
@@ -429,6 +443,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       heldCalls.close();
       listen.close();
       resourceUpdates.close();
+      backendListChanges.close();
       await pool.close();
       await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();

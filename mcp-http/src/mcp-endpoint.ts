@@ -12,6 +12,7 @@ import {
   createMcpHandler,
   isLegacyRequest,
   type McpServerFactory,
+  type ServerEventBus,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, readMessages } from "./request-body.ts";
@@ -25,6 +26,8 @@ export interface McpEndpointOptions {
    * idle timeout, so without it a body that never ends would hold its connection forever.
    */
   bodyReadTimeoutMs?: number;
+  /** What `subscriptions/listen` streams are sent (list changes, resource updates); the SDK's in-process bus when left out. */
+  bus?: ServerEventBus;
 }
 
 export type McpEndpoint = (request: Request) => Promise<Response>;
@@ -32,7 +35,11 @@ export type McpEndpoint = (request: Request) => Promise<Response>;
 export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpointOptions = {}): McpEndpoint {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const timeoutMs = options.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS;
-  const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize: maxBytes });
+  const modern = createMcpHandler(factory, {
+    legacy: "reject",
+    maxRequestBodySize: maxBytes,
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+  });
   return async (request) => {
     // GET and DELETE are 2025 session operations, of which stateless serving has none: the handler answers
     // them 405, where a 2025 transport would hold a GET open with nothing ever to send.

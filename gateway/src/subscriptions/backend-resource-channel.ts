@@ -5,14 +5,17 @@
  * reaches the gateway. A list change the backend announces on that stream is passed on too: outside a
  * call, the gateway would otherwise not hear of it. A stream that is cut is reopened by the reader; one
  * that stops for good (the backend forgot the session, or restarted) ends the channel, and its owner
- * subscribes again on a new one.
+ * subscribes again on a new one. A 2026-07-28 backend has no sessions; its channel is a listen stream
+ * instead (listen-resource-channel.ts).
  */
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { openBackendEventStream } from "../federation/backend-event-stream.ts";
 import { createBackendSession, type OpenedSession } from "../federation/backend-session.ts";
 import type { HttpTarget } from "../federation/mcp-connection.ts";
+import { isModernRevision } from "../federation/modern-wire.ts";
 import { TransportFailure } from "../federation/transport-failure.ts";
+import { openListenResourceChannel } from "./listen-resource-channel.ts";
 
 export interface ResourceChannel {
   subscribe(uri: string): Promise<void>;
@@ -53,6 +56,9 @@ export async function openResourceChannel({
   onupdated,
   onlistchanged,
 }: ResourceChannelOptions): Promise<ResourceChannel> {
+  // A 2026-07-28 backend has no sessions: its updates come on a listen that names the resources.
+  if (isModernRevision(target.revision))
+    return openListenResourceChannel({ target, fetch, requestTimeoutMs, maxEventBytes, refuse, onupdated });
   let opened: OpenedSession | undefined;
   const session = createBackendSession({
     target,

@@ -13,6 +13,7 @@ import {
   completable,
   createRequestStateCodec,
   fromJsonSchema,
+  InMemoryServerEventBus,
   type InputRequest,
   inputRequired,
   inputResponse,
@@ -20,6 +21,7 @@ import {
   type PromptMessage,
   ResourceTemplate,
   type ServerContext,
+  type ServerEventBus,
 } from "@modelcontextprotocol/server";
 import type { Server } from "bun";
 import { z } from "zod";
@@ -104,16 +106,39 @@ async function ask(inputRequests: Record<string, InputRequest>, state?: string) 
   return inputRequired({ inputRequests, ...(state === undefined ? {} : { requestState: await states.mint(state) }) });
 }
 
-function createConformanceServer(): McpServer {
+/**
+ * What the suite's list-mutating hooks (`test_trigger_tool_change`, `test_trigger_prompt_change`) have
+ * toggled: each call adds its extra tool or prompt, or takes it away again, and tells the listen streams.
+ */
+const mutated = { tool: false, prompt: false };
+
+function createConformanceServer(bus: ServerEventBus): McpServer {
   const server = new McpServer(
     { name: "conformance-backend", version: "1.0.0" },
-    { capabilities: { logging: {} }, requestState: { verify: states.verify } },
+    { capabilities: { logging: {}, resources: { subscribe: true } }, requestState: { verify: states.verify } },
   );
   addResourcesAndPrompts(server);
   const tool = (name: string, handler: (ctx: ServerContext) => Promise<CallToolResult | object>) =>
     server.registerTool(name, { description: `The conformance suite's ${name}` }, handler as never);
 
   tool("test_simple_text", async () => text("This is a simple text response for testing."));
+  tool("test_trigger_tool_change", async () => {
+    mutated.tool = !mutated.tool;
+    bus.publish({ kind: "tools_list_changed" });
+    return text(mutated.tool ? "The tool list gained test_dynamic_tool." : "The tool list lost test_dynamic_tool.");
+  });
+  if (mutated.tool) tool("test_dynamic_tool", async () => text("A tool the list gained at run time."));
+  tool("test_trigger_prompt_change", async () => {
+    mutated.prompt = !mutated.prompt;
+    bus.publish({ kind: "prompts_list_changed" });
+    return text(
+      mutated.prompt ? "The prompt list gained test_dynamic_prompt." : "The prompt list lost test_dynamic_prompt.",
+    );
+  });
+  if (mutated.prompt)
+    server.registerPrompt("test_dynamic_prompt", { description: "A prompt the list gained at run time" }, async () => ({
+      messages: [{ role: "user", content: { type: "text", text: "Added at run time." } }],
+    }));
   tool("test_image_content", async () => ({ content: [{ type: "image", data: PNG, mimeType: "image/png" }] }));
   tool("test_audio_content", async () => ({ content: [{ type: "audio", data: WAV, mimeType: "audio/wav" }] }));
   tool("test_embedded_resource", async () => ({
@@ -365,6 +390,13 @@ function addResourcesAndPrompts(server: McpServer): void {
     { description: "A static binary resource", mimeType: "image/png" },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: "image/png", blob: PNG }] }),
   );
+  // The resource the suite subscribes to; the backend declares subscriptions, taken on a listen stream.
+  server.registerResource(
+    "watched-resource",
+    "test://watched-resource",
+    { description: "A resource whose updates can be subscribed to", mimeType: "text/plain" },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: "text/plain", text: "Watched." }] }),
+  );
   server.registerResource(
     "template-data",
     new ResourceTemplate("test://template/{id}/data", { list: undefined }),
@@ -438,7 +470,8 @@ export interface ConformanceBackend {
 }
 
 export function startConformanceBackend(): ConformanceBackend {
-  const endpoint = createMcpEndpoint(createConformanceServer);
+  const bus = new InMemoryServerEventBus();
+  const endpoint = createMcpEndpoint(() => createConformanceServer(bus), { bus });
   const server: Server<undefined> = serve(endpoint, { port: 0, hostname: "127.0.0.1", handleSignals: false });
   return {
     url: `http://127.0.0.1:${server.port}`,
