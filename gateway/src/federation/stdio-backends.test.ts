@@ -399,6 +399,8 @@ describe("calls to a stdio backend", () => {
     while (accepted.isError) accepted = await call();
     expect(firstText(accepted)).toBe("hello");
     expect((await strict.admin("DELETE", "/delete/moody")).status).toBe(200);
+    // Gone before the next test counts the echo servers running.
+    await eventually(() => childrenRunning(refuse).length === 0);
   });
 
   test("an update of its arguments replaces the process; headers do not belong to it", async () => {

@@ -155,7 +155,9 @@ describe("resource subscriptions at 2026-07-28 backends", () => {
       await eventually(() => backend.open === 3);
 
       await legacy.client.unsubscribeResource({ uri: "doc://docs/readme" });
-      expect(backend.listens.at(-1)).toEqual({ resourceSubscriptions: ["doc://docs/changelog"] });
+      // The unsubscribe is answered without waiting for the backend: its listen is replaced after it.
+      const changelogOnly = JSON.stringify({ resourceSubscriptions: ["doc://docs/changelog"] });
+      await eventually(() => JSON.stringify(backend.listens.at(-1)) === changelogOnly);
       await eventually(() => backend.open === 3);
       // On the one listen left, an update of the resource let go would come before the other's.
       backend.resourceChanged("doc://docs/readme");
