@@ -113,6 +113,7 @@ test("an admin signs in, registers a service through the form, sees tools appear
 
   // Access: a virtual server and an API key, whose secret is shown once; the audit log has it all.
   await page.getByRole("link", { name: "Virtual servers" }).click();
+  await page.getByRole("heading", { name: "Create a virtual server" }).waitFor();
   await page.getByLabel("Name").fill("people-only");
   await page.getByLabel("services").fill("people");
   await page.getByRole("button", { name: "Create virtual server" }).click();
@@ -120,6 +121,8 @@ test("an admin signs in, registers a service through the form, sees tools appear
   await shot(page, "virtual-servers");
 
   await page.getByRole("link", { name: "API keys" }).click();
+  // Both pages have a "Name" field: fill the key's only once its page is there.
+  await page.getByRole("heading", { name: "Create a key" }).waitFor();
   await page.getByLabel("Name").fill("nightly");
   await page.getByRole("button", { name: "Create key" }).click();
   const secret = (await page.getByTestId("new-secret").textContent()) ?? "";
