@@ -19,8 +19,10 @@ import {
   type BackendRequest,
   type Message,
   type Notification,
+  parseMessage,
   type RequestId,
 } from "./json-rpc-exchange.ts";
+import { type AttemptEnd, DEFAULT_RETRY, keepReopening, type Retry } from "./reopening.ts";
 import { describeFailure } from "./transport-failure.ts";
 
 export interface BackendEventStreamOptions {
@@ -39,7 +41,7 @@ export interface BackendEventStreamOptions {
   /** Told, with the reason, when the stream stops for good without close() (for the logs). */
   onstop?: (reason: string) => void;
   /** Pauses between failed attempts to open: the first, and the longest. */
-  retry?: { firstMs: number; maxMs: number };
+  retry?: Retry;
   /** Most requests of the backend waiting for their answer at once; more are refused at once, so none can pile up. */
   maxWaitingRequests?: number;
 }
@@ -58,11 +60,7 @@ export interface BackendEventStream {
 /** See BackendEventStream.ready. */
 const STREAM_SETTLE_MS = 1000;
 
-const DEFAULT_RETRY = { firstMs: 500, maxMs: 30_000 };
 const DEFAULT_MAX_WAITING_REQUESTS = 16;
-
-/** Why an attempt ended: the stream may be opened again, or must not be. */
-type AttemptEnd = { again: boolean; reason: string };
 
 export function openBackendEventStream(options: BackendEventStreamOptions): BackendEventStream {
   const { fetch, url, retry = DEFAULT_RETRY, maxWaitingRequests = DEFAULT_MAX_WAITING_REQUESTS } = options;
@@ -149,28 +147,9 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
     }
   };
 
-  const run = async () => {
-    let pause = retry.firstMs;
-    while (!closed.signal.aborted) {
-      const started = performance.now();
-      const end = await attempt();
-      if (closed.signal.aborted) break;
-      if (!end.again) {
-        options.onstop?.(end.reason);
-        break;
-      }
-      // A stream that lived a while was cut for being quiet (servers and proxies do that, some before
-      // sending even the headers): reopened at once, or what the backend sends next would be lost.
-      if (performance.now() - started >= retry.firstMs * 2) {
-        pause = retry.firstMs;
-        continue;
-      }
-      await sleep(pause, closed.signal);
-      pause = Math.min(pause * 2, retry.maxMs);
-    }
+  void keepReopening(attempt, { retry, signal: closed.signal, onstop: options.onstop }).then(() => {
     for (const asked of asking.values()) asked.abort(new Error("the service's event stream was closed"));
-  };
-  void run();
+  });
 
   return {
     ready,
@@ -188,28 +167,6 @@ function tooMany(max: number): () => Promise<never> {
       `The gateway has ${max} requests of this service waiting for the client already; ask again once they are answered`,
     );
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function parseMessage(data: string): Message | undefined {
-  try {
-    const message = JSON.parse(data) as unknown;
-    return isRecord(message) ? (message as Message) : undefined;
-  } catch {
-    // Not JSON-RPC: nothing to act on.
-    return undefined;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -16,9 +16,10 @@
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 import { createEventDataParser } from "./event-stream.ts";
-import type { Notification } from "./json-rpc-exchange.ts";
+import { type Notification, parseMessage } from "./json-rpc-exchange.ts";
 import { GATEWAY_CLIENT_INFO, type HttpTarget } from "./mcp-connection.ts";
 import { MODERN_REVISION, modernRequestHeaders, withModernEnvelope } from "./modern-wire.ts";
+import { type AttemptEnd, DEFAULT_RETRY, keepReopening, type Retry } from "./reopening.ts";
 import { describeFailure } from "./transport-failure.ts";
 
 /** What a listen asks for, as the revision's `params.notifications`. */
@@ -48,7 +49,7 @@ export interface BackendListenOptions {
   /** Told, with the reason, when the stream stops for good without close(). */
   onstop?: (reason: string) => void;
   /** Pauses between failed attempts: the first, and the longest. */
-  retry?: { firstMs: number; maxMs: number };
+  retry?: Retry;
 }
 
 export interface BackendListen {
@@ -60,14 +61,10 @@ export interface BackendListen {
   close(): void;
 }
 
-const DEFAULT_RETRY = { firstMs: 500, maxMs: 30_000 };
-
 const LISTEN = "subscriptions/listen";
 const ACKNOWLEDGED = "notifications/subscriptions/acknowledged";
 /** JSON-RPC errors that say the backend cannot take this listen at all: method not found, invalid params. */
 const FINAL_ERRORS = new Set([-32601, -32602]);
-
-type AttemptEnd = { again: boolean; reason: string };
 
 export function openBackendListen(options: BackendListenOptions): BackendListen {
   const { target, fetch, filter, retry = DEFAULT_RETRY } = options;
@@ -170,27 +167,12 @@ export function openBackendListen(options: BackendListenOptions): BackendListen 
     return end ?? { again: true, reason: "the listen stream ended" };
   };
 
-  const run = async () => {
-    let pause = retry.firstMs;
-    while (!closed.signal.aborted) {
-      const started = performance.now();
-      const end = await attempt();
-      if (closed.signal.aborted) break;
-      settle(end.reason);
-      if (!end.again) {
-        options.onstop?.(end.reason);
-        break;
-      }
-      // A stream that lived a while was cut for being quiet, or by a restart: reopened at once.
-      if (performance.now() - started >= retry.firstMs * 2) {
-        pause = retry.firstMs;
-        continue;
-      }
-      await sleep(pause, closed.signal);
-      pause = Math.min(pause * 2, retry.maxMs);
-    }
-  };
-  void run();
+  void keepReopening(attempt, {
+    retry,
+    signal: closed.signal,
+    onend: (end) => settle(end.reason),
+    onstop: options.onstop,
+  });
 
   return {
     acknowledged,
@@ -220,34 +202,4 @@ function filterOf(value: unknown): ListenFilter {
   if (Array.isArray(raw.resourceSubscriptions))
     filter.resourceSubscriptions = raw.resourceSubscriptions.filter((uri): uri is string => typeof uri === "string");
   return filter;
-}
-
-interface Message {
-  id?: unknown;
-  method?: unknown;
-  params?: unknown;
-}
-
-function parseMessage(data: string): Message | undefined {
-  try {
-    const message = JSON.parse(data) as unknown;
-    return typeof message === "object" && message !== null && !Array.isArray(message)
-      ? (message as Message)
-      : undefined;
-  } catch {
-    // Not JSON-RPC: nothing to act on.
-    return undefined;
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -329,12 +329,15 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 /** How long a stream may go on after its answer before the gateway closes it. */
 const DRAIN_GRACE_MS = 1000;
 
-function parseMessage(data: string): Message | undefined {
+/** One event's data as a JSON-RPC message, or undefined for anything else (which is skipped). */
+export function parseMessage(data: string): Message | undefined {
   try {
     const message = JSON.parse(data) as unknown;
-    return typeof message === "object" && message !== null ? (message as Message) : undefined;
+    return typeof message === "object" && message !== null && !Array.isArray(message)
+      ? (message as Message)
+      : undefined;
   } catch {
-    // Not JSON-RPC: nothing the call can use.
+    // Not JSON-RPC: nothing to act on.
     return undefined;
   }
 }
