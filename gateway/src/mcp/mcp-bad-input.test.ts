@@ -85,6 +85,24 @@ const cases: Case[] = [
     code: -32602,
   },
   {
+    name: "resources/read without a uri",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "resources/read", params: {} }),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "prompts/get with an argument that is not a string",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "prompts/get", params: { name: "any", arguments: { a: 1 } } }),
+    status: 200,
+    code: -32602,
+  },
+  {
+    name: "logging/setLevel to a level there is not",
+    body: rpc({ jsonrpc: "2.0", id: 1, method: "logging/setLevel", params: { level: "loud" } }),
+    status: 200,
+    code: -32602,
+  },
+  {
     name: "wrong Content-Type",
     body: rpc({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     headers: { "Content-Type": "text/plain" },

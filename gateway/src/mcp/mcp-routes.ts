@@ -1,4 +1,3 @@
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type Context, Hono } from "hono";
 import type { CatalogViews } from "../access/catalog-views.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
@@ -16,7 +15,7 @@ import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-m
 import { handleStatelessMcp } from "./sdk-endpoint.ts";
 
 export interface McpRoutesDeps
-  extends Omit<GatewayMcpDeps, "jsonSchemaValidator" | "session" | "resourceUpdates">,
+  extends Omit<GatewayMcpDeps, "session" | "resourceUpdates">,
     Pick<ModernMcpDeps, "requestStates" | "heldCalls"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
   auth: McpAuth;
@@ -49,11 +48,7 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   );
   const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
   // Updates reach a 2025 client on its session's GET stream: without sessions there is none.
-  const serverDeps = {
-    ...deps,
-    jsonSchemaValidator: new AjvJsonSchemaValidator(),
-    resourceUpdates: sessions ? deps.resourceUpdates : undefined,
-  };
+  const serverDeps = { ...deps, resourceUpdates: sessions ? deps.resourceUpdates : undefined };
   const fastPath = createMcpFastPath(deps);
   const modern = createModernMcp(deps);
   const untraced = (request: Request, catalog: CatalogView) => {

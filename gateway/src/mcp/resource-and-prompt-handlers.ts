@@ -2,15 +2,7 @@
  * The gateway's handlers for federated resources and prompts: lists are paged from the in-memory
  * catalog, reads and gets are forwarded to the owning service.
  */
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import {
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ReadResourceRequestSchema,
-  type RequestId,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId, Server } from "@modelcontextprotocol/server";
 import type { CallOptions } from "../federation/backend-pool.ts";
 import type { ClientLink } from "../federation/client-backend-sessions.ts";
 import { listPage } from "./list-pages.ts";
@@ -28,27 +20,27 @@ export interface ResourceAndPromptDeps extends ForwardRouting {
 /** The server must advertise the resources and prompts capabilities (the SDK refuses the handlers otherwise). */
 export function setResourceAndPromptHandlers(server: Server, deps: ResourceAndPromptDeps): void {
   const { catalog, pageSize } = deps;
-  setValidatedHandler(server, ListResourcesRequestSchema, (request) =>
-    listPage(catalog.snapshot(), "resources", request.params?.cursor, pageSize),
+  setValidatedHandler(server, "resources/list", (params) =>
+    listPage(catalog.snapshot(), "resources", params.cursor, pageSize),
   );
-  setValidatedHandler(server, ListResourceTemplatesRequestSchema, (request) =>
-    listPage(catalog.snapshot(), "resourceTemplates", request.params?.cursor, pageSize),
+  setValidatedHandler(server, "resources/templates/list", (params) =>
+    listPage(catalog.snapshot(), "resourceTemplates", params.cursor, pageSize),
   );
-  setValidatedHandler(server, ReadResourceRequestSchema, (request, extra) =>
-    routeResourceRead(deps, request.params.uri, {
-      signal: extra.signal,
+  setValidatedHandler(server, "resources/read", (params, ctx) =>
+    routeResourceRead(deps, params.uri, {
+      signal: ctx.mcpReq.signal,
       client: deps.client,
-      ...deps.asking(extra.requestId),
+      ...deps.asking(ctx.mcpReq.id),
     }),
   );
-  setValidatedHandler(server, ListPromptsRequestSchema, (request) =>
-    listPage(catalog.snapshot(), "prompts", request.params?.cursor, pageSize),
+  setValidatedHandler(server, "prompts/list", (params) =>
+    listPage(catalog.snapshot(), "prompts", params.cursor, pageSize),
   );
-  setValidatedHandler(server, GetPromptRequestSchema, (request, extra) =>
-    routePromptGet(deps, request.params.name, request.params.arguments, {
-      signal: extra.signal,
+  setValidatedHandler(server, "prompts/get", (params, ctx) =>
+    routePromptGet(deps, params.name, params.arguments, {
+      signal: ctx.mcpReq.signal,
       client: deps.client,
-      ...deps.asking(extra.requestId),
+      ...deps.asking(ctx.mcpReq.id),
     }),
   );
 }

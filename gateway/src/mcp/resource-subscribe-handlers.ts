@@ -3,13 +3,7 @@
  * serves the URI in the caller's view (see subscriptions/resource-updates.ts). Updates then arrive on
  * the session's GET stream, so a request without a session is refused saying so.
  */
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import {
-  ErrorCode,
-  McpError,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode, type Server } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { Session } from "../sessions/session-ids.ts";
 import type { ResourceUpdates } from "../subscriptions/resource-updates.ts";
@@ -28,17 +22,17 @@ export function setResourceSubscribeHandlers(
 ) {
   const sessionOf = (method: string): Session => {
     if (session) return session;
-    throw new McpError(
-      ErrorCode.InvalidRequest,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
       `${method} needs a session: updates are sent on its GET stream. Send initialize, then use the Mcp-Session-Id it answers with.`,
     );
   };
-  setValidatedHandler(server, SubscribeRequestSchema, async (request) => {
-    await resourceUpdates.subscribeSession(sessionOf(request.method), catalog, request.params.uri);
+  setValidatedHandler(server, "resources/subscribe", async (params, ctx) => {
+    await resourceUpdates.subscribeSession(sessionOf(ctx.mcpReq.method), catalog, params.uri);
     return {};
   });
-  setValidatedHandler(server, UnsubscribeRequestSchema, async (request) => {
-    await resourceUpdates.unsubscribeSession(sessionOf(request.method), request.params.uri);
+  setValidatedHandler(server, "resources/unsubscribe", async (params, ctx) => {
+    await resourceUpdates.unsubscribeSession(sessionOf(ctx.mcpReq.method), params.uri);
     return {};
   });
 }

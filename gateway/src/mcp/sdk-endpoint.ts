@@ -1,8 +1,10 @@
 /**
  * The gateway's `/mcp` dispatcher for one request and its 2025 leg: the body is read once, offered to
  * `answer` (mcp-routes.ts: 2026-07-28 requests, the fast path, a session client's answers), and what no
- * one answered goes to a 1.x SDK server on the SDK's streamable HTTP transport in stateless mode. The
- * services use mcp-http's `createMcpEndpoint` instead; test backends of the 2025 revision use this too.
+ * one answered goes to the gateway's 2025 server (gateway-mcp-server.ts) on the SDK's streamable HTTP
+ * transport in stateless mode, the way mcp-http's `createMcpEndpoint` serves the services' 2025 requests.
+ * Not on the legacy leg of the SDK's `createMcpHandler`, whose strict form modern-mcp.ts serves 2026-07-28
+ * requests with: that leg answers 406 to a client that does not accept an event stream, and always streams.
  *
  * A request that does not accept an event stream (the design's curl examples send only `Content-Type`)
  * is served as a single JSON response, while a client that asks for `text/event-stream` keeps the
@@ -17,9 +19,7 @@ import {
   readMessages,
   withTransportAccept,
 } from "@mcp-federation/mcp-http";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { type Server, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 
 export interface StreamableEndpointOptions {
   /** Largest POST body read, in bytes: reading stops there and the request gets 413. */
@@ -43,7 +43,7 @@ export interface StreamableEndpointOptions {
  */
 export async function handleStatelessMcp(
   request: Request,
-  createServer: () => Server | McpServer,
+  createServer: () => Server,
   options: StreamableEndpointOptions = {},
 ): Promise<Response> {
   const body = await readMessages(

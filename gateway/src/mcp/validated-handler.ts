@@ -1,47 +1,48 @@
 /**
  * Registers a request handler whose invalid params are answered with JSON-RPC -32602.
  *
- * The SDK's `Server` parses a request with the handler's schema before anything else and reports a
- * mismatch as an internal error (-32603), which tells a client nothing useful. Registering a schema
- * that checks only the method and validating the params ourselves gives the error the specification
- * names, with zod's description of what is wrong.
+ * The SDK's `Server` checks a request of a specification method against that method's schema before its
+ * handler runs, and reports a mismatch as an internal error (-32603), which tells a client nothing
+ * useful. Registering the handler with the method's params schema instead has the SDK answer the error
+ * the specification names, with a description of what is wrong.
  */
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
+import {
+  type Result,
+  type Server,
+  type ServerContext,
+  type StandardSchemaV1,
+  specTypeSchemas,
+} from "@modelcontextprotocol/server";
 
-type Handler = Parameters<Server["setRequestHandler"]>[1];
-export type HandlerExtra = Parameters<Handler>[1];
+/** The params schema of each method the gateway's 2025 server answers itself. */
+const PARAMS = {
+  "tools/list": specTypeSchemas.PaginatedRequestParams,
+  "tools/call": specTypeSchemas.CallToolRequestParams,
+  "resources/list": specTypeSchemas.PaginatedRequestParams,
+  "resources/templates/list": specTypeSchemas.PaginatedRequestParams,
+  "resources/read": specTypeSchemas.ReadResourceRequestParams,
+  "resources/subscribe": specTypeSchemas.SubscribeRequestParams,
+  "resources/unsubscribe": specTypeSchemas.UnsubscribeRequestParams,
+  "prompts/list": specTypeSchemas.PaginatedRequestParams,
+  "prompts/get": specTypeSchemas.GetPromptRequestParams,
+  "logging/setLevel": specTypeSchemas.SetLevelRequestParams,
+  "completion/complete": specTypeSchemas.CompleteRequestParams,
+};
 
-export function setValidatedHandler<S extends z.ZodObject<{ method: z.ZodLiteral<string> }>>(
+export type ValidatedMethod = keyof typeof PARAMS;
+
+export type ParamsOf<M extends ValidatedMethod> = StandardSchemaV1.InferOutput<(typeof PARAMS)[M]>;
+
+export function setValidatedHandler<M extends ValidatedMethod>(
   server: Server,
-  schema: S,
-  handler: (request: z.infer<S>, extra: HandlerExtra) => unknown,
+  method: M,
+  handler: (params: ParamsOf<M>, ctx: ServerContext) => unknown,
 ): void {
-  const method = schema.shape.method.value;
   server.setRequestHandler(
-    methodOnlySchema(method) as never,
-    ((request: unknown, extra: HandlerExtra) => {
-      const parsed = schema.safeParse(request);
-      if (!parsed.success) {
-        throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
-      }
-      return handler(parsed.data, extra);
-    }) as never,
+    method,
+    { params: PARAMS[method] as StandardSchemaV1 },
+    (params, ctx) =>
+      // Results are backends' own, passed through as they came: the SDK checks the shape of a tool's.
+      Promise.resolve(handler(params as ParamsOf<M>, ctx)) as Promise<Result>,
   );
-}
-
-/**
- * One method-only schema per method for the life of the process: a server is built per request, and
- * building a zod schema compiles code, which would otherwise be paid on every request.
- */
-const methodOnlySchemas = new Map<string, z.ZodType>();
-
-function methodOnlySchema(method: string): z.ZodType {
-  let schema = methodOnlySchemas.get(method);
-  if (!schema) {
-    schema = z.looseObject({ method: z.literal(method) });
-    methodOnlySchemas.set(method, schema);
-  }
-  return schema;
 }

@@ -4,8 +4,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
+import { serveStatelessLegacy } from "../../test/support/stateless-legacy-endpoint.ts";
 import { createLogger } from "../logger.ts";
-import { handleStatelessMcp } from "../mcp/sdk-endpoint.ts";
 import { createRequestContext, fetchWithRequestId, requestIdFrom, withRequestId } from "./request-context.ts";
 
 describe("requestIdFrom", () => {
@@ -69,7 +69,7 @@ describe("fetchWithRequestId on a real MCP client", () => {
     const app = createServiceApp({
       serviceName: "echo",
       bearerToken: TOKEN,
-      mcp: (request) => handleStatelessMcp(request, createServer),
+      mcp: (request) => serveStatelessLegacy(request, createServer),
     });
     backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
     client = new Client({ name: "request-context-test", version: "1.0.0" });

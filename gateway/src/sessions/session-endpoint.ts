@@ -8,14 +8,14 @@
  */
 
 import { acceptsEventStream } from "@mcp-federation/mcp-http";
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  CancelledNotificationSchema,
   type InitializeRequestParams,
-  InitializeRequestSchema,
   LATEST_PROTOCOL_VERSION,
+  type Server,
+  type StandardSchemaV1Sync,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from "@modelcontextprotocol/sdk/types.js";
+  specTypeSchemas,
+} from "@modelcontextprotocol/server";
 import { BAD_REQUEST, rpcErrorResponse, UNAUTHORIZED } from "../mcp/json-rpc-errors.ts";
 import { handleStatelessMcp } from "../mcp/sdk-endpoint.ts";
 import { askableCapabilities, type ClientAnswer } from "./client-requests.ts";
@@ -90,10 +90,10 @@ async function serve(
       if (session && answers) return deliver(sessions, session.key, answers);
       // Looked at by method first: parsing every message against these schemas would slow the hot path.
       const method = (message as { method?: unknown } | null)?.method;
-      if (method === "initialize") initialize = InitializeRequestSchema.safeParse(message).data?.params;
+      if (method === "initialize") initialize = valid(specTypeSchemas.InitializeRequest, message)?.params;
       const cancelled =
         session && method === "notifications/cancelled"
-          ? CancelledNotificationSchema.safeParse(message).data?.params.requestId
+          ? valid(specTypeSchemas.CancelledNotification, message)?.params.requestId
           : undefined;
       // Best effort, as cancellation is in MCP: a lost message leaves the call to finish on its own.
       if (session && cancelled !== undefined) sessions.calls.cancel(session.key, cancelled).catch(() => {});
@@ -127,6 +127,12 @@ function clientAnswers(body: unknown): ClientAnswer[] | undefined {
 async function deliver(sessions: McpSessions, sessionKey: string, answers: ClientAnswer[]): Promise<Response> {
   await Promise.all(answers.map((answer) => sessions.clientRequests.deliver(sessionKey, answer).catch(() => {})));
   return new Response(null, { status: 202 });
+}
+
+/** `value` as the schema reads it, or undefined when it does not fit. */
+function valid<T>(schema: StandardSchemaV1Sync<unknown, T>, value: unknown): T | undefined {
+  const result = schema["~standard"].validate(value);
+  return result.issues ? undefined : result.value;
 }
 
 /** The version the SDK server answers an initialize with. */
