@@ -1,5 +1,5 @@
 export { bearerAuth, parseBearer } from "./bearer-auth.ts";
-export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions } from "./mcp-endpoint.ts";
+export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions, serveLegacyRequest } from "./mcp-endpoint.ts";
 export { DEFAULT_BODY_READ_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, readMessages } from "./request-body.ts";
 export { acceptsEventStream, closeWhenDone, withTransportAccept } from "./response-stream.ts";
 export { runService } from "./run-service.ts";

@@ -49,13 +49,18 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
     // Only a body read here is passed on: the request's own stream is spent once it has been read.
     const given = body === undefined ? {} : { parsedBody: body.parsed };
     if (await isLegacyRequest(request, given.parsedBody, { maxRequestBodySize: maxBytes })) {
-      return serveLegacy(request, factory, given, maxBytes);
+      return serveLegacyRequest(request, factory, given, maxBytes);
     }
     return modern.fetch(request, given);
   };
 }
 
-async function serveLegacy(
+/**
+ * Serves one 2025-era request with a fresh server from the factory on a fresh transport in stateless
+ * mode: as a single JSON response unless the client accepts an event stream. `given` holds the body when
+ * it has been read already.
+ */
+export async function serveLegacyRequest(
   request: Request,
   factory: McpServerFactory,
   given: { parsedBody?: unknown },

@@ -2,7 +2,7 @@
  * The gateway's `/mcp` dispatcher for one request and its 2025 leg: the body is read once, offered to
  * `answer` (mcp-routes.ts: 2026-07-28 requests, the fast path, a session client's answers), and what no
  * one answered goes to the gateway's 2025 server (gateway-mcp-server.ts) on the SDK's streamable HTTP
- * transport in stateless mode, the way mcp-http's `createMcpEndpoint` serves the services' 2025 requests.
+ * transport in stateless mode, as mcp-http's `createMcpEndpoint` serves the services' 2025 requests.
  * Not on the legacy leg of the SDK's `createMcpHandler`, whose strict form modern-mcp.ts serves 2026-07-28
  * requests with: that leg answers 406 to a client that does not accept an event stream, and always streams.
  *
@@ -12,14 +12,12 @@
  */
 
 import {
-  acceptsEventStream,
-  closeWhenDone,
   DEFAULT_BODY_READ_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   readMessages,
-  withTransportAccept,
+  serveLegacyRequest,
 } from "@mcp-federation/mcp-http";
-import { type Server, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import type { Server } from "@modelcontextprotocol/server";
 
 export interface StreamableEndpointOptions {
   /** Largest POST body read, in bytes: reading stops there and the request gets 413. */
@@ -46,27 +44,10 @@ export async function handleStatelessMcp(
   createServer: () => Server,
   options: StreamableEndpointOptions = {},
 ): Promise<Response> {
-  const body = await readMessages(
-    request,
-    options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    options.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS,
-  );
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const body = await readMessages(request, maxBytes, options.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS);
   if (body instanceof Response) return body;
   const answered = body && options.answer?.(body.parsed, request);
   if (answered) return answered;
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: !acceptsEventStream(request),
-    maxRequestBodySize: options.maxBodyBytes,
-  });
-  const server = createServer();
-  await server.connect(transport);
-  const response = await transport.handleRequest(
-    withTransportAccept(request),
-    body === undefined ? undefined : { parsedBody: body.parsed },
-  );
-  return closeWhenDone(response, () => {
-    void transport.close();
-    void server.close();
-  });
+  return serveLegacyRequest(request, createServer, body === undefined ? {} : { parsedBody: body.parsed }, maxBytes);
 }

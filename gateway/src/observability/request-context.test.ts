@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
-import { serveStatelessLegacy } from "../../test/support/stateless-legacy-endpoint.ts";
+import { serveOnLegacySdk } from "../../test/support/legacy-sdk-endpoint.ts";
 import { createLogger } from "../logger.ts";
 import { createRequestContext, fetchWithRequestId, requestIdFrom, withRequestId } from "./request-context.ts";
 
@@ -69,7 +69,7 @@ describe("fetchWithRequestId on a real MCP client", () => {
     const app = createServiceApp({
       serviceName: "echo",
       bearerToken: TOKEN,
-      mcp: (request) => serveStatelessLegacy(request, createServer),
+      mcp: (request) => serveOnLegacySdk(request, createServer),
     });
     backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
     client = new Client({ name: "request-context-test", version: "1.0.0" });

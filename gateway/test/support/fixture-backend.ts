@@ -7,7 +7,7 @@ import { createServiceApp, serve } from "@mcp-federation/mcp-http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Server } from "bun";
 import { TEST_BEARER } from "./gateway-harness.ts";
-import { serveStatelessLegacy } from "./stateless-legacy-endpoint.ts";
+import { serveOnLegacySdk } from "./legacy-sdk-endpoint.ts";
 
 export interface FixtureBackend {
   /** Base URL as it is registered, e.g. `http://127.0.0.1:41234`. */
@@ -29,7 +29,7 @@ export function startFixtureBackend(createServer: () => McpServer, options: Fixt
   const app = createServiceApp({
     serviceName: "fixture-service",
     bearerToken: TEST_BEARER,
-    mcp: (request) => serveStatelessLegacy(request, createServer),
+    mcp: (request) => serveOnLegacySdk(request, createServer),
   });
   const paths: string[] = [];
   const handle = (request: Request, server: Server<undefined>) => {

@@ -16,7 +16,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { Server } from "bun";
 import { z } from "zod";
-import { serveStatelessLegacy } from "./stateless-legacy-endpoint.ts";
+import { serveOnLegacySdk } from "./legacy-sdk-endpoint.ts";
 
 export type Revision = "2026-07-28" | "2025";
 
@@ -60,7 +60,7 @@ export function startRevisionBackend(revision: Revision, toolName: string, { ask
 
   const handle = async (request: Request): Promise<Response> => {
     if (request.method === "POST") await record(request, seen);
-    return current === "2026-07-28" ? modern.fetch(request) : serveStatelessLegacy(request, createLegacy);
+    return current === "2026-07-28" ? modern.fetch(request) : serveOnLegacySdk(request, createLegacy);
   };
   const server: Server<undefined> = serve(handle, { port: 0, hostname: "127.0.0.1", handleSignals: false });
   return {

@@ -15,7 +15,7 @@ import {
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 
-export async function serveStatelessLegacy(request: Request, createServer: () => McpServer): Promise<Response> {
+export async function serveOnLegacySdk(request: Request, createServer: () => McpServer): Promise<Response> {
   const body = await readMessages(request, DEFAULT_MAX_BODY_BYTES, DEFAULT_BODY_READ_TIMEOUT_MS);
   if (body instanceof Response) return body;
   const transport = new WebStandardStreamableHTTPServerTransport({
