@@ -5,23 +5,28 @@
  *
  * Usage: bun gateway/bench/deleted-service-memory.ts [tools=20000]   (DATABASE_URL picks Postgres)
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { startFixtureBackend } from "../test/support/fixture-backend.ts";
-import { createTestVersionStore, startGateway } from "../test/support/gateway-harness.ts";
+import { createMcpEndpoint, createServiceApp, serve } from "@mcp-federation/mcp-http";
+import { Server } from "@modelcontextprotocol/server";
+import { createTestVersionStore, startGateway, TEST_BEARER } from "../test/support/gateway-harness.ts";
 import { createTestDatabase } from "../test/support/test-database.ts";
 
 const count = Number(Bun.argv[2] ?? 20_000);
 const tools = Array.from({ length: count }, (_, i) => ({
   name: `tool_${i}`,
   description: `Tool number ${i} of a very large service. `.repeat(4),
-  inputSchema: { type: "object", properties: { id: { type: "string", description: "An id" } }, required: ["id"] },
+  inputSchema: {
+    type: "object" as const,
+    properties: { id: { type: "string", description: "An id" } },
+    required: ["id"],
+  },
 }));
-const backend = startFixtureBackend(() => {
-  const server = new McpServer({ name: "large", version: "1.0.0" }, { capabilities: { tools: {} } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+const mcp = createMcpEndpoint(() => {
+  const server = new Server({ name: "large", version: "1.0.0" }, { capabilities: { tools: {} } });
+  server.setRequestHandler("tools/list", () => ({ tools }));
   return server;
 });
+const app = createServiceApp({ serviceName: "large", bearerToken: TEST_BEARER, mcp });
+const backend = serve(app.fetch, { port: 0, hostname: "127.0.0.1", handleSignals: false });
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 function measure(step: string) {
@@ -41,7 +46,7 @@ const gw = await startGateway({
   },
 });
 measure("started");
-const registered = await gw.admin("POST", "/register", { name: "large", url: backend.url });
+const registered = await gw.admin("POST", "/register", { name: "large", url: `http://127.0.0.1:${backend.port}` });
 if (registered.status !== 201) throw new Error(`register: ${registered.status} ${await registered.text()}`);
 const client = await gw.client();
 await client.listTools();

@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { startBackend } from "../test/support/backend-process.ts";
 import { connectClient } from "../test/support/gateway-harness.ts";
 import { BENCH_CONFIG } from "./bench-gateway.ts";
@@ -61,7 +60,7 @@ export async function benchSoak(options: SoakOptions, progress: (message: string
       logFile: join(scratch, "gateway.log"),
       services: `shopping-service=${backend.url}`,
     });
-    const clients: Client[] = [];
+    const clients: Awaited<ReturnType<typeof connectClient>>[] = [];
     try {
       for (let i = 0; i < options.concurrency; i++)
         clients.push(await connectClient(`${gateway.url}/mcp`, BENCH_CONFIG.bearerToken));

@@ -3,7 +3,7 @@
  * a snapshot, so every list, page and route of the MCP endpoint works on it unchanged; what the endpoint
  * serves but the caller may not use is recorded as withheld, so that calls to it are refused as such.
  */
-import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
+import { UriTemplate } from "@modelcontextprotocol/server";
 import type { CatalogSnapshot, PromptRoute, ToolRoute } from "../catalog/catalog-snapshot.ts";
 import type { Selection } from "./access-policy.ts";
 

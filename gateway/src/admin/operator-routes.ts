@@ -3,7 +3,7 @@
  * it (with schemas), a live stream of catalog and backend changes, and "try it" tool calls. Reading
  * needs a viewer or admin key; calling a tool needs the admin key, since it acts on a backend.
  */
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
 import type { AdminAuth } from "../access/admin-auth.ts";
 import type { Catalog } from "../catalog/catalog.ts";
@@ -59,7 +59,7 @@ export function createOperatorRoutes(deps: OperatorRoutesDeps): { app: Hono; str
       const result = await routeToolCall({ catalog, pool }, name, parsed.data.arguments, { signal: c.req.raw.signal });
       return c.json({ result });
     } catch (error) {
-      if (!(error instanceof McpError)) throw error;
+      if (!(error instanceof ProtocolError)) throw error;
       // The backend refused the call (bad arguments, say): the operator sees its JSON-RPC error as is.
       return c.json({ error: { code: error.code, message: error.message } }, 422);
     }

@@ -8,7 +8,7 @@
  * - any other URI goes to the first service, in registration order, with a template that matches it.
  *   Templates are listed once per distinct `uriTemplate`, by the same first-registered rule.
  */
-import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
+import { UriTemplate } from "@modelcontextprotocol/server";
 import type { ResourceDefinition, ResourceTemplateDefinition, ServiceRecord } from "../registry/queries.ts";
 
 export interface ResourceRoutes {

@@ -11,8 +11,7 @@
  * Nothing is resumed: the gateway sends no Last-Event-ID, so what a backend sent while no stream was
  * open is lost, as it is for any client without resumption.
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { createEventDataParser } from "./event-stream.ts";
 import {
   answerBackend,
@@ -162,8 +161,8 @@ export function openBackendEventStream(options: BackendEventStreamOptions): Back
 
 function tooMany(max: number): () => Promise<never> {
   return async () => {
-    throw new McpError(
-      ErrorCode.InternalError,
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
       `The gateway has ${max} requests of this service waiting for the client already; ask again once they are answered`,
     );
   };

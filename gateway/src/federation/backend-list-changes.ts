@@ -10,7 +10,7 @@
  * replica holds its own stream, so each pulls the lists again on a change: pulling is idempotent, and
  * a replica does not depend on another one being up to hear of it.
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike } from "@modelcontextprotocol/client";
 import type { Logger } from "../logger.ts";
 import { type BackendListen, openBackendListen } from "./backend-listen-stream.ts";
 import type { BackendTarget, HttpTarget } from "./mcp-connection.ts";

@@ -13,7 +13,7 @@
  * not know the method, or refuses the request as a client error: asking again would get the same answer.
  * Nothing is resumed: what a backend sent while no stream was open is lost (see `onacknowledged`).
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike } from "@modelcontextprotocol/client";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 import { createEventDataParser } from "./event-stream.ts";
 import { type Notification, parseMessage } from "./json-rpc-exchange.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { silentLogger } from "../logger.ts";
@@ -158,8 +158,8 @@ describe("a request the gateway cannot encode", () => {
 
     for (let i = 0; i < 3; i++) {
       const failure = await pool.request("svc", "tools/call", { name: "hang", arguments: unencodable }).catch((e) => e);
-      expect(failure).toBeInstanceOf(McpError);
-      expect((failure as McpError).code).toBe(ErrorCode.InvalidParams);
+      expect(failure).toBeInstanceOf(ProtocolError);
+      expect((failure as ProtocolError).code).toBe(ProtocolErrorCode.InvalidParams);
       expect((failure as Error).message).toContain("the gateway could not encode the request");
     }
     expect(pool.state("svc")).toMatchObject({ circuit: "closed", consecutiveFailures: 0 });

@@ -6,8 +6,7 @@
  * Every call also takes one of the backend's own slots (see call-limiter.ts), so a backend that hangs
  * holds its own slots and sockets, not those the other backends and all health checks need.
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import type { Logger } from "../logger.ts";
 import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import { openBackendEventStream } from "./backend-event-stream.ts";
@@ -79,7 +78,7 @@ export interface CallOptions {
   onnotification?: (notification: Notification) => void;
   /**
    * Answers what the backend asks the caller's client during the call (sampling, elicitation, roots), with a
-   * result or by throwing (an McpError keeps its code). Reaches only backends that keep sessions.
+   * result or by throwing (a ProtocolError keeps its code). Reaches only backends that keep sessions.
    */
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
   /** What the caller's client can be asked, declared to a 2026-07-28 backend (see RequestOptions). */
@@ -97,7 +96,7 @@ export interface BackendPool {
   sync(targets: readonly BackendTarget[]): void;
   /**
    * Sends a JSON-RPC request to the backend and returns its result as sent. An error the backend answers
-   * with is thrown as McpError; a backend that did not answer as BackendUnavailableError.
+   * with is thrown as ProtocolError; a backend that did not answer as BackendUnavailableError.
    */
   request(
     service: string,
@@ -521,7 +520,7 @@ function refusedProcess(command: string): StdioProcess {
  */
 function classify(error: unknown, signal: AbortSignal | undefined): "answered" | "abandoned" | "failed" {
   if (signal?.aborted || error instanceof UnsendableRequest) return "abandoned";
-  return error instanceof McpError || error instanceof AnswerTooLarge ? "answered" : "failed";
+  return error instanceof ProtocolError || error instanceof AnswerTooLarge ? "answered" : "failed";
 }
 
 /** The error the caller gets for one that says nothing against the backend, with the service named. */
@@ -534,7 +533,10 @@ function callerError(entry: Entry, error: unknown): unknown {
       `Service "${service}" answered with more than ${formatBytes(error.maxBytes)}, the most the gateway passes on (TOOL_RESULT_MAX_BYTES); ask it for less at a time`,
     );
   if (error instanceof UnsendableRequest)
-    return new McpError(ErrorCode.InvalidParams, `Cannot send the request to "${service}": ${error.message}`);
+    return new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Cannot send the request to "${service}": ${error.message}`,
+    );
   return error;
 }
 

@@ -10,8 +10,12 @@
  * `initialize` when the backend does not know that method. Calls use the revision registration
  * recorded; a service registered before revisions were recorded is spoken to in 2025, as it was then.
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type FetchLike,
+  LATEST_PROTOCOL_VERSION,
+  ProtocolError,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@modelcontextprotocol/client";
 import { mcpEndpoint } from "./backend-endpoint.ts";
 import { createCallDeadline } from "./call-deadline.ts";
 import { type ExchangeOptions, exchange, type Notification, notify, type RequestId } from "./json-rpc-exchange.ts";
@@ -132,7 +136,7 @@ export function createBackendSession({
       { ...housekeeping(), headers: baseHeaders },
     ).catch((error: unknown) => {
       // A backend that refuses to initialise cannot take calls: it failed, it did not answer a call.
-      throw error instanceof McpError
+      throw error instanceof ProtocolError
         ? new TransportFailure(`the service refused to initialise: ${error.message}`)
         : error;
     });
@@ -306,7 +310,7 @@ const GATEWAY_IDENTITY = { clientInfo: GATEWAY_CLIENT_INFO, capabilities: {} };
  * and server errors say nothing about the revision: they fail the handshake as they are.
  */
 function speaksOnlyLegacy(error: unknown): boolean {
-  if (error instanceof McpError) return true;
+  if (error instanceof ProtocolError) return true;
   const status = error instanceof TransportFailure ? error.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403;
 }
@@ -329,6 +333,6 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined):
 
 /** Whether the request may still be running on the backend: it neither answered it nor refused it with an HTTP error. */
 function wasCutOff(error: unknown): boolean {
-  if (error instanceof McpError) return false;
+  if (error instanceof ProtocolError) return false;
   return !(error instanceof TransportFailure && error.status !== undefined);
 }

@@ -27,7 +27,7 @@ export interface ClientLink {
   key: string;
   /** A notification a backend sent outside any call. Must not throw. */
   notify(service: string, notification: Notification): void;
-  /** A request a backend sent outside any call: the client's result, or thrown (an McpError keeps its code). */
+  /** A request a backend sent outside any call: the client's result, or thrown (a ProtocolError keeps its code). */
   ask(service: string, request: BackendRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Listens for the client's notifications to its backends (roots/list_changed) until the returned function is called. */
   watch(listener: (notification: Notification) => void): () => void;

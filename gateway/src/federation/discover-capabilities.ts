@@ -8,10 +8,16 @@
  * is asked through the SDK client, in the 2025 revision.
  */
 
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import type { z } from "zod";
 import { createBackendSession } from "./backend-session.ts";
-import { type BackendTarget, connectBackend, createIdleTolerantFetch, type HttpTarget } from "./mcp-connection.ts";
+import {
+  type BackendTarget,
+  connectBackend,
+  createIdleTolerantFetch,
+  type HttpTarget,
+  type StdioTarget,
+} from "./mcp-connection.ts";
 import {
   RawPromptListSchema,
   RawResourceListSchema,
@@ -117,12 +123,14 @@ async function httpLister(target: HttpTarget, timeoutMs: number): Promise<Lister
   }
 }
 
-async function stdioLister(target: BackendTarget, timeoutMs: number): Promise<Lister> {
+async function stdioLister(target: StdioTarget, timeoutMs: number): Promise<Lister> {
   const client = await connectBackend(target, timeoutMs);
   const options = { timeout: timeoutMs };
   return {
     capabilities: client.getServerCapabilities() ?? {},
-    list: (method, params, schema) => client.request({ method, params }, schema, options),
+    // The SDK checks the result against the schema; its typing knows the schema only as a standard schema.
+    list: (method, params, schema) =>
+      client.request({ method, params }, schema, options) as Promise<z.infer<typeof schema>>,
     close: () => client.close(),
   };
 }
@@ -146,7 +154,7 @@ async function listResourceTemplates(list: ListRequest, collectPages: PageCollec
       (page) => page.resourceTemplates,
     );
   } catch (error) {
-    if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) return [];
+    if (error instanceof ProtocolError && error.code === ProtocolErrorCode.MethodNotFound) return [];
     throw error;
   }
 }

@@ -7,7 +7,7 @@
  * anything about those secrets.
  */
 import { createHmac } from "node:crypto";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike } from "@modelcontextprotocol/client";
 import type { MiddlewareHandler } from "hono";
 import { withHeader } from "./with-header.ts";
 

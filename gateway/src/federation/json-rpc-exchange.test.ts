@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/client";
 import { exchange } from "./json-rpc-exchange.ts";
 import { TransportFailure } from "./transport-failure.ts";
 
@@ -53,9 +53,9 @@ describe("exchange", () => {
     expect((await send("json")).result).toEqual({ raw: { kept: [1, "a"] } });
   });
 
-  test("throws a JSON-RPC error answer as McpError with its code, message and data", async () => {
+  test("throws a JSON-RPC error answer as ProtocolError with its code, message and data", async () => {
     const error = await send("rpcError").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(McpError);
+    expect(error).toBeInstanceOf(ProtocolError);
     expect(error).toMatchObject({ code: -32602, data: { field: "id" } });
     expect((error as Error).message).toContain("bad arguments");
   });

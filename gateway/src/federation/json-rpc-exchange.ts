@@ -4,8 +4,7 @@
  * backend's notifications and requests to the client before it. This is the gateway's forwarding path; the SDK client costs about
  * twice the CPU per call for the same exchange (`bun run bench`).
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { type CallDeadline, createCallDeadline } from "./call-deadline.ts";
 import { createEventDataParser } from "./event-stream.ts";
 import { describeFailure, streamEndedReason, TransportFailure } from "./transport-failure.ts";
@@ -42,7 +41,7 @@ export interface ExchangeOptions {
   maxAnswerBytes?: number;
   /**
    * The backend answers JSON-RPC errors with an HTTP error status (400, 404), as the 2026-07-28 revision
-   * does: an error answer to this very request is then the backend's answer (McpError), not a failure
+   * does: an error answer to this very request is then the backend's answer (ProtocolError), not a failure
    * to answer. Otherwise every HTTP error status is a TransportFailure.
    */
   errorsWithStatus?: boolean;
@@ -76,7 +75,7 @@ export interface Message {
 }
 
 /**
- * Posts `request` and reads its answer. A JSON-RPC error answer is thrown as McpError, the way the SDK
+ * Posts `request` and reads its answer. A JSON-RPC error answer is thrown as ProtocolError, the way the SDK
  * throws it; a caller's abort as the signal's reason; anything else that kept the answer from coming as
  * TransportFailure. Timing out or an abort aborts the fetch, so the backend sees the disconnect.
  */
@@ -125,7 +124,7 @@ export async function exchange(
   } catch (error) {
     throw (
       stoppedBy ??
-      (error instanceof McpError || error instanceof TransportFailure || error instanceof AnswerTooLarge
+      (error instanceof ProtocolError || error instanceof TransportFailure || error instanceof AnswerTooLarge
         ? error
         : new TransportFailure(describeFailure(error)))
     );
@@ -199,17 +198,17 @@ export async function answerBackend(
 }
 
 async function refuse(request: BackendRequest): Promise<never> {
-  throw new McpError(
-    ErrorCode.MethodNotFound,
+  throw new ProtocolError(
+    ProtocolErrorCode.MethodNotFound,
     `The gateway does not pass "${request.method}" requests on to its client here`,
   );
 }
 
-/** The JSON-RPC error of a failed answer: an McpError's own, an internal error otherwise. */
+/** The JSON-RPC error of a failed answer: a ProtocolError's own, an internal error otherwise. */
 function rpcErrorOf(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof McpError)
+  if (error instanceof ProtocolError)
     return { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) };
-  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
+  return { code: ProtocolErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
 }
 
 interface StreamHandlers {
@@ -362,7 +361,7 @@ function isProgressFor(notification: Notification, token: RequestId | undefined)
   return params?.progressToken === token && typeof params.progress === "number";
 }
 
-/** The result of an answer, or its JSON-RPC error thrown as McpError. */
+/** The result of an answer, or its JSON-RPC error thrown as ProtocolError. */
 export function resultOf(message: Message): Record<string, unknown> {
   if (message.error) throw errorOf(message.error);
   const { result } = message;
@@ -370,8 +369,8 @@ export function resultOf(message: Message): Record<string, unknown> {
   throw new TransportFailure("the service answered with a result that is not an object");
 }
 
-function errorOf({ code, message, data }: NonNullable<Message["error"]>): McpError {
-  return McpError.fromError(
+function errorOf({ code, message, data }: NonNullable<Message["error"]>): ProtocolError {
+  return ProtocolError.fromError(
     typeof code === "number" ? code : -32603,
     typeof message === "string" ? message : "Unknown error",
     data,
@@ -380,9 +379,9 @@ function errorOf({ code, message, data }: NonNullable<Message["error"]>): McpErr
 
 /**
  * What an HTTP error status says, with the JSON-RPC error message when the backend sent one; or, when
- * `answerTo` is given and the body is the error answer to that request, that answer as McpError.
+ * `answerTo` is given and the body is the error answer to that request, that answer as ProtocolError.
  */
-async function httpFailure(response: Response, answerTo?: RequestId): Promise<TransportFailure | McpError> {
+async function httpFailure(response: Response, answerTo?: RequestId): Promise<TransportFailure | ProtocolError> {
   const text = await response.text().catch(() => "");
   let detail = text.replace(/\s+/g, " ").slice(0, 200);
   try {

@@ -1,8 +1,4 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { guardAnswer, requestIdOf } from "./answer-guard.ts";
-import { mcpEndpoint } from "./backend-endpoint.ts";
+import { Client, type FetchLike } from "@modelcontextprotocol/client";
 import type { StdioLaunch } from "./stdio-channel.ts";
 import { connectStdioClient } from "./stdio-client-transport.ts";
 
@@ -47,39 +43,12 @@ export function createIdleTolerantFetch(longestQuietMs: number): FetchLike {
   return (url, init) => fetch(url, { ...init, timeout, redirect: "manual" });
 }
 
-/** The fetch the SDK transport uses: answers streamed as events are guarded, so a backend dying mid-call fails the call at once. */
-function createBackendFetch(longestQuietMs: number): FetchLike {
-  const idleTolerant = createIdleTolerantFetch(longestQuietMs);
-  return async (url, init) => {
-    const response = await idleTolerant(url, init);
-    const id = requestIdOf(init);
-    return id === undefined ? response : guardAnswer(response, id, init?.signal);
-  };
-}
-
 /**
- * Opens an initialised SDK client to a backend (for discovery, which lists what a backend offers once),
- * giving up on any request that gets no answer within `timeoutMs`.
+ * Opens an initialised SDK client to a stdio backend (for discovery, which lists what a backend offers
+ * once), giving up on any request that gets no answer within `timeoutMs`. HTTP backends are discovered
+ * over the raw session calls use (backend-session.ts).
  */
-export async function connectBackend(target: BackendTarget, timeoutMs: number): Promise<Client> {
-  const client = new Client(GATEWAY_CLIENT_INFO, { capabilities: {} });
-  if ("stdio" in target) return connectStdioClient(client, target.stdio, timeoutMs);
-  const transport = new StreamableHTTPClientTransport(mcpEndpoint(target.url), {
-    requestInit: { headers: target.headers },
-    fetch: createBackendFetch(timeoutMs),
-    // Stateless backends never resume streams; retrying a dead one only delays the failure.
-    reconnectionOptions: {
-      maxRetries: 0,
-      initialReconnectionDelay: 1000,
-      maxReconnectionDelay: 1000,
-      reconnectionDelayGrowFactor: 1,
-    },
-  });
-  try {
-    await client.connect(transport, { timeout: timeoutMs });
-    return client;
-  } catch (error) {
-    await client.close().catch(() => {});
-    throw error;
-  }
+export async function connectBackend(target: StdioTarget, timeoutMs: number): Promise<Client> {
+  // The SDK's default negotiation is the plain 2025 handshake, what stdio backends are spoken to in.
+  return connectStdioClient(new Client(GATEWAY_CLIENT_INFO, { capabilities: {} }), target.stdio, timeoutMs);
 }

@@ -5,8 +5,8 @@
  * `listTools()` fail for every backend's tools. Such definitions are dropped here, with the reason, and
  * the rest is kept. Text with a NUL character is dropped too: Postgres cannot store it in jsonb.
  */
-import { PromptSchema, ResourceSchema, ResourceTemplateSchema, ToolSchema } from "@modelcontextprotocol/sdk/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import { PromptSchema, ResourceSchema, ResourceTemplateSchema, ToolSchema } from "@modelcontextprotocol/core";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { z } from "zod";
 import type { RejectedDefinition, ServiceCapabilities, StoredCapabilities } from "../registry/queries.ts";
 

@@ -5,7 +5,7 @@
  * a program needs to run (the SDK's list: HOME, PATH, USER and the like) and the registration's own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { getDefaultEnvironment } from "@modelcontextprotocol/client/stdio";
 
 /** What a registration runs. `env` may hold secrets: it is stored sealed and never shown. */
 export interface StdioLaunch {

@@ -3,9 +3,7 @@
  * StdioClientTransport would do, but it spawns the server in the gateway's process group and ends only
  * that process, so what `npx` or a shell script starts would outlive it; our channel kills the group.
  */
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Client, JSONRPCMessage, Transport } from "@modelcontextprotocol/client";
 import { OversizeLine, type StdioChannel, type StdioLaunch, spawnChannel } from "./stdio-channel.ts";
 
 /** Largest message read at discovery: a tool list, however long, but not an endless line. */

@@ -9,7 +9,7 @@
  * its token; list changes go to the pool; logging is dropped; requests for the caller's client
  * (sampling, elicitation) are refused, since the gateway cannot tell whose they are.
  */
-import { LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, ProtocolError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/client";
 import { abortable, type BackendSession, type RequestOptions } from "./backend-session.ts";
 import { createCallDeadline } from "./call-deadline.ts";
 import {
@@ -88,7 +88,7 @@ export function createStdioSession(options: StdioSessionOptions): BackendSession
 async function initialize(channel: StdioChannel, peer: Peer, timeoutMs: number): Promise<void> {
   const params = { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: GATEWAY_CLIENT_INFO };
   const result = await send(channel, peer, "initialize", params, { timeoutMs }).catch((error: unknown) => {
-    throw error instanceof McpError
+    throw error instanceof ProtocolError
       ? new TransportFailure(`the service refused to initialise: ${error.message}`)
       : error;
   });

@@ -3,9 +3,11 @@
  * content items that fit are kept in order, the first that does not is cut if it is text, and a marker
  * says so. Sizes are those of the JSON the client receives.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 
 type Content = CallToolResult["content"][number];
+/** What a cut result keeps: its content and whether it is an error, no structured content. */
+type CutResult = { content: Content[]; isError?: true };
 
 const encoder = new TextEncoder();
 
@@ -14,14 +16,14 @@ function jsonBytes(value: unknown): number {
 }
 
 /** `result` itself when it fits in `maxBytes`; else its content cut to fit, ending with a marker. */
-export function truncateResult(result: CallToolResult, maxBytes: number, tool: string): CallToolResult {
+export function truncateResult<R extends CallToolResult>(result: R, maxBytes: number, tool: string): R | CutResult {
   const size = jsonBytes(result);
   if (size <= maxBytes) return result;
   const marker: Content = {
     type: "text",
     text: `[truncated by the gateway: the result of "${tool}" was ${size} bytes, more than the ${maxBytes} this tool may return]`,
   };
-  const truncated = (content: Content[]): CallToolResult => ({
+  const truncated = (content: Content[]): CutResult => ({
     ...(result.isError ? { isError: true } : {}),
     content: [...content, marker],
   });

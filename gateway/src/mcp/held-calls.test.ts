@@ -198,19 +198,23 @@ describe("the bounds of held calls", () => {
   test("a question left unanswered ends its call, and its state is then refused", async () => {
     const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus, { holdMs: 20 });
-    let backendSaw: unknown;
+    let backendSaw: { code?: unknown; message: string } | undefined;
     try {
       const step = await held.start(
         async (ask, signal) => {
-          backendSaw = await ask(ELICITATION, signal).catch((error: Error) => error.message);
+          await ask(ELICITATION, signal).catch((error: { code?: unknown; message: string }) => {
+            backendSaw = error;
+          });
           return { content: [] };
         },
         never,
         { elicitation: {} },
       );
       const { at } = questionOf(step);
-      await eventually(() => typeof backendSaw === "string");
-      expect(backendSaw).toContain("The client did not answer within");
+      await eventually(() => backendSaw !== undefined);
+      expect(backendSaw?.message).toContain("The client did not answer within");
+      // The 1.x SDK's "request timeout", as the backend has always been told.
+      expect(backendSaw?.code).toBe(-32001);
       await eventuallyAsync(async () =>
         (await held.resume(at, { "input-1": { action: "cancel" } }, never).catch((e: Error) => e.message))
           .toString()
@@ -257,6 +261,32 @@ describe("the bounds of held calls", () => {
           content: [{ type: "text", text: expect.stringContaining('did not declare the "elicitation" capability') }],
         },
       });
+    } finally {
+      held.close();
+      await bus.close();
+    }
+  });
+
+  test("a call still held when the gateway closes tells its backend so", async () => {
+    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const held = createHeldCalls(bus);
+    let backendSaw: { code?: unknown; message: string } | undefined;
+    try {
+      await held.start(
+        async (ask, signal) => {
+          await ask(ELICITATION, signal).catch((error: { code?: unknown; message: string }) => {
+            backendSaw = error;
+          });
+          return { content: [] };
+        },
+        never,
+        { elicitation: {} },
+      );
+      held.close();
+      await eventually(() => backendSaw !== undefined);
+      expect(backendSaw?.message).toBe("The gateway is shutting down");
+      // The 1.x SDK's "connection closed", as the backend has always been told.
+      expect(backendSaw?.code).toBe(-32000);
     } finally {
       held.close();
       await bus.close();

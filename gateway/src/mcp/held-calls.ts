@@ -12,11 +12,12 @@
  * acknowledge (it stopped, or the bus is down) gets the retry refused with advice to call again. A held
  * call waits a bounded time for its answer; then the backend is told the client did not answer.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { CallOptions } from "../federation/backend-pool.ts";
 import type { BackendRequest } from "../federation/json-rpc-exchange.ts";
 import { CAPABILITY_OF } from "../sessions/client-requests.ts";
 import type { SessionBus } from "../sessions/session-bus.ts";
+import { CONNECTION_CLOSED, REQUEST_TIMEOUT } from "./json-rpc-errors.ts";
 
 /** Where a held call's question stands: which replica holds it, and the turn the answer is for. */
 export interface HeldTurn {
@@ -128,7 +129,7 @@ export function createHeldCalls(
           clearTimeout(timer);
           timer = setTimeout(() => finish(() => reject(gone())), holdMs);
         } else if ("step" in message) finish(() => resolve(message.step));
-        else finish(() => reject(new McpError(message.error.code, message.error.message, message.error.data)));
+        else finish(() => reject(new ProtocolError(message.error.code, message.error.message, message.error.data)));
       });
       const sent: ResumeMessage = { at, nonce, ...(inputResponses === undefined ? {} : { inputResponses }) };
       bus.publish(RESUME_CHANNEL, JSON.stringify(sent)).catch(() => finish(() => reject(gone())));
@@ -146,8 +147,7 @@ export function createHeldCalls(
     close() {
       unsubscribeResume();
       unsubscribeStep();
-      for (const call of held.values())
-        call.end(new McpError(ErrorCode.ConnectionClosed, "The gateway is shutting down"));
+      for (const call of held.values()) call.end(new ProtocolError(CONNECTION_CLOSED, "The gateway is shutting down"));
       held.clear();
     },
   };
@@ -191,13 +191,16 @@ class HeldCall {
   async resume(turn: number, inputResponses: Record<string, unknown> | undefined, signal: AbortSignal) {
     const question = this.asked;
     if (!question || turn !== this.at.turn)
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         "This requestState was answered already; continue with the requestState of the latest answer.",
       );
     const answer = inputResponses?.[keyOf(turn)];
     if (typeof answer !== "object" || answer === null || Array.isArray(answer))
-      throw new McpError(ErrorCode.InvalidParams, `The inputResponses lack "${keyOf(turn)}", the answer asked for.`);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `The inputResponses lack "${keyOf(turn)}", the answer asked for.`,
+      );
     this.asked = undefined;
     clearTimeout(this.expiry);
     question.answer(answer as Record<string, unknown>);
@@ -215,8 +218,8 @@ class HeldCall {
     const capability = CAPABILITY_OF[request.method];
     if (capability === undefined || this.capabilities[capability] === undefined)
       return Promise.reject(
-        new McpError(
-          ErrorCode.MethodNotFound,
+        new ProtocolError(
+          ProtocolErrorCode.MethodNotFound,
           `The gateway cannot pass "${request.method}" on to the client: ${capability === undefined ? "it passes on only sampling, elicitation and roots requests" : `the client did not declare the "${capability}" capability`}`,
         ),
       );
@@ -263,9 +266,7 @@ class HeldCall {
     this.asked = question;
     this.expiry = setTimeout(
       () =>
-        this.end(
-          new McpError(ErrorCode.RequestTimeout, `The client did not answer within ${this.holdMs / 1000} seconds`),
-        ),
+        this.end(new ProtocolError(REQUEST_TIMEOUT, `The client did not answer within ${this.holdMs / 1000} seconds`)),
       this.holdMs,
     );
     return { question: { at: this.at, key: keyOf(this.at.turn), request: question.request } };
@@ -277,16 +278,14 @@ function keyOf(turn: number): string {
   return `input-${turn}`;
 }
 
-function gone(): McpError {
-  return new McpError(
-    ErrorCode.InvalidParams,
+function gone(): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
     "The call this requestState continues is no longer held (it ended, expired, or its replica stopped); call again without requestState.",
   );
 }
 
 function wireError(error: unknown): { code: number; message: string; data?: unknown } {
-  // McpError prefixes its message with the code; the other replica's McpError adds it again.
-  if (error instanceof McpError)
-    return { code: error.code, message: error.message.replace(/^MCP error -?\d+: /, ""), data: error.data };
-  return { code: ErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
+  if (error instanceof ProtocolError) return { code: error.code, message: error.message, data: error.data };
+  return { code: ProtocolErrorCode.InternalError, message: error instanceof Error ? error.message : String(error) };
 }

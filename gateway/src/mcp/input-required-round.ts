@@ -3,7 +3,7 @@
  * call, a prompt, a resource read): what the round sends the backend when it continues an earlier one,
  * and what becomes of such a result on its way to the client.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { HeldCalls, HeldQuestion } from "./held-calls.ts";
 import type { GatewayRequestState } from "./request-state.ts";
 
@@ -26,8 +26,8 @@ export function checkResumed(round: InputRequiredRound | undefined, service: str
   const resumed = round?.resumed;
   if (!resumed || (resumed.service === service && resumed.name === name)) return;
   const moved = resumed.name === name ? ` on "${service}" (it moved since; ask again without requestState)` : "";
-  throw new McpError(
-    ErrorCode.InvalidParams,
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
     `The requestState belongs to "${resumed.name}" on "${resumed.service}", not to "${name}"${moved}.`,
   );
 }

@@ -2,7 +2,9 @@
  * Every JSON-RPC error code the gateway answers with, in one place, each saying one thing. JSON-RPC
  * leaves -32000 to -32099 to servers. The gateway keeps the meanings that MCP and its SDKs already give
  * some of them: -32001 for a request without valid credentials or with an unknown session (the SDKs'
- * transports answer it too, with 401 or 404 telling the two apart), -32002 for an unknown resource.
+ * transports answer it too, with 401 or 404 telling the two apart), -32002 for an unknown resource, and
+ * the 1.x SDK's -32000 "connection closed" and -32001 "request timeout" for a request the gateway waited
+ * on for the client and gave up.
  * The 2026-07-28 revision's own errors (-32020 header mismatch, -32021 missing client capability) are
  * answered by the v2 SDK or passed on from backends as they came.
  */
@@ -11,6 +13,10 @@
 export const BAD_REQUEST = -32000;
 /** No valid credential (401/403/503), or a session the gateway does not know (404). */
 export const UNAUTHORIZED = -32001;
+/** A request waiting on the client ends because the gateway shuts down (the 1.x SDK's "connection closed"). */
+export const CONNECTION_CLOSED = -32000;
+/** A backend's question the client did not answer in time (the 1.x SDK's "request timeout"). */
+export const REQUEST_TIMEOUT = -32001;
 /** A resource URI that no service of the caller's view serves. */
 export const RESOURCE_NOT_FOUND = -32002;
 /** Something the endpoint has but the caller's grants do not include. */

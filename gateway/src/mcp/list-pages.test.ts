@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { serviceRecord } from "../../test/support/service-records.ts";
 import { buildSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { ServiceRecord } from "../registry/queries.ts";
@@ -31,8 +31,8 @@ function expectInvalidParams(run: () => unknown): void {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(McpError);
-    expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe(ProtocolErrorCode.InvalidParams);
     return;
   }
   throw new Error("expected an InvalidParams error");

@@ -10,7 +10,7 @@
  * client may miss a few until it lists again. The version is in the cursor so that cursors of different
  * catalogs never look alike.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 
@@ -33,7 +33,7 @@ const CursorSchema = z.strictObject({
 
 /**
  * The page of `list` that `cursor` points at (the first page without one).
- * @throws McpError InvalidParams (-32602) when the cursor is not one this gateway issued for this list.
+ * @throws ProtocolError InvalidParams (-32602) when the cursor is not one this gateway issued for this list.
  */
 export function listPage<L extends ListName>(
   snapshot: CatalogSnapshot,
@@ -55,8 +55,8 @@ function encodeCursor(list: ListName, version: number, offset: number): string {
 function offsetOf(cursor: string, list: ListName): number {
   const decoded = CursorSchema.safeParse(parseJson(Buffer.from(cursor, "base64url").toString()));
   if (!decoded.success || decoded.data.list !== list) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       `Invalid cursor for ${METHODS[list]}; call it without a cursor to start from the first page`,
     );
   }

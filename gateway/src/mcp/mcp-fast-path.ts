@@ -11,13 +11,14 @@
  * tools, unsupported protocol versions, and clients that read only event streams.
  */
 import { acceptsEventStream } from "@mcp-federation/mcp-http";
+import { CallToolResultSchema } from "@modelcontextprotocol/core";
 import {
-  CallToolResultSchema,
-  ErrorCode,
   type LoggingMessageNotification,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import { isRateLimitedError } from "../rate-limit/tool-call-limiter.ts";
@@ -37,6 +38,10 @@ const LIST_HEADERS = { ...JSON_HEADERS, Vary: "Accept-Encoding" };
 const GZIP_LIST_HEADERS = { ...LIST_HEADERS, "Content-Encoding": "gzip" };
 const EVENT_STREAM_HEADERS = { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" };
 const encoder = new TextEncoder();
+/** A result as the 2025 revision has it: v2's schema takes any `structuredContent`, as 2026-07-28 allows. */
+const LegacyCallToolResultSchema = CallToolResultSchema.extend({
+  structuredContent: z.record(z.string(), z.unknown()).optional(),
+});
 
 /**
  * The fast path for requests served from `catalog`: the whole catalog or a caller's view of it. The
@@ -157,9 +162,9 @@ async function answerOf(id: RequestId, call: Promise<unknown>): Promise<JsonRpcA
   try {
     const result = await call;
     if (isPlainToolResult(result)) return { result, jsonrpc: "2.0", id };
-    const checked = CallToolResultSchema.safeParse(result);
+    const checked = LegacyCallToolResultSchema.safeParse(result);
     if (!checked.success)
-      throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
     return { result: checked.data, jsonrpc: "2.0", id };
   } catch (error) {
     return { jsonrpc: "2.0", id, error: errorOf(error) };
@@ -200,7 +205,7 @@ function sendEvent(stream: ReadableStreamDefaultController<Uint8Array>, message:
 function errorOf(thrown: unknown): { code: number; message: string; data?: unknown } {
   const error = (thrown ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
   return {
-    code: Number.isSafeInteger(error.code) ? (error.code as number) : ErrorCode.InternalError,
+    code: Number.isSafeInteger(error.code) ? (error.code as number) : ProtocolErrorCode.InternalError,
     message: typeof error.message === "string" ? error.message : "Internal error",
     ...(error.data !== undefined && { data: error.data }),
   };

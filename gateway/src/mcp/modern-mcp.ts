@@ -21,7 +21,6 @@
  * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision).
  */
 
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import {
   type CacheHint,
   type CallToolResult,
@@ -30,6 +29,7 @@ import {
   createMcpHandler,
   Server,
   type ServerContext,
+  SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { ListenContext, ListenEvents } from "../subscriptions/listen-events.ts";

@@ -5,7 +5,7 @@
  * time, so the fast path passes the result on as it is. Anything else (other content types, `_meta`,
  * annotations, another key order) still goes through the schema.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 
 /** The keys the schema gives back, in its order; only `content` is required. */
 const KEY_ORDER = ["content", "structuredContent", "isError"];

@@ -10,7 +10,7 @@
  * so the level a backend keeps there is the one last set through the gateway by any such caller whose
  * view includes it.
  */
-import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import type { LoggingLevel } from "@modelcontextprotocol/server";
 import { templateOwners } from "../access/catalog-filter.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
 import type { CallOptions } from "../federation/backend-pool.ts";

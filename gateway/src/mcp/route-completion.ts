@@ -5,7 +5,7 @@
  * backend without completions (method not found) is answered with no suggestions rather than an error:
  * a client asking while the user types should see an empty list, not a failure.
  */
-import { type CompleteRequestParams, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type CompleteRequestParams, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { templateOwners } from "../access/catalog-filter.ts";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogSnapshot } from "../catalog/catalog-snapshot.ts";
@@ -41,7 +41,7 @@ export async function routeCompletion(
       options,
     );
   } catch (error) {
-    if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) return NO_SUGGESTIONS;
+    if (error instanceof ProtocolError && error.code === ProtocolErrorCode.MethodNotFound) return NO_SUGGESTIONS;
     throw error;
   }
 }
@@ -56,8 +56,8 @@ function target(
     const route = snapshot.promptRoutes.get(ref.name);
     if (route) return { service: route.service, ref: { ...ref, name: route.prompt }, what };
     if (snapshot.withheld?.prompts.has(ref.name)) throw notPermitted(what);
-    throw new McpError(
-      ErrorCode.InvalidParams,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       `Unknown prompt "${ref.name}". Call prompts/list to see the available prompts.`,
     );
   }
@@ -66,5 +66,5 @@ function target(
   const service = listed ? templateOwners(snapshot).get(ref.uri) : undefined;
   if (service !== undefined) return { service, ref, what };
   if (snapshot.withheld?.template(ref.uri)) throw notPermitted(what);
-  throw new McpError(RESOURCE_NOT_FOUND, "Resource template not found", { uri: ref.uri });
+  throw new ProtocolError(RESOURCE_NOT_FOUND, "Resource template not found", { uri: ref.uri });
 }

@@ -7,7 +7,7 @@
  * cannot answer it gets an error.
  */
 
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
 import {
@@ -43,7 +43,7 @@ export async function routeResourceRead(
   const snapshot = catalog.snapshot();
   const service = snapshot.resourceOwner(uri);
   if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
-  if (service === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
+  if (service === undefined) throw new ProtocolError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   checkResumed(inputRequired, service, uri);
   const send = (more?: Record<string, unknown>) =>
     forward(
@@ -74,8 +74,8 @@ export async function routePromptGet(
   const route = snapshot.promptRoutes.get(name);
   if (!route && snapshot.withheld?.prompts.has(name)) throw notPermitted(`the prompt "${name}"`);
   if (!route)
-    throw new McpError(
-      ErrorCode.InvalidParams,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       `Unknown prompt "${name}". Call prompts/list to see the available prompts.`,
     );
   checkResumed(inputRequired, route.service, name);
@@ -125,9 +125,9 @@ async function relayed(
 ): Promise<Record<string, unknown>> {
   if (!isInputRequired(result)) return result;
   if (round) return forClient(round, service, name, result);
-  if (!options.onrequest) throw new McpError(ErrorCode.InvalidRequest, cannotAsk(what));
+  if (!options.onrequest) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, cannotAsk(what));
   const rounds = await answerInputRounds(result, { ask: options.onrequest, retry: send, signal: options.signal, what });
-  if ("failure" in rounds) throw new McpError(ErrorCode.InvalidRequest, rounds.failure);
+  if ("failure" in rounds) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, rounds.failure);
   return rounds.result;
 }
 
@@ -144,6 +144,6 @@ export async function forward(
     return await pool.request(service, method, params, options);
   } catch (error) {
     if (!(error instanceof BackendUnavailableError || error instanceof CallLimitError)) throw error;
-    throw new McpError(ErrorCode.InternalError, `${error.message}. ${advice}`, { service });
+    throw new ProtocolError(ProtocolErrorCode.InternalError, `${error.message}. ${advice}`, { service });
   }
 }

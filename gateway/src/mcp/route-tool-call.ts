@@ -1,10 +1,10 @@
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/core";
 import {
   type CallToolResult,
-  ErrorCode,
   type LoggingMessageNotification,
-  LoggingMessageNotificationSchema,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
+  ProtocolError,
+  ProtocolErrorCode,
+} from "@modelcontextprotocol/server";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
 import type { ToolRoute } from "../catalog/catalog-snapshot.ts";
@@ -53,6 +53,12 @@ export interface ToolCallRouting {
 }
 
 /**
+ * A tool result as the gateway hands it to either endpoint. `structuredContent` is typed as the 2025
+ * revision has it, an object, which the 2025 endpoint's types require (v2 types it as any value).
+ */
+export type ToolCallResult = CallToolResult & { structuredContent?: { [key: string]: unknown } };
+
+/**
  * Sends a tools/call to the service that owns the tool and returns the result as the service sent it.
  * An unreachable service becomes a tool error a model can act on; an unknown tool is a JSON-RPC
  * InvalidParams error; anything else the service answers with is thrown as it came.
@@ -62,7 +68,7 @@ export async function routeToolCall(
   name: string,
   args: Record<string, unknown> | undefined,
   { onlog, inputRequired, ...options }: RouteOptions = {},
-): Promise<CallToolResult> {
+): Promise<ToolCallResult> {
   const snapshot = catalog.snapshot();
   const lookup = tracing?.step("catalog lookup", "internal", { "mcp.tool.name": name });
   const route = snapshot.routes.get(name);
@@ -70,13 +76,16 @@ export async function routeToolCall(
     const withheld = snapshot.withheld?.tools.has(name) === true;
     lookup?.end(withheld ? "not_permitted" : "unknown_tool");
     if (withheld) throw notPermitted(`the tool "${name}"`);
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". Call tools/list to see the available tools.`);
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Unknown tool "${name}". Call tools/list to see the available tools.`,
+    );
   }
   lookup?.end("ok", { "mcp.service": route.service });
   checkResumed(inputRequired, route.service, name);
   if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) {
-    throw new McpError(
-      ErrorCode.InvalidParams,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
       `The arguments of "${name}" nest deeper than ${MAX_ARGUMENT_DEPTH} levels, which the gateway does not pass on.`,
     );
   }
@@ -122,7 +131,7 @@ export async function routeToolCall(
         : pool.request(route.service, "tools/call", sentParams, sentOptions);
     };
     const held = inputRequired?.held;
-    let result: CallToolResult;
+    let result: ToolCallResult;
     if (held) {
       // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
       const signal = options.signal ?? new AbortController().signal;
@@ -136,14 +145,14 @@ export async function routeToolCall(
           );
       if ("question" in step) {
         report("ok");
-        return (await heldForClient(inputRequired, route.service, name, step.question)) as CallToolResult;
+        return (await heldForClient(inputRequired, route.service, name, step.question)) as ToolCallResult;
       }
-      result = step.result as CallToolResult;
-    } else result = (await send()) as CallToolResult;
+      result = step.result as ToolCallResult;
+    } else result = (await send()) as ToolCallResult;
     if (isInputRequired(result)) {
       if (inputRequired) {
         report("ok");
-        return (await forClient(inputRequired, route.service, name, result)) as CallToolResult;
+        return (await forClient(inputRequired, route.service, name, result)) as ToolCallResult;
       }
       const rounds = options.onrequest
         ? await answerInputRounds(result, {
@@ -157,7 +166,7 @@ export async function routeToolCall(
         report("tool_error");
         return toolError(rounds.failure);
       }
-      result = rounds.result as CallToolResult;
+      result = rounds.result as ToolCallResult;
     }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
@@ -192,7 +201,7 @@ function withGovernedArguments(
   return { ...defaultArguments, ...args, ...fixedArguments };
 }
 
-function toolError(text: string): CallToolResult {
+function toolError(text: string): ToolCallResult {
   return { isError: true, content: [{ type: "text", text }] };
 }
 

@@ -5,7 +5,7 @@
  * keep their requests apart.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike } from "@modelcontextprotocol/client";
 import { withHeader } from "../federation/with-header.ts";
 import type { Identity } from "../identity/identity.ts";
 import type { LogFields, Logger } from "../logger.ts";

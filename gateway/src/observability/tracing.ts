@@ -9,7 +9,7 @@
  * callers skip it with one check.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike } from "@modelcontextprotocol/client";
 import {
   type Attributes,
   type Context,

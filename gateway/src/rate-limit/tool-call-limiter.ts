@@ -12,7 +12,7 @@
  * a gateway outage.
  */
 
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError } from "@modelcontextprotocol/server";
 import { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
@@ -34,7 +34,7 @@ export interface RateLimitSettings {
 type RateLimitScope = "identity" | "tool";
 
 /** A refused call: a JSON-RPC error whose data says when to try again (also sent as HTTP Retry-After where possible). */
-class RateLimitedError extends McpError {
+class RateLimitedError extends ProtocolError {
   constructor(
     readonly scope: RateLimitScope,
     readonly limit: number,

@@ -8,7 +8,7 @@
  * (roots/list_changed), posted to any replica, are published to every replica holding its backend
  * sessions.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { ClientLink } from "../federation/client-backend-sessions.ts";
 import type { Notification } from "../federation/json-rpc-exchange.ts";
 import type { ClientRequests } from "./client-requests.ts";
@@ -47,8 +47,8 @@ export function createClientLinks({
           request,
           async (message) => {
             if ((await publish(session.key, message)) > 0) return;
-            throw new McpError(
-              ErrorCode.InternalError,
+            throw new ProtocolError(
+              ProtocolErrorCode.InternalError,
               `The gateway cannot pass "${request.method}" on to the client: it has no GET stream open to receive it`,
             );
           },

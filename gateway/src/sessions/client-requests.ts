@@ -6,8 +6,14 @@
  * one running the call. So an answer this replica is not waiting for is published on the session bus,
  * where the replica that waits for it picks it up.
  */
-import { type ClientCapabilities, ErrorCode, type JSONRPCRequest, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type ClientCapabilities,
+  type JSONRPCRequest,
+  ProtocolError,
+  ProtocolErrorCode,
+} from "@modelcontextprotocol/server";
 import type { BackendRequest } from "../federation/json-rpc-exchange.ts";
+import { CONNECTION_CLOSED } from "../mcp/json-rpc-errors.ts";
 import type { SessionBus } from "./session-bus.ts";
 import type { Session } from "./session-ids.ts";
 
@@ -16,7 +22,7 @@ export type WriteToClient = (message: JSONRPCRequest) => void | Promise<void>;
 
 /**
  * Asks the client of a call: `write` sends the request, the promise settles with the client's answer
- * (an error answer is thrown as McpError), or rejects when `signal` aborts.
+ * (an error answer is thrown as ProtocolError), or rejects when `signal` aborts.
  */
 export type AskClient = (
   request: BackendRequest,
@@ -108,7 +114,7 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
         sessionKey,
         settle(answer) {
           done();
-          if (answer.error) reject(new McpError(answer.error.code, answer.error.message, answer.error.data));
+          if (answer.error) reject(new ProtocolError(answer.error.code, answer.error.message, answer.error.data));
           else resolve(answer.result ?? {});
         },
       });
@@ -149,7 +155,7 @@ export function createClientRequests(bus: SessionBus): ClientRequests {
     close() {
       unsubscribe();
       for (const entry of waiting.values())
-        entry.settle({ id: "", error: { code: ErrorCode.ConnectionClosed, message: "The gateway is shutting down" } });
+        entry.settle({ id: "", error: { code: CONNECTION_CLOSED, message: "The gateway is shutting down" } });
     },
   };
 }
@@ -172,9 +178,9 @@ export function forwardToClient(
  * The error a backend gets for a request the client cannot be asked: without a session, the client's
  * answer could not be matched to the call.
  */
-function refusal(request: BackendRequest, reason = "the client holds no session"): McpError {
-  return new McpError(
-    ErrorCode.MethodNotFound,
+function refusal(request: BackendRequest, reason = "the client holds no session"): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.MethodNotFound,
     `The gateway cannot pass "${request.method}" on to the client: ${reason}`,
   );
 }

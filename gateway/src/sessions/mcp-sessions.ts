@@ -2,7 +2,7 @@
  * Everything stateful sessions need on one replica, built from the session settings and the bus the
  * replicas share. With MCP_SESSIONS=off the gateway builds none of it and stays purely stateless.
  */
-import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/server";
 import type { ClientLink } from "../federation/client-backend-sessions.ts";
 import type { Logger } from "../logger.ts";
 import { type ClientLinks, createClientLinks } from "./client-links.ts";

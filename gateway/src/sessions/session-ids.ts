@@ -5,7 +5,7 @@
  * each request of a session anywhere. A forged or altered id fails authentication and is refused.
  */
 import { randomBytes } from "node:crypto";
-import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/server";
 import { createSecretBox } from "../security/secret-box.ts";
 
 export interface Session {
@@ -17,8 +17,14 @@ export interface Session {
   expiresAt: number;
 }
 
+/**
+ * Capabilities as a client's initialize request declared them, typed by whichever SDK read the request
+ * (the 1.x SDK's types are looser than v2's); what is sealed is the JSON the client sent either way.
+ */
+type DeclaredCapabilities = { [capability: string]: unknown };
+
 export interface SessionIds {
-  issue(init: { protocolVersion: string; clientCapabilities: ClientCapabilities }): string;
+  issue(init: { protocolVersion: string; clientCapabilities: DeclaredCapabilities }): string;
   /** The session an id carries, or undefined when the id is forged, altered, malformed or expired. */
   open(id: string): Session | undefined;
 }
@@ -44,7 +50,7 @@ export function createSessionIds({ secret, ttlMs, now = Date.now }: SessionIdOpt
       const fields: SealedFields = {
         k: randomBytes(16).toString("base64url"),
         v: protocolVersion,
-        c: clientCapabilities,
+        c: clientCapabilities as ClientCapabilities,
         e: now() + ttlMs,
       };
       return box.seal(JSON.stringify(fields));

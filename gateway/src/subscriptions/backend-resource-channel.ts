@@ -8,8 +8,7 @@
  * subscribes again on a new one. A 2026-07-28 backend has no sessions; its channel is a listen stream
  * instead (listen-resource-channel.ts).
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { openBackendEventStream } from "../federation/backend-event-stream.ts";
 import { createBackendSession, type OpenedSession } from "../federation/backend-session.ts";
 import type { HttpTarget } from "../federation/mcp-connection.ts";
@@ -90,7 +89,10 @@ export async function openResourceChannel({
       // No client stands behind this session: only a ping is the gateway's to answer.
       onrequest: async (request) => {
         if (request.method === "ping") return {};
-        throw new McpError(ErrorCode.MethodNotFound, "The gateway's subscription session takes no requests");
+        throw new ProtocolError(
+          ProtocolErrorCode.MethodNotFound,
+          "The gateway's subscription session takes no requests",
+        );
       },
       onstop: end,
     });

@@ -6,8 +6,7 @@
  * that no update falls between the two (one may arrive twice, which costs a client a re-read).
  * A subscription is taken once the backend's acknowledgement names its URI.
  */
-import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
 import { type BackendListen, openBackendListen } from "../federation/backend-listen-stream.ts";
 import type { HttpTarget } from "../federation/mcp-connection.ts";
 import { TransportFailure } from "../federation/transport-failure.ts";
@@ -93,8 +92,8 @@ export function openListenResourceChannel({
       try {
         const honoured = await relisten(listen);
         if (!honoured.includes(uri))
-          throw new McpError(
-            ErrorCode.InvalidRequest,
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidRequest,
             `Service "${target.name}" does not take subscriptions to "${uri}"`,
           );
       } catch (error) {

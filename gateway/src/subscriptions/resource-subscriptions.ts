@@ -5,7 +5,7 @@
  * remain is opened again and everything resubscribed, with growing pauses while the backend stays away;
  * a service that leaves the registry (or moves) takes its subscriptions with it.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { BackendTarget, HttpTarget } from "../federation/mcp-connection.ts";
 import { describeFailure } from "../federation/transport-failure.ts";
 import type { Logger } from "../logger.ts";
@@ -151,10 +151,10 @@ export function createResourceSubscriptions({
     const existing = services.get(name);
     if (existing) return existing;
     const target = targets.get(name);
-    if (!target) throw new McpError(ErrorCode.InvalidParams, `Service "${name}" is not registered`);
+    if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Service "${name}" is not registered`);
     if (!("url" in target))
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `Service "${name}" runs over stdio; the gateway does not pass on subscriptions to its resources`,
       );
     const service: Service = { target, uris: new Map(), failures: 0 };

@@ -15,8 +15,9 @@
  *
  * A URI is subscribed only where the caller's view can read it, at the service that serves it there.
  */
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+
 import type { ServerEvent } from "@modelcontextprotocol/server";
+import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { templateOwners } from "../access/catalog-filter.ts";
 import { notPermitted } from "../access/not-permitted.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
@@ -145,8 +146,8 @@ export function createResourceUpdates({
       const service = subscribable(catalog.snapshot(), uri);
       const subscriber = SESSION + session.key;
       if (!subscriptions.holds(subscriber, uri) && subscriptions.count(subscriber) >= MAX_SUBSCRIPTIONS_PER_CLIENT)
-        throw new McpError(
-          ErrorCode.InvalidRequest,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
           `A session may hold at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} resource subscriptions; unsubscribe from some first`,
         );
       const held = sessions.get(session.key) ?? { expiresAt: session.expiresAt, views: new Map() };
@@ -156,9 +157,9 @@ export function createResourceUpdates({
         await subscriptions.subscribe(subscriber, service, uri);
       } catch (error) {
         if (!subscriptions.holds(subscriber, uri)) held.views.delete(uri);
-        if (error instanceof McpError) throw error;
-        throw new McpError(
-          ErrorCode.InternalError,
+        if (error instanceof ProtocolError) throw error;
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
           `Cannot subscribe to "${uri}" at service "${service}": ${describeFailure(error)}`,
           { service },
         );
@@ -211,12 +212,16 @@ export function createResourceUpdates({
 function subscribable(snapshot: CatalogSnapshot, uri: string): string {
   const name = snapshot.resourceOwner(uri);
   if (name === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
-  if (name === undefined) throw new McpError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
+  if (name === undefined) throw new ProtocolError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   const service = snapshot.services.find((s) => s.name === name);
   if (!service?.resourceSubscribe)
-    throw new McpError(ErrorCode.InvalidRequest, `Service "${name}" does not offer subscriptions to its resources`, {
-      uri,
-    });
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
+      `Service "${name}" does not offer subscriptions to its resources`,
+      {
+        uri,
+      },
+    );
   return name;
 }
 
