@@ -6,8 +6,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 
 type Content = CallToolResult["content"][number];
-/** What a cut result keeps: its content and whether it is an error, no structured content. */
-type CutResult = { content: Content[]; isError?: true };
 
 const encoder = new TextEncoder();
 
@@ -16,14 +14,14 @@ function jsonBytes(value: unknown): number {
 }
 
 /** `result` itself when it fits in `maxBytes`; else its content cut to fit, ending with a marker. */
-export function truncateResult<R extends CallToolResult>(result: R, maxBytes: number, tool: string): R | CutResult {
+export function truncateResult(result: CallToolResult, maxBytes: number, tool: string): CallToolResult {
   const size = jsonBytes(result);
   if (size <= maxBytes) return result;
   const marker: Content = {
     type: "text",
     text: `[truncated by the gateway: the result of "${tool}" was ${size} bytes, more than the ${maxBytes} this tool may return]`,
   };
-  const truncated = (content: Content[]): CutResult => ({
+  const truncated = (content: Content[]): CallToolResult => ({
     ...(result.isError ? { isError: true } : {}),
     content: [...content, marker],
   });

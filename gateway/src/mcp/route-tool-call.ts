@@ -53,12 +53,6 @@ export interface ToolCallRouting {
 }
 
 /**
- * A tool result as the gateway hands it to either endpoint. `structuredContent` is typed as the 2025
- * revision has it, an object, which the 2025 endpoint's types require (v2 types it as any value).
- */
-export type ToolCallResult = CallToolResult & { structuredContent?: { [key: string]: unknown } };
-
-/**
  * Sends a tools/call to the service that owns the tool and returns the result as the service sent it.
  * An unreachable service becomes a tool error a model can act on; an unknown tool is a JSON-RPC
  * InvalidParams error; anything else the service answers with is thrown as it came.
@@ -68,7 +62,7 @@ export async function routeToolCall(
   name: string,
   args: Record<string, unknown> | undefined,
   { onlog, inputRequired, ...options }: RouteOptions = {},
-): Promise<ToolCallResult> {
+): Promise<CallToolResult> {
   const snapshot = catalog.snapshot();
   const lookup = tracing?.step("catalog lookup", "internal", { "mcp.tool.name": name });
   const route = snapshot.routes.get(name);
@@ -131,7 +125,7 @@ export async function routeToolCall(
         : pool.request(route.service, "tools/call", sentParams, sentOptions);
     };
     const held = inputRequired?.held;
-    let result: ToolCallResult;
+    let result: CallToolResult;
     if (held) {
       // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
       const signal = options.signal ?? new AbortController().signal;
@@ -145,14 +139,14 @@ export async function routeToolCall(
           );
       if ("question" in step) {
         report("ok");
-        return (await heldForClient(inputRequired, route.service, name, step.question)) as ToolCallResult;
+        return (await heldForClient(inputRequired, route.service, name, step.question)) as CallToolResult;
       }
-      result = step.result as ToolCallResult;
-    } else result = (await send()) as ToolCallResult;
+      result = step.result as CallToolResult;
+    } else result = (await send()) as CallToolResult;
     if (isInputRequired(result)) {
       if (inputRequired) {
         report("ok");
-        return (await forClient(inputRequired, route.service, name, result)) as ToolCallResult;
+        return (await forClient(inputRequired, route.service, name, result)) as CallToolResult;
       }
       const rounds = options.onrequest
         ? await answerInputRounds(result, {
@@ -166,7 +160,7 @@ export async function routeToolCall(
         report("tool_error");
         return toolError(rounds.failure);
       }
-      result = rounds.result as ToolCallResult;
+      result = rounds.result as CallToolResult;
     }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
@@ -201,7 +195,7 @@ function withGovernedArguments(
   return { ...defaultArguments, ...args, ...fixedArguments };
 }
 
-function toolError(text: string): ToolCallResult {
+function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text }] };
 }
 

@@ -17,14 +17,8 @@ export interface Session {
   expiresAt: number;
 }
 
-/**
- * Capabilities as a client's initialize request declared them, typed by whichever SDK read the request
- * (the 1.x SDK's types are looser than v2's); what is sealed is the JSON the client sent either way.
- */
-type DeclaredCapabilities = { [capability: string]: unknown };
-
 export interface SessionIds {
-  issue(init: { protocolVersion: string; clientCapabilities: DeclaredCapabilities }): string;
+  issue(init: { protocolVersion: string; clientCapabilities: ClientCapabilities }): string;
   /** The session an id carries, or undefined when the id is forged, altered, malformed or expired. */
   open(id: string): Session | undefined;
 }
@@ -50,7 +44,7 @@ export function createSessionIds({ secret, ttlMs, now = Date.now }: SessionIdOpt
       const fields: SealedFields = {
         k: randomBytes(16).toString("base64url"),
         v: protocolVersion,
-        c: clientCapabilities as ClientCapabilities,
+        c: clientCapabilities,
         e: now() + ttlMs,
       };
       return box.seal(JSON.stringify(fields));

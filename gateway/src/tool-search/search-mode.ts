@@ -5,9 +5,8 @@
  * may use, since the index is built over the caller's view; `call_tool` goes through the one tools/call
  * pipeline, so a tool outside the view is refused as a direct call of it would be.
  */
-import { ProtocolError, ProtocolErrorCode, type Tool } from "@modelcontextprotocol/server";
+import { type CallToolResult, ProtocolError, ProtocolErrorCode, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { ToolCallResult } from "../mcp/route-tool-call.ts";
 import type { ToolDefinition } from "../registry/queries.ts";
 import type { ToolIndex } from "./tool-index.ts";
 
@@ -64,7 +63,7 @@ export const SEARCH_MODE_TOOLS: Tool[] = [
   },
 ];
 
-type CallTool = (name: string, args: Record<string, unknown> | undefined) => Promise<ToolCallResult>;
+type CallTool = (name: string, args: Record<string, unknown> | undefined) => Promise<CallToolResult>;
 
 /**
  * Answers a tools/call on a server in search mode. Bad arguments are tool errors a model can correct;
@@ -75,7 +74,7 @@ export function callInSearchMode(
   name: string,
   args: Record<string, unknown> | undefined,
   callTool: CallTool,
-): Promise<ToolCallResult> {
+): Promise<CallToolResult> {
   if (name === SEARCH_TOOLS) {
     const parsed = searchArguments.safeParse(args ?? {});
     if (!parsed.success) return Promise.resolve(badArguments(name, parsed.error));
@@ -92,14 +91,14 @@ export function callInSearchMode(
   );
 }
 
-function searchResult(found: readonly ToolDefinition[]): ToolCallResult {
+function searchResult(found: readonly ToolDefinition[]): CallToolResult {
   const tools = found.map(({ name, title, description, inputSchema }) => ({ name, title, description, inputSchema }));
   const text =
     tools.length === 0 ? "No tool matches; try other words for what the tool should do." : JSON.stringify({ tools });
   return { content: [{ type: "text", text }], structuredContent: { tools } };
 }
 
-function badArguments(tool: string, error: z.ZodError): ToolCallResult {
+function badArguments(tool: string, error: z.ZodError): CallToolResult {
   const issues = error.issues.map((issue) => `${issue.path.join(".") || "arguments"}: ${issue.message}`).join("; ");
   return { isError: true, content: [{ type: "text", text: `Invalid arguments for ${tool}: ${issues}` }] };
 }
