@@ -62,9 +62,6 @@ export type ModernMcp = (request: Request, parsedBody: unknown, catalog: Catalog
 
 const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 
-/** What the request-state binding reads of a handler's context (request-state.ts), for a call answered without the handler. */
-const TOOL_CALL_CONTEXT = { mcpReq: { method: "tools/call" } } as unknown as ServerContext;
-
 /** Lists depend on who asks (permissions, virtual servers), so no shared cache may keep them. */
 const PRIVATE: CacheHint = { ttlMs: 0, cacheScope: "private" };
 const CACHE_HINTS = {
@@ -156,7 +153,7 @@ export function createModernMcp({
     const outcome = routeToolCall({ ...routing, catalog }, call.name, call.arguments, {
       signal: request.signal,
       clientCapabilities: call.clientCapabilities,
-      inputRequired: { seal: (state) => requestStates.mint(state, TOOL_CALL_CONTEXT), held: heldCalls },
+      inputRequired: { seal: (state) => requestStates.mint(state, "tools/call"), held: heldCalls },
     });
     const result = await outcome.catch(() => undefined);
     if (isPlainToolResult(result)) return modernToolAnswer(call.id, result);
@@ -220,7 +217,7 @@ function createModernServer(
     inputRequired: {
       resumed: ctx.mcpReq.requestState<GatewayRequestState>(),
       inputResponses: ctx.mcpReq.inputResponses,
-      seal: (state: GatewayRequestState) => requestStates.mint(state, ctx),
+      seal: (state: GatewayRequestState) => requestStates.mint(state, ctx.mcpReq.method),
       ...(held ? { held } : {}),
     } satisfies InputRequiredRound,
   });
