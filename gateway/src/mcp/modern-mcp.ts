@@ -15,8 +15,8 @@
  * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
  * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
  *
- * A 2025 backend that asks the client something during a tool call has the question relayed as an
- * input-required result, the call held open meanwhile (held-calls.ts).
+ * A 2025 backend that asks the client something during a tool call, a prompt or a resource read has
+ * the question relayed as an input-required result, the request held open meanwhile (held-calls.ts).
  *
  * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision).
  */
@@ -211,14 +211,14 @@ function createModernServer(
    * What a request that may be answered with an input-required result takes: the client's
    * capabilities for the backend, and the round (a retry's verified state and answers).
    */
-  const askingOptions = (ctx: ServerContext, held?: HeldCalls) => ({
+  const askingOptions = (ctx: ServerContext) => ({
     signal: ctx.mcpReq.signal,
     clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
     inputRequired: {
       resumed: ctx.mcpReq.requestState<GatewayRequestState>(),
       inputResponses: ctx.mcpReq.inputResponses,
       seal: (state: GatewayRequestState) => requestStates.mint(state, ctx.mcpReq.method),
-      ...(held ? { held } : {}),
+      held: heldCalls,
     } satisfies InputRequiredRound,
   });
   // The catalog holds definitions as the backends sent them, typed by the 1.x SDK: the wire shape is the same.
@@ -233,8 +233,7 @@ function createModernServer(
     const clientToken = ctx.mcpReq._meta?.progressToken;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
-        // Only tool calls are held: a 2025 service asks during a read or a prompt rarely enough.
-        ...askingOptions(ctx, heldCalls),
+        ...askingOptions(ctx),
         // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined
