@@ -84,6 +84,8 @@ export interface CallOptions {
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
   /** What the caller's client can be asked, declared to a 2026-07-28 backend (see RequestOptions). */
   clientCapabilities?: Record<string, unknown>;
+  /** The least severe log messages the caller's client asked for during this request (see RequestOptions). */
+  logLevel?: string;
   /** Replaces the pool's call timeout for this request (a tool's own limit). */
   timeoutMs?: number;
   /** The client of a session at the gateway: the request goes in its own session with the backend (see client-backend-sessions.ts). */

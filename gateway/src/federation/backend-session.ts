@@ -34,6 +34,11 @@ export type RequestOptions = Pick<
    * passes the backend's input requests on to that client); none when left out.
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * The least severe log messages a 2026-07-28 backend may send during this request, in place of the
+   * level last set through the gateway (a 2026-07-28 client asks for its own with each request).
+   */
+  logLevel?: string;
 };
 
 /** What the backend said of itself when the session opened. */
@@ -216,11 +221,12 @@ export function createBackendSession({
       ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } }
       : params;
     const isModern = isModernRevision(revision);
+    const level = options.logLevel ?? logLevel;
     const body = isModern
       ? withModernEnvelope(withToken, revision, {
           clientInfo: GATEWAY_CLIENT_INFO,
           capabilities: options.clientCapabilities ?? {},
-          ...(logLevel === undefined ? {} : { logLevel }),
+          ...(level === undefined ? {} : { logLevel: level }),
         })
       : withToken;
     const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;

@@ -9,7 +9,8 @@
  * client with a request state of the gateway's own (request-state.ts), and the client's retry goes back
  * to that backend with the backend's state and the client's answers.
  *
- * Progress a backend reports on a call reaches the client under the client's token.
+ * Progress a backend reports on a call reaches the client under the client's token, and its log
+ * messages reach a client that asked for them with the call (modern-log-relay.ts).
  *
  * `subscriptions/listen` streams are served by the SDK over the gateway's own event bus
  * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
@@ -17,8 +18,6 @@
  *
  * A 2025 backend that asks the client something during a tool call, a prompt or a resource read has
  * the question relayed as an input-required result, the request held open meanwhile (held-calls.ts).
- *
- * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision).
  */
 
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
@@ -39,6 +38,7 @@ import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.
 import type { HeldCalls } from "./held-calls.ts";
 import type { InputRequiredRound } from "./input-required-round.ts";
 import { listPage } from "./list-pages.ts";
+import { modernLogRelay } from "./modern-log-relay.ts";
 import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
 import { isPlainToolResult } from "./plain-tool-result.ts";
 import type { GatewayRequestState, RequestStates } from "./request-state.ts";
@@ -198,6 +198,8 @@ function createModernServer(
         ...(offersResourceSubscriptions(routing.catalog.snapshot()) ? { subscribe: true } : {}),
       },
       prompts: { listChanged: true },
+      // Deprecated in this revision but still its way to receive a call's log messages (modern-log-relay.ts).
+      logging: {},
       ...(completions ? { completions: {} } : {}),
     },
     instructions: GATEWAY_INSTRUCTIONS,
@@ -234,6 +236,7 @@ function createModernServer(
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
         ...askingOptions(ctx),
+        ...modernLogRelay(ctx),
         // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined
