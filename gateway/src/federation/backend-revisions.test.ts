@@ -182,8 +182,11 @@ describe("backends of either revision", () => {
             `replacedEcho: before (${from})`,
           );
           replaced.speak(to);
-          const after = await client.callTool({ name: "replacedEcho", arguments: { text: "after" } });
-          expect(firstText(after)).toBe(`replacedEcho: after (${to})`);
+          // Two calls at once: the one refused while the other's question is under way waits for its answer.
+          const after = await Promise.all(
+            ["one", "two"].map((text) => client.callTool({ name: "replacedEcho", arguments: { text } })),
+          );
+          expect(after.map(firstText)).toEqual([`replacedEcho: one (${to})`, `replacedEcho: two (${to})`]);
         } finally {
           await client.close();
         }

@@ -293,10 +293,10 @@ export function createBackendSession({
    * Asks the backend which revision it speaks, if the check allows it now; when that is not the one
    * spoken so far, the session goes on in the new one (its handshake started) and the check is told.
    */
-  const revisionChanged = async (signal: AbortSignal | undefined): Promise<boolean> => {
+  const checkRevision = async (): Promise<boolean> => {
     if (!revisionCheck?.due()) return false;
     const before = await handshake?.catch(() => undefined);
-    const discovered = await abortable(discover(), signal).catch(() => null);
+    const discovered = await discover().catch(() => null);
     // Not answered (down, refused the gateway's credentials): nothing is known, the request's error stands.
     if (discovered === null) return false;
     const modernNow = speaksModern(discovered);
@@ -313,6 +313,17 @@ export function createBackendSession({
       },
     );
     return true;
+  };
+  /** The check under way, which requests refused meanwhile wait for rather than fail at once. */
+  let checking: Promise<boolean> | undefined;
+  const revisionChanged = (signal: AbortSignal | undefined): Promise<boolean> => {
+    if (!checking) {
+      const started = checkRevision().finally(() => {
+        if (checking === started) checking = undefined;
+      });
+      checking = started;
+    }
+    return abortable(checking, signal);
   };
 
   return {
