@@ -199,18 +199,20 @@ describe("backends of either revision", () => {
   );
 
   test("a backend flapping between revisions is asked its revision again at most once in a while", async () => {
-    const flapping = startRevisionBackend("2026-07-28", "flappingEcho");
+    // From 2025 to 2026-07-28 and back: a backend recorded as 2026-07-28 is listened to, and a listen that
+    // reopens pulls the lists again; from a 2025 backend it cannot, so only the calls ask the revision here.
+    const flapping = startRevisionBackend("2025", "flappingEcho");
     try {
       expect((await gw.admin("POST", "/register", { name: "flapping", url: flapping.url })).status).toBe(201);
       const client = await gw.client();
       const call = () => client.callTool({ name: "flappingEcho", arguments: { text: "x" } });
       try {
-        flapping.speak("2025");
-        expect(firstText(await call())).toBe("flappingEcho: x (2025)");
-        await eventuallyAsync(async () => (await serviceRevisions()).flapping === "2025-11-25");
-        const asked = flapping.seen.filter((r) => r.method === "server/discover").length;
         flapping.speak("2026-07-28");
-        // Refused as a 2025 request, and not asked again so soon: the call fails as the backend's would.
+        expect(firstText(await call())).toBe("flappingEcho: x (2026-07-28)");
+        await eventuallyAsync(async () => (await serviceRevisions()).flapping === "2026-07-28");
+        const asked = flapping.seen.filter((r) => r.method === "server/discover").length;
+        flapping.speak("2025");
+        // Refused as a 2026-07-28 request, and not asked again so soon: the call fails as the backend's would.
         const refused = await call();
         expect(refused).toMatchObject({ isError: true });
         expect(firstText(refused)).toContain("HTTP 400");
