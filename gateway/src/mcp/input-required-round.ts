@@ -70,14 +70,19 @@ export async function sendOrResume(
   service: string,
   name: string,
   send: (options?: Pick<CallOptions, "onrequest" | "signal">) => Promise<Record<string, unknown>>,
-  { signal = new AbortController().signal, clientCapabilities }: CallOptions,
+  options: CallOptions,
 ): Promise<{ result: Record<string, unknown> } | { asked: Record<string, unknown> }> {
   const held = round?.held;
   if (!held) return { result: await send() };
+  const signal = options.signal ?? new AbortController().signal;
   const resumed = round.resumed?.held;
   const step = resumed
     ? await held.resume(resumed, round.inputResponses, signal)
-    : await held.start((onrequest, heldSignal) => send({ onrequest, signal: heldSignal }), signal, clientCapabilities);
+    : await held.start(
+        (onrequest, heldSignal) => send({ onrequest, signal: heldSignal }),
+        signal,
+        options.clientCapabilities,
+      );
   return "result" in step ? step : { asked: await heldForClient(round, service, name, step.question) };
 }
 
