@@ -195,6 +195,9 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     limits: settings.callLimits,
     // Called only once requests flow, after `refetchLists` below exists.
     onListChanged: (service) => refetchLists(service),
+    // The update finds the revision again (and the lists, which a replacement may have changed too) and
+    // records them, so that every replica reloads and speaks the new revision.
+    onRevisionChanged: (service) => refetchLists(service, "backend speaks another MCP revision"),
     refuse: (url) => urlPolicy.check(url),
     stdio: { commands: settings.stdioCommands ?? [], backoff: restartBackoff(settings.stdioRestartMaxMs) },
     clientSessions: settings.mcpSessions.enabled
@@ -334,10 +337,11 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log,
     audit,
   });
-  // A backend announced new tools, resources or prompts: pull them again. Announcements that arrive
-  // while a pull runs cause one more pull after it, since it may have read the lists too early.
+  // A backend announced new tools, resources or prompts (or was replaced in place): pull them again.
+  // Announcements that arrive while a pull runs cause one more pull after it, since it may have read the
+  // lists too early.
   const refetches = new Map<string, { again: boolean }>();
-  const refetchLists = (service: string) => {
+  const refetchLists = (service: string, why = "backend announced a list change") => {
     const running = refetches.get(service);
     if (running) {
       running.again = true;
@@ -349,12 +353,12 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     requestContext
       .run(crypto.randomUUID(), () => registry.update(service, {}))
       .then(
-        () => log.info("backend announced a list change; pulled it again", { service }),
-        (error) => log.warn("backend announced a list change; pulling it again failed", { service, error }),
+        () => log.info(`${why}; pulled it again`, { service }),
+        (error) => log.warn(`${why}; pulling it again failed`, { service, error }),
       )
       .finally(() => {
         refetches.delete(service);
-        if (state.again) refetchLists(service);
+        if (state.again) refetchLists(service, why);
       });
   };
   await sync.start();

@@ -10,7 +10,12 @@ import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextp
 import type { Logger } from "../logger.ts";
 import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import { openBackendEventStream } from "./backend-event-stream.ts";
-import { type BackendSession, createBackendSession } from "./backend-session.ts";
+import {
+  type BackendSession,
+  type BackendSessionOptions,
+  createBackendSession,
+  type RevisionCheck,
+} from "./backend-session.ts";
 import { createCallDeadline } from "./call-deadline.ts";
 import { type CallLimiter, createCallLimiter, LimitReached, type Release } from "./call-limiter.ts";
 import { type Attempt, type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.ts";
@@ -23,7 +28,7 @@ import {
   type Progress,
   UnsendableRequest,
 } from "./json-rpc-exchange.ts";
-import { type BackendTarget, createIdleTolerantFetch } from "./mcp-connection.ts";
+import { type BackendTarget, createIdleTolerantFetch, type HttpTarget } from "./mcp-connection.ts";
 import type { StdioLaunch } from "./stdio-channel.ts";
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoff, type StdioProcess, startStdioProcess } from "./stdio-process.ts";
 import { createStdioSession } from "./stdio-session.ts";
@@ -83,6 +88,8 @@ export interface CallOptions {
   onrequest?: (request: BackendRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
   /** What the caller's client can be asked, declared to a 2026-07-28 backend (see RequestOptions). */
   clientCapabilities?: Record<string, unknown>;
+  /** The least severe log messages the caller's client asked for during this request (see RequestOptions). */
+  logLevel?: string;
   /** Replaces the pool's call timeout for this request (a tool's own limit). */
   timeoutMs?: number;
   /** The client of a session at the gateway: the request goes in its own session with the backend (see client-backend-sessions.ts). */
@@ -131,6 +138,12 @@ export interface BackendPoolOptions {
   onListChanged?: (service: string) => void;
   /** Why a backend URL must not be connected to now, if so (see BackendSessionOptions.refuse). */
   refuse?: (url: string) => Promise<string | undefined>;
+  /**
+   * Told when a backend turned out to speak another revision than the one it was registered with (it
+   * was replaced in place), so that the registry can record it. The pool's sessions go on in the new
+   * revision at once; a backend's revision is asked again at most once per REVISION_RECHECK_MS.
+   */
+  onRevisionChanged?: (service: string, revision: string) => void;
   /** Stdio backends: the commands this replica may run (none: it runs none), and how it restarts them. */
   stdio?: { commands: readonly string[]; backoff?: RestartBackoff };
   /**
@@ -178,6 +191,7 @@ export function createBackendPool({
   log,
   onListChanged,
   refuse,
+  onRevisionChanged,
   stdio = { commands: [] },
   limits = {},
   decorateFetch = (f) => f,
@@ -255,9 +269,34 @@ export function createBackendPool({
     stopping.add(stopped);
   };
 
+  /** When each service's revision was last asked again, kept while the service is registered (across its target's changes). */
+  const revisionChecks = new Map<string, number>();
+  const revisionCheckOf = (service: string): RevisionCheck => ({
+    due() {
+      const now = performance.now();
+      const last = revisionChecks.get(service);
+      if (last !== undefined && now - last < REVISION_RECHECK_MS) return false;
+      revisionChecks.set(service, now);
+      return true;
+    },
+    changed(revision) {
+      log.warn("backend speaks another MCP revision than recorded; going on in it", { service, revision });
+      onRevisionChanged?.(service, revision);
+    },
+  });
+  const httpSession = (target: HttpTarget, onopened?: BackendSessionOptions["onopened"]) =>
+    createBackendSession({
+      target,
+      fetch,
+      connectTimeoutMs,
+      refuse,
+      onopened,
+      revisionCheck: revisionCheckOf(target.name),
+    });
+
   const sessionFor = (entry: Entry): BackendSession => {
     const { target } = entry;
-    if (!("stdio" in target)) return createBackendSession({ target, fetch, connectTimeoutMs, refuse });
+    if (!("stdio" in target)) return httpSession(target);
     return createStdioSession({
       process: entry.process ?? refusedProcess(target.stdio.command),
       connectTimeoutMs,
@@ -276,7 +315,7 @@ export function createBackendPool({
 
   const ownSessions = createClientBackendSessions({
     ...clientSessions,
-    openSession: (target, onopened) => createBackendSession({ target, fetch, connectTimeoutMs, refuse, onopened }),
+    openSession: httpSession,
     openStream: (session, handlers) =>
       openBackendEventStream({
         ...handlers,
@@ -414,6 +453,7 @@ export function createBackendPool({
       for (const [name, entry] of entries) {
         const next = wanted.get(name);
         if (next && sameTarget(next, entry.target)) continue;
+        if (!next) revisionChecks.delete(name);
         if (entry.connection) retire(entry, entry.connection);
         ownSessions.forget(name);
         stopProcess(entry);
@@ -491,6 +531,9 @@ export function createBackendPool({
     },
   };
 }
+
+/** How often at most a backend's revision is asked again, so that a backend flapping between revisions cannot cause a storm of questions. */
+const REVISION_RECHECK_MS = 30_000;
 
 const LIST_CHANGED = new Set([
   "notifications/tools/list_changed",

@@ -1,11 +1,14 @@
 /**
  * Backends of either revision behind one gateway: each is talked to in its own (2026-07-28 without
  * initialize or session, with the per-request `_meta` and headers; 2025 with initialize), the revision
- * found at registration is recorded and shown, and found again when the service is updated. Clients of
- * every kind list and call the tools of both through one gateway URL.
+ * found at registration is recorded and shown, and found again when the service is updated, or when
+ * the backend, replaced in place by a server of the other revision, refuses a request as such a server
+ * does (then at most once in a while). Clients of every kind list and call the tools of both through
+ * one gateway URL.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { eventuallyAsync } from "../../test/support/eventually.ts";
 import {
   createTestVersionStore,
   firstText,
@@ -159,6 +162,67 @@ describe("backends of either revision", () => {
     } finally {
       await gw.admin("DELETE", "/delete/swapped");
       await swapped.stop();
+    }
+  });
+
+  test.each([
+    ["2026-07-28", "2025", "2025-11-25"],
+    ["2025", "2026-07-28", "2026-07-28"],
+  ] as const)(
+    "a backend recorded as %s and replaced in place by a %s server: the call goes through in the new revision, which is recorded",
+    async (from, to, recorded) => {
+      const name = `replaced-${to}`;
+      const replaced = startRevisionBackend(from, "replacedEcho");
+      try {
+        expect((await gw.admin("POST", "/register", { name, url: replaced.url })).status).toBe(201);
+        const client = await gw.client();
+        try {
+          // A session with the backend in the recorded revision first, as a replica has before the swap.
+          expect(firstText(await client.callTool({ name: "replacedEcho", arguments: { text: "before" } }))).toBe(
+            `replacedEcho: before (${from})`,
+          );
+          replaced.speak(to);
+          // Two calls at once: the one refused while the other's question is under way waits for its answer.
+          const after = await Promise.all(
+            ["one", "two"].map((text) => client.callTool({ name: "replacedEcho", arguments: { text } })),
+          );
+          expect(after.map(firstText)).toEqual([`replacedEcho: one (${to})`, `replacedEcho: two (${to})`]);
+        } finally {
+          await client.close();
+        }
+        await eventuallyAsync(async () => (await serviceRevisions())[name] === recorded);
+      } finally {
+        await gw.admin("DELETE", `/delete/${name}`);
+        await replaced.stop();
+      }
+    },
+  );
+
+  test("a backend flapping between revisions is asked its revision again at most once in a while", async () => {
+    // From 2025 to 2026-07-28 and back: a backend recorded as 2026-07-28 is listened to, and a listen that
+    // reopens pulls the lists again; from a 2025 backend it cannot, so only the calls ask the revision here.
+    const flapping = startRevisionBackend("2025", "flappingEcho");
+    try {
+      expect((await gw.admin("POST", "/register", { name: "flapping", url: flapping.url })).status).toBe(201);
+      const client = await gw.client();
+      const call = () => client.callTool({ name: "flappingEcho", arguments: { text: "x" } });
+      try {
+        flapping.speak("2026-07-28");
+        expect(firstText(await call())).toBe("flappingEcho: x (2026-07-28)");
+        await eventuallyAsync(async () => (await serviceRevisions()).flapping === "2026-07-28");
+        const asked = flapping.seen.filter((r) => r.method === "server/discover").length;
+        flapping.speak("2025");
+        // Refused as a 2026-07-28 request, and not asked again so soon: the call fails as the backend's would.
+        const refused = await call();
+        expect(refused).toMatchObject({ isError: true });
+        expect(firstText(refused)).toContain("HTTP 400");
+        expect(flapping.seen.filter((r) => r.method === "server/discover").length).toBe(asked);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gw.admin("DELETE", "/delete/flapping");
+      await flapping.stop();
     }
   });
 });

@@ -9,6 +9,9 @@
  * At registration the session finds the revision out (`findRevision`): `server/discover` first, and
  * `initialize` when the backend does not know that method. Calls use the revision registration
  * recorded; a service registered before revisions were recorded is spoken to in 2025, as it was then.
+ * A backend replaced in place by a server of the other revision refuses requests as such a server
+ * does: the session then asks its revision again (as often as `revisionCheck` allows), goes on in the
+ * new one and sends the refused request once more.
  */
 import {
   type FetchLike,
@@ -38,6 +41,11 @@ export type RequestOptions = Pick<
    * passes the backend's input requests on to that client); none when left out.
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * The least severe log messages a 2026-07-28 backend may send during this request, in place of the
+   * level last set through the gateway (a 2026-07-28 client asks for its own with each request).
+   */
+  logLevel?: string;
 };
 
 /** What the backend said of itself when the session opened. */
@@ -89,6 +97,18 @@ export interface BackendSessionOptions {
    * stream; `initialized` waits for what it returns. Must not reject.
    */
   onopened?: (session: OpenedSession) => Promise<unknown> | undefined;
+  /**
+   * For a backend that may have been replaced in place by a server of the other revision: asked, when a
+   * request is refused the way such a server refuses it, whether the backend's revision may be found
+   * out again now (rate-limited by the caller), and told when it was found to have changed.
+   */
+  revisionCheck?: RevisionCheck;
+}
+
+export interface RevisionCheck {
+  due(): boolean;
+  /** Must not throw. */
+  changed(revision: string): void;
 }
 
 interface Handshake extends BackendPeer {
@@ -112,6 +132,7 @@ export function createBackendSession({
   refuse,
   findRevision = false,
   onopened,
+  revisionCheck,
 }: BackendSessionOptions): HttpBackendSession {
   const url = mcpEndpoint(target.url);
   const baseHeaders = { ...target.headers, ...POST_HEADERS };
@@ -122,6 +143,8 @@ export function createBackendSession({
    * logging/setLevel: it is sent with every request instead, as that revision asks.
    */
   let logLevel: string | undefined;
+  /** The revision the backend was registered with, until the session finds it speaks another. */
+  let recorded = target.revision;
 
   const housekeeping = () => ({ fetch, url, timeoutMs: connectTimeoutMs });
 
@@ -191,12 +214,9 @@ export function createBackendSession({
   const handshakeWith = async (): Promise<Handshake> => {
     const refused = await refuse?.(target.url);
     if (refused) throw new TransportFailure(`the gateway does not connect to it: ${refused}`);
-    if (!findRevision) return isModernRevision(target.revision) ? modern({}) : initialize();
+    if (!findRevision) return isModernRevision(recorded) ? modern({}) : initialize();
     const discovered = await discover();
-    const versions = discovered?.supportedVersions;
-    if (Array.isArray(versions) && versions.includes(MODERN_REVISION))
-      return modern(objectOr(discovered?.capabilities));
-    return initialize();
+    return speaksModern(discovered) ? modern(objectOr(discovered?.capabilities)) : initialize();
   };
 
   /** Starts a handshake that every request waits for; a failed one is forgotten, so the next request tries again. */
@@ -220,11 +240,12 @@ export function createBackendSession({
       ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } }
       : params;
     const isModern = isModernRevision(revision);
+    const level = options.logLevel ?? logLevel;
     const body = isModern
       ? withModernEnvelope(withToken, revision, {
           clientInfo: GATEWAY_CLIENT_INFO,
           capabilities: options.clientCapabilities ?? {},
-          ...(logLevel === undefined ? {} : { logLevel }),
+          ...(level === undefined ? {} : { logLevel: level }),
         })
       : withToken;
     const allHeaders = isModern ? { ...headers, ...modernRequestHeaders(method, params) } : headers;
@@ -246,6 +267,69 @@ export function createBackendSession({
     notify({ method: "notifications/cancelled", params }, { ...housekeeping(), headers }).catch(() => {});
   };
 
+  const requestIn = async (
+    used: Promise<Handshake>,
+    requested: string,
+    params: Record<string, unknown>,
+    options: RequestOptions,
+  ): Promise<Record<string, unknown>> => {
+    // The handshake is shared and has its own timeout; a request's own time may run out sooner.
+    const current = await abortable(used, options.signal);
+    const isModern = isModernRevision(current.revision);
+    if (isModern && requested === "logging/setLevel") {
+      logLevel = typeof params.level === "string" ? params.level : undefined;
+      return {};
+    }
+    // The 2026-07-28 revision has no ping: asking the backend what it is shows just as well that it answers.
+    const method = requested === "ping" && isModern ? DISCOVER : requested;
+    try {
+      const result = await send(current, method, params, options);
+      return method === requested ? result : {};
+    } catch (error) {
+      if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404) throw error;
+      // The backend forgot the session: start one handshake again, shared with concurrent requests.
+      const reopened = handshake === used || handshake === undefined ? open() : handshake;
+      return send(await reopened, method, params, options);
+    }
+  };
+
+  /**
+   * Asks the backend which revision it speaks, if the check allows it now; when that is not the one
+   * spoken so far, the session goes on in the new one (its handshake started) and the check is told.
+   */
+  const checkRevision = async (): Promise<boolean> => {
+    if (!revisionCheck?.due()) return false;
+    const before = await handshake?.catch(() => undefined);
+    const discovered = await discover().catch(() => null);
+    // Not answered (down, refused the gateway's credentials): nothing is known, the request's error stands.
+    if (discovered === null) return false;
+    const modernNow = speaksModern(discovered);
+    if (modernNow === isModernRevision(before?.revision ?? recorded)) return false;
+    const next = modernNow ? Promise.resolve(modern(objectOr(discovered?.capabilities))) : initialize();
+    handshake = next;
+    next.then(
+      ({ revision }) => {
+        recorded = revision;
+        revisionCheck.changed(revision);
+      },
+      () => {
+        if (handshake === next) handshake = undefined;
+      },
+    );
+    return true;
+  };
+  /** The check under way, which requests refused meanwhile wait for rather than fail at once. */
+  let checking: Promise<boolean> | undefined;
+  const revisionChanged = (signal: AbortSignal | undefined): Promise<boolean> => {
+    if (!checking) {
+      const started = checkRevision().finally(() => {
+        if (checking === started) checking = undefined;
+      });
+      checking = started;
+    }
+    return abortable(checking, signal);
+  };
+
   return {
     async open(signal) {
       const { revision, capabilities } = await abortable(handshake ?? open(), signal);
@@ -254,24 +338,15 @@ export function createBackendSession({
 
     async request(requested, params, options) {
       const used = handshake ?? open();
-      // The handshake is shared and has its own timeout; a request's own time may run out sooner.
-      const current = await abortable(used, options.signal);
-      const isModern = isModernRevision(current.revision);
-      if (isModern && requested === "logging/setLevel") {
-        logLevel = typeof params.level === "string" ? params.level : undefined;
-        return {};
-      }
-      // The 2026-07-28 revision has no ping: asking the backend what it is shows just as well that it answers.
-      const method = requested === "ping" && isModern ? DISCOVER : requested;
       try {
-        const result = await send(current, method, params, options);
-        return method === requested ? result : {};
+        return await requestIn(used, requested, params, options);
       } catch (error) {
-        if (current.sessionId === undefined || !(error instanceof TransportFailure) || error.status !== 404)
-          throw error;
-        // The backend forgot the session: start one handshake again, shared with concurrent requests.
-        const reopened = handshake === used || handshake === undefined ? open() : handshake;
-        return send(await reopened, method, params, options);
+        if (!(revisionCheck && refusedAsOtherRevision(error))) throw error;
+        // Another request may have found the backend's new revision meanwhile; else it is asked, if due.
+        const switched = handshake !== undefined && handshake !== used;
+        if (!switched && !(await revisionChanged(options.signal))) throw error;
+        // The backend refused the request before working on it: it is sent once more, in its new revision.
+        return requestIn(handshake ?? open(), requested, params, options);
       }
     },
 
@@ -314,6 +389,28 @@ function speaksOnlyLegacy(error: unknown): boolean {
   const status = error instanceof TransportFailure ? error.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403;
 }
+
+/** Whether a `server/discover` result (undefined: the backend does not know the method) names the 2026-07-28 revision. */
+function speaksModern(discovered: Record<string, unknown> | undefined): boolean {
+  const versions = discovered?.supportedVersions;
+  return Array.isArray(versions) && versions.includes(MODERN_REVISION);
+}
+
+/**
+ * Whether the backend refused a request the way a server of the other revision refuses it: a 2025
+ * server a 2026-07-28 request (HTTP 400: not initialised, unsupported protocol version), a 2026-07-28
+ * server a 2025 one or `initialize` (HTTP 400, -32022 unsupported protocol version). Other HTTP client
+ * errors of the kind count too (as for `server/discover` at registration); which revision the backend
+ * speaks is then asked, so an error of another cause costs one question.
+ */
+function refusedAsOtherRevision(error: unknown): boolean {
+  if (error instanceof ProtocolError) return error.code === UNSUPPORTED_PROTOCOL_VERSION;
+  const status = error instanceof TransportFailure ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403;
+}
+
+/** The JSON-RPC error of a server asked in a protocol version it does not speak (2026-07-28). */
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
 function objectOr(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};

@@ -38,6 +38,26 @@ function askingServer(): McpServer {
     const word = sampled.content.type === "text" ? sampled.content.text : "?";
     return { content: [{ type: "text", text: `hello ${name}, ${word}` }] };
   });
+  // A prompt and a resource that ask too, as a 2025 server may during any request.
+  server.registerPrompt("namedGreeting", { description: "Asks a name" }, async (extra) => {
+    const named = await server.server.elicitInput(
+      {
+        message: "Whom to greet?",
+        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+      },
+      { relatedRequestId: extra.requestId },
+    );
+    const name = named.action === "accept" ? String(named.content?.name) : named.action;
+    return { messages: [{ role: "user", content: { type: "text", text: `Greet ${name}` } }] };
+  });
+  server.registerResource("mood", "memo://mood", { description: "Asks for a word" }, async (uri, extra) => {
+    const sampled = await server.server.createMessage(
+      { messages: [{ role: "user", content: { type: "text", text: "A mood?" } }], maxTokens: 5 },
+      { relatedRequestId: extra.requestId },
+    );
+    const word = sampled.content.type === "text" ? sampled.content.text : "?";
+    return { contents: [{ uri: uri.href, text: `mood: ${word}` }] };
+  });
   return server;
 }
 
@@ -123,6 +143,22 @@ describe("a 2025 backend that asks a 2026-07-28 client during a call", () => {
     expect(asked).toEqual(["elicitation: What is your name?", "sampling: A word for Ada?"]);
     // The call and its two retries: at least one retry reached the replica not holding the call.
     expect(new Set(landed)).toEqual(new Set(["a", "b"]));
+  });
+
+  test("a prompt and a resource read whose service asks are held alike, and continue on the other replica", async () => {
+    const { client, asked, landed } = await pinnedClient();
+    try {
+      const prompt = await client.getPrompt({ name: "namedGreeting" });
+      expect(prompt.messages[0]?.content).toEqual({ type: "text", text: "Greet Ada" });
+      const read = await client.readResource({ uri: "memo://mood" });
+      expect(read.contents[0]).toMatchObject({ uri: "memo://mood", text: "mood: blue" });
+    } finally {
+      await client.close();
+    }
+    expect(asked).toEqual(["elicitation: Whom to greet?", "sampling: A mood?"]);
+    // Each request started on one replica and its retry reached the other (the POSTs alternate).
+    const [promptStart, promptRetry, readStart, readRetry] = landed.slice(-4);
+    expect([promptRetry, readRetry]).toEqual([promptStart === "a" ? "b" : "a", readStart === "a" ? "b" : "a"]);
   });
 
   test("a state answered already, or of a call that ended, is refused with advice; an answer missing is named", async () => {

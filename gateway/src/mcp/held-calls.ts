@@ -1,8 +1,9 @@
 /**
- * Calls of 2026-07-28 clients to 2025 backends that ask the client something during the call (a
- * server-to-client `sampling/createMessage`, `elicitation/create` or `roots/list`). Such a client
- * cannot be sent a request; it is answered with an input-required result instead, while the call to
- * the backend stays open on this replica, held, with the backend waiting for its answer. The client's
+ * Calls of 2026-07-28 clients to 2025 backends (tool calls, prompts, resource reads) that ask the client
+ * something during the call (a server-to-client `sampling/createMessage`, `elicitation/create` or
+ * `roots/list`). Such a client cannot be sent a request; it is answered with an input-required result
+ * instead, while the call to the backend stays open on this replica, held, with the backend waiting for
+ * its answer. The client's
  * retry carries its answer (in `inputResponses`) and the gateway's sealed state naming the held call,
  * its turn and this replica: the answer goes to the backend and the retry gets what the call does next
  * (another question, or its result).

@@ -47,7 +47,9 @@ function modernPost(gatewayUrl: string, method: string, params: Record<string, u
   );
 }
 
-async function answerOf(response: Response): Promise<{ result?: Record<string, unknown>; error?: { code: number } }> {
+async function answerOf(
+  response: Response,
+): Promise<{ result?: Record<string, unknown>; error?: { code: number; data?: { reason?: string } } }> {
   const text = await response.text();
   // A single JSON body, or an event stream whose last data line is the answer.
   if (text.trimStart().startsWith("{")) return JSON.parse(text);
@@ -119,7 +121,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
     expect(firstText(retry.result ?? {})).toBe("kept away from eu (state backend-state:eu)");
   });
 
-  test("a state the client altered, or one of another tool, is refused before any backend sees it", async () => {
+  test("a state the client altered, or one of another tool or method, is refused before any backend sees it", async () => {
     const first = await answerOf(
       await modernPost(replicas.a.url, "tools/call", { name: "deploy", arguments: { target: "us" } }),
     );
@@ -149,6 +151,11 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
       }),
     );
     expect(misused.error?.code).toBe(-32602);
+    // A tool call's state is bound to tools/call: the SDK's check refuses it on a prompt before the prompt is looked up.
+    const elsewhere = await answerOf(
+      await modernPost(replicas.a.url, "prompts/get", { name: "deploy", requestState: state }),
+    );
+    expect(elsewhere.error?.data?.reason).toBe("invalid_request_state");
     expect(backend.seen.filter((r) => r.method === "tools/call")).toEqual([]);
   });
 

@@ -4,6 +4,7 @@
  * and what becomes of such a result on its way to the client.
  */
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import type { CallOptions } from "../federation/backend-pool.ts";
 import type { HeldCalls, HeldQuestion } from "./held-calls.ts";
 import type { GatewayRequestState } from "./request-state.ts";
 
@@ -14,7 +15,7 @@ export interface InputRequiredRound {
   inputResponses?: Record<string, unknown>;
   /** The gateway's own state for the client's next round. */
   seal(state: GatewayRequestState): Promise<string>;
-  /** Holds calls of 2025 services that ask the client during the call (tool calls only). */
+  /** Holds requests of 2025 services that ask the client during them. */
   held?: HeldCalls;
 }
 
@@ -58,8 +59,35 @@ export async function forClient(
   return { ...result, requestState: sealed };
 }
 
+/**
+ * Sends the request of a round's first step with `send`, or continues the held request the round
+ * resumes. With held calls, what a 2025 service asks the client during the request is held
+ * (held-calls.ts) and comes back as the input-required result for the client; otherwise the result is
+ * the service's.
+ */
+export async function sendOrResume(
+  round: InputRequiredRound | undefined,
+  service: string,
+  name: string,
+  send: (options?: Pick<CallOptions, "onrequest" | "signal">) => Promise<Record<string, unknown>>,
+  options: CallOptions,
+): Promise<{ result: Record<string, unknown> } | { asked: Record<string, unknown> }> {
+  const held = round?.held;
+  if (!held) return { result: await send() };
+  const signal = options.signal ?? new AbortController().signal;
+  const resumed = round.resumed?.held;
+  const step = resumed
+    ? await held.resume(resumed, round.inputResponses, signal)
+    : await held.start(
+        (onrequest, heldSignal) => send({ onrequest, signal: heldSignal }),
+        signal,
+        options.clientCapabilities,
+      );
+  return "result" in step ? step : { asked: await heldForClient(round, service, name, step.question) };
+}
+
 /** A held call's question (see held-calls.ts) as an input-required result, with the gateway's state naming the call. */
-export async function heldForClient(
+async function heldForClient(
   round: InputRequiredRound,
   service: string,
   name: string,

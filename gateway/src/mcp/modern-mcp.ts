@@ -9,16 +9,15 @@
  * client with a request state of the gateway's own (request-state.ts), and the client's retry goes back
  * to that backend with the backend's state and the client's answers.
  *
- * Progress a backend reports on a call reaches the client under the client's token.
+ * Progress a backend reports on a call reaches the client under the client's token, and its log
+ * messages reach a client that asked for them with the call (modern-log-relay.ts).
  *
  * `subscriptions/listen` streams are served by the SDK over the gateway's own event bus
  * (subscriptions/listen-events.ts), which knows each stream's caller; the resources a stream's filter
  * names are subscribed at their services while it is open (subscriptions/resource-updates.ts).
  *
- * A 2025 backend that asks the client something during a tool call has the question relayed as an
- * input-required result, the call held open meanwhile (held-calls.ts).
- *
- * Not bridged yet: backends' log messages during a call (logging is deprecated in this revision).
+ * A 2025 backend that asks the client something during a tool call, a prompt or a resource read has
+ * the question relayed as an input-required result, the request held open meanwhile (held-calls.ts).
  */
 
 import {
@@ -39,6 +38,7 @@ import { GATEWAY_INSTRUCTIONS, GATEWAY_SERVER_INFO } from "./gateway-mcp-server.
 import type { HeldCalls } from "./held-calls.ts";
 import type { InputRequiredRound } from "./input-required-round.ts";
 import { listPage } from "./list-pages.ts";
+import { modernLogRelay } from "./modern-log-relay.ts";
 import { modernToolAnswer, plainModernCall } from "./modern-tool-call.ts";
 import { isPlainToolResult } from "./plain-tool-result.ts";
 import type { GatewayRequestState, RequestStates } from "./request-state.ts";
@@ -61,9 +61,6 @@ export interface ModernMcpDeps extends Omit<ToolCallRouting, "catalog"> {
 export type ModernMcp = (request: Request, parsedBody: unknown, catalog: CatalogView) => Promise<Response>;
 
 const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
-
-/** What the request-state binding reads of a handler's context (request-state.ts), for a call answered without the handler. */
-const TOOL_CALL_CONTEXT = { mcpReq: { method: "tools/call" } } as unknown as ServerContext;
 
 /** Lists depend on who asks (permissions, virtual servers), so no shared cache may keep them. */
 const PRIVATE: CacheHint = { ttlMs: 0, cacheScope: "private" };
@@ -156,7 +153,7 @@ export function createModernMcp({
     const outcome = routeToolCall({ ...routing, catalog }, call.name, call.arguments, {
       signal: request.signal,
       clientCapabilities: call.clientCapabilities,
-      inputRequired: { seal: (state) => requestStates.mint(state, TOOL_CALL_CONTEXT), held: heldCalls },
+      inputRequired: { seal: (state) => requestStates.mint(state, "tools/call"), held: heldCalls },
     });
     const result = await outcome.catch(() => undefined);
     if (isPlainToolResult(result)) return modernToolAnswer(call.id, result);
@@ -201,6 +198,8 @@ function createModernServer(
         ...(offersResourceSubscriptions(routing.catalog.snapshot()) ? { subscribe: true } : {}),
       },
       prompts: { listChanged: true },
+      // Deprecated in this revision but still its way to receive a call's log messages (modern-log-relay.ts).
+      logging: {},
       ...(completions ? { completions: {} } : {}),
     },
     instructions: GATEWAY_INSTRUCTIONS,
@@ -214,14 +213,14 @@ function createModernServer(
    * What a request that may be answered with an input-required result takes: the client's
    * capabilities for the backend, and the round (a retry's verified state and answers).
    */
-  const askingOptions = (ctx: ServerContext, held?: HeldCalls) => ({
+  const askingOptions = (ctx: ServerContext) => ({
     signal: ctx.mcpReq.signal,
     clientCapabilities: clientCapabilitiesOf(ctx.mcpReq.envelope),
     inputRequired: {
       resumed: ctx.mcpReq.requestState<GatewayRequestState>(),
       inputResponses: ctx.mcpReq.inputResponses,
-      seal: (state: GatewayRequestState) => requestStates.mint(state, ctx),
-      ...(held ? { held } : {}),
+      seal: (state: GatewayRequestState) => requestStates.mint(state, ctx.mcpReq.method),
+      held: heldCalls,
     } satisfies InputRequiredRound,
   });
   // The catalog holds definitions as the backends sent them, typed by the 1.x SDK: the wire shape is the same.
@@ -236,8 +235,8 @@ function createModernServer(
     const clientToken = ctx.mcpReq._meta?.progressToken;
     const route = (name: string, args: Record<string, unknown> | undefined) =>
       routeToolCall(routing, name, args, {
-        // Only tool calls are held: a 2025 service asks during a read or a prompt rarely enough.
-        ...askingOptions(ctx, heldCalls),
+        ...askingOptions(ctx),
+        ...modernLogRelay(ctx),
         // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined

@@ -5,10 +5,10 @@
  * client's retry, on whichever replica it lands, goes back to the same backend with that backend's
  * state. It is signed (HMAC, the v2 SDK's codec) with a key every replica derives from the gateway's
  * session secret, bound to the caller and the method, and expires: a client can read it, but neither
- * alter it, nor hand it to another caller, nor keep it for later.
+ * alter it, nor hand it to another caller or method, nor keep it for later.
  */
 import { createHash } from "node:crypto";
-import { createRequestStateCodec } from "@modelcontextprotocol/server";
+import { createRequestStateCodec, type ServerContext } from "@modelcontextprotocol/server";
 import type { HeldTurn } from "./held-calls.ts";
 
 /** What the gateway keeps in its state between the rounds of a call. */
@@ -26,18 +26,32 @@ export interface GatewayRequestState {
 /** How long a client may take to answer before its retry is refused (the SDK codec's default). */
 const STATE_TTL_SECONDS = 600;
 
-export type RequestStates = ReturnType<typeof createRequestStates>;
+export interface RequestStates {
+  /** Seals a state for the caller's next round of a `method` request. */
+  mint(state: GatewayRequestState, method: string): Promise<string>;
+  /** Checks a state a request echoes (`ServerOptions.requestState.verify`); throws unless it is the caller's, for this method. */
+  verify(state: string, ctx: ServerContext): Promise<GatewayRequestState>;
+}
 
 /**
  * @param secret the gateway's session secret, the same on every replica
  * @param caller who is calling now (the identity's subject), for the binding
  */
-export function createRequestStates(secret: string, caller: () => string | undefined) {
-  // A key of its own, derived with a label, so request states and session ids never share one.
-  const key = new Uint8Array(createHash("sha256").update(`mcp-request-state\u0000${secret}`).digest());
-  return createRequestStateCodec<GatewayRequestState>({
-    key,
-    ttlSeconds: STATE_TTL_SECONDS,
-    bind: (ctx) => `${ctx.mcpReq.method}\u0000${caller() ?? ""}`,
-  });
+export function createRequestStates(secret: string, caller: () => string | undefined): RequestStates {
+  // The binding is in the key rather than in the codec's `bind`, which reads the method from a handler's
+  // context: a tools/call answered before the SDK's handler runs (modern-tool-call.ts) has none. A state
+  // of another method or caller then fails the MAC, which the SDK refuses alike (-32602).
+  const codecFor = (method: string) =>
+    createRequestStateCodec<GatewayRequestState>({
+      key: keyOf(`mcp-request-state\u0000${secret}\u0000${method}\u0000${caller() ?? ""}`),
+      ttlSeconds: STATE_TTL_SECONDS,
+    });
+  return {
+    mint: (state, method) => codecFor(method).mint(state),
+    verify: (state, ctx) => codecFor(ctx.mcpReq.method).verify(state, ctx),
+  };
+}
+
+function keyOf(label: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(label).digest());
 }

@@ -4,7 +4,8 @@
  * an unreachable service is a JSON-RPC error that names it; anything else the service answers with is
  * thrown as it came. A 2026-07-28 backend's input-required result is relayed as for a tool call (see
  * input-required-round.ts), or played with a 2025 client (legacy-input-rounds.ts); a client that
- * cannot answer it gets an error.
+ * cannot answer it gets an error. A 2025 backend that asks a 2026-07-28 client during the request is
+ * held as during a tool call (held-calls.ts).
  */
 
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
@@ -23,6 +24,7 @@ import {
   forClient,
   type InputRequiredRound,
   isInputRequired,
+  sendOrResume,
 } from "./input-required-round.ts";
 import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 import { answerInputRounds } from "./legacy-input-rounds.ts";
@@ -45,16 +47,16 @@ export async function routeResourceRead(
   if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
   if (service === undefined) throw new ProtocolError(RESOURCE_NOT_FOUND, "Resource not found", { uri });
   checkResumed(inputRequired, service, uri);
-  const send = (more?: Record<string, unknown>) =>
+  const send = (more?: Record<string, unknown>, sentOptions: CallOptions = options) =>
     forward(
       pool,
       service,
       "resources/read",
       { uri, ...continuation(inputRequired), ...more },
       `The resource "${uri}" cannot be read right now; try again later.`,
-      options,
+      sentOptions,
     );
-  return relayed(await send(), {
+  return relayed({
     round: inputRequired,
     service,
     name: uri,
@@ -84,16 +86,16 @@ export async function routePromptGet(
     ...(args === undefined ? {} : { arguments: args }),
     ...continuation(inputRequired),
   };
-  const send = (more?: Record<string, unknown>) =>
+  const send = (more?: Record<string, unknown>, sentOptions: CallOptions = options) =>
     forward(
       pool,
       route.service,
       "prompts/get",
       more ? { ...params, ...more } : params,
       `The prompt "${name}" cannot be used right now; try again later.`,
-      options,
+      sentOptions,
     );
-  return relayed(await send(), {
+  return relayed({
     round: inputRequired,
     service: route.service,
     name,
@@ -109,20 +111,21 @@ interface Relay {
   service: string;
   name: string;
   what: string;
-  /** Sends the request again, with the fields of a later round. */
-  send: (more: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** Sends the request, with the fields of a later round and the options of a held one. */
+  send: (more?: Record<string, unknown>, options?: CallOptions) => Promise<Record<string, unknown>>;
   options: CallOptions;
 }
 
 /**
- * The result for the client: an input-required one with the gateway's state for a 2026-07-28 client,
- * the complete result of the rounds the gateway played with a 2025 client, or an error if the client
- * cannot answer.
+ * Sends the request and gives the result for the client: an input-required one with the gateway's
+ * state for a 2026-07-28 client (also for what a 2025 service asks during the request, which is then
+ * held: held-calls.ts), the complete result of the rounds the gateway played with a 2025 client, or an
+ * error if the client cannot answer.
  */
-async function relayed(
-  result: Record<string, unknown>,
-  { round, service, name, what, send, options }: Relay,
-): Promise<Record<string, unknown>> {
+async function relayed({ round, service, name, what, send, options }: Relay): Promise<Record<string, unknown>> {
+  const outcome = await sendOrResume(round, service, name, (more) => send(undefined, { ...options, ...more }), options);
+  if ("asked" in outcome) return outcome.asked;
+  const { result } = outcome;
   if (!isInputRequired(result)) return result;
   if (round) return forClient(round, service, name, result);
   if (!options.onrequest) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, cannotAsk(what));

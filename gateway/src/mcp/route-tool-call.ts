@@ -22,9 +22,9 @@ import {
   checkResumed,
   continuation,
   forClient,
-  heldForClient,
   type InputRequiredRound,
   isInputRequired,
+  sendOrResume,
 } from "./input-required-round.ts";
 import { answerInputRounds } from "./legacy-input-rounds.ts";
 
@@ -124,25 +124,19 @@ export async function routeToolCall(
         ? call.run(() => pool.request(route.service, "tools/call", sentParams, sentOptions))
         : pool.request(route.service, "tools/call", sentParams, sentOptions);
     };
-    const held = inputRequired?.held;
-    let result: CallToolResult;
-    if (held) {
-      // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
-      const signal = options.signal ?? new AbortController().signal;
-      const resumed = inputRequired.resumed?.held;
-      const step = resumed
-        ? await held.resume(resumed, inputRequired.inputResponses, signal)
-        : await held.start(
-            (onrequest, heldSignal) => send(undefined, { ...callOptions, onrequest, signal: heldSignal }),
-            signal,
-            options.clientCapabilities,
-          );
-      if ("question" in step) {
-        report("ok");
-        return (await heldForClient(inputRequired, route.service, name, step.question)) as CallToolResult;
-      }
-      result = step.result as CallToolResult;
-    } else result = (await send()) as CallToolResult;
+    // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
+    const outcome = await sendOrResume(
+      inputRequired,
+      route.service,
+      name,
+      (more) => send(undefined, more ? { ...callOptions, ...more } : callOptions),
+      options,
+    );
+    if ("asked" in outcome) {
+      report("ok");
+      return outcome.asked as CallToolResult;
+    }
+    let result = outcome.result as CallToolResult;
     if (isInputRequired(result)) {
       if (inputRequired) {
         report("ok");
