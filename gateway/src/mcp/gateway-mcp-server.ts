@@ -1,104 +1,113 @@
 /**
- * The gateway's MCP server for 2025 clients (modern-mcp.ts has the 2026-07-28 one), built on the SDK's
+ * The gateway's MCP server, one per request, for clients of either revision, built on the SDK's
  * low-level `Server` so that backend tool definitions (raw JSON Schema) and results pass through
  * untouched. Everything it needs comes from the in-memory catalog: no request here reads the database.
+ *
+ * Every handler is written once, over the same routing. What sets the revisions apart comes in as a
+ * `Revision`: the 2025 one (legacy-revision.ts) carries a client's session, the 2026-07-28 one
+ * (modern-revision.ts) a request's input-required round and its log level.
  */
-import type { RequestId, Server } from "@modelcontextprotocol/server";
-import { forwardToClient } from "../sessions/client-requests.ts";
-import type { SessionCallContext } from "../sessions/mcp-sessions.ts";
-import { offersResourceSubscriptions, type ResourceUpdates } from "../subscriptions/resource-updates.ts";
+import type {
+  CallToolResult,
+  Implementation,
+  Server,
+  ServerCapabilities,
+  ServerContext,
+  ServerOptions,
+} from "@modelcontextprotocol/server";
+import type { CallOptions } from "../federation/backend-pool.ts";
+import { offersResourceSubscriptions } from "../subscriptions/resource-updates.ts";
 import { callInSearchMode, SEARCH_MODE_TOOLS } from "../tool-search/search-mode.ts";
-import { LegacyServer } from "./legacy-server.ts";
-import { listPage } from "./list-pages.ts";
-import { relayLogLevel } from "./relay-log-level.ts";
-import { setResourceAndPromptHandlers } from "./resource-and-prompt-handlers.ts";
-import { setResourceSubscribeHandlers } from "./resource-subscribe-handlers.ts";
+import { type ListName, listPage } from "./list-pages.ts";
 import { offersCompletions, routeCompletion } from "./route-completion.ts";
-import { routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
+import { routePromptGet, routeResourceRead } from "./route-resources-and-prompts.ts";
+import { type RouteOptions, routeToolCall, type ToolCallRouting } from "./route-tool-call.ts";
 import { setValidatedHandler } from "./validated-handler.ts";
 
 export interface GatewayMcpDeps extends ToolCallRouting {
   /** Most entries in one page of a list (MCP_PAGE_SIZE). */
   pageSize: number;
-  /** Set for requests of a session: the client can cancel their calls from any replica, and be asked by backends. */
-  session?: SessionCallContext;
-  /** Resource subscriptions of sessions; undefined when sessions are off. */
-  resourceUpdates?: ResourceUpdates;
+}
+
+/** What the requests of one protocol revision do their own way. */
+export interface Revision {
+  /** The SDK's server with the options only this revision has. */
+  createServer(info: Implementation, options: ServerOptions): Server;
+  /** Whether updates of subscribed resources can reach this client at all. */
+  hearsResourceUpdates: boolean;
+  /** Options of a forwarded request during which the backend cannot ask the client anything. */
+  forwarding(ctx: ServerContext): CallOptions;
+  /** Options of a forwarded request during which the backend may ask the client: a tool call, a read, a get. */
+  asking(ctx: ServerContext): RouteOptions;
+  /** The relay of a tool call's log messages to the client. */
+  logs(ctx: ServerContext): Pick<RouteOptions, "logLevel" | "onlog">;
+  /** Makes a tool call, given how to make it under a signal. */
+  call(ctx: ServerContext, call: (signal: AbortSignal) => Promise<CallToolResult>): Promise<CallToolResult>;
+  /** Registers the handlers only this revision has; the capabilities are those the server offers. */
+  setOwnHandlers?(server: Server, routing: ToolCallRouting, capabilities: ServerCapabilities): void;
 }
 
 export const GATEWAY_SERVER_INFO = { name: "mcp-federation-gateway", version: "1.0.0" };
 
-export const GATEWAY_INSTRUCTIONS =
+const GATEWAY_INSTRUCTIONS =
   "Tools, resources and prompts federated from several MCP services. A tool or prompt named <service>__<name> belongs to that service.";
 
-export function createGatewayMcpServer({ pageSize, session, resourceUpdates, ...routing }: GatewayMcpDeps): Server {
-  const completions = offersCompletions(routing.catalog.snapshot());
-  const subscribe = resourceUpdates !== undefined && offersResourceSubscriptions(routing.catalog.snapshot());
-  const server = new LegacyServer(GATEWAY_SERVER_INFO, {
-    // logging: backends' log messages about a call are relayed to the client on the call's stream, at
-    // the level the client set on them (relay-log-level.ts).
-    capabilities: {
-      tools: { listChanged: true },
-      resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) },
-      prompts: { listChanged: true },
-      logging: {},
-      ...(completions ? { completions: {} } : {}),
-    },
-    instructions: GATEWAY_INSTRUCTIONS,
-  });
+export function createGatewayMcpServer({ pageSize, ...routing }: GatewayMcpDeps, revision: Revision): Server {
+  const { catalog } = routing;
+  const completions = offersCompletions(catalog.snapshot());
+  const subscribe = revision.hearsResourceUpdates && offersResourceSubscriptions(catalog.snapshot());
+  // logging: backends' log messages about a call are relayed to the client on the call's stream, at the
+  // level the client asked for (relay-log-level.ts, modern-log-relay.ts).
+  const capabilities: ServerCapabilities = {
+    tools: { listChanged: true },
+    resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) },
+    prompts: { listChanged: true },
+    logging: {},
+    ...(completions ? { completions: {} } : {}),
+  };
+  const server = revision.createServer(GATEWAY_SERVER_INFO, { capabilities, instructions: GATEWAY_INSTRUCTIONS });
 
-  const { toolIndex } = routing.catalog;
+  const { toolIndex } = catalog;
+  const page = (list: ListName, cursor: string | undefined) => listPage(catalog.snapshot(), list, cursor, pageSize);
   setValidatedHandler(server, "tools/list", (params) =>
-    toolIndex ? { tools: SEARCH_MODE_TOOLS } : listPage(routing.catalog.snapshot(), "tools", params.cursor, pageSize),
+    toolIndex ? { tools: SEARCH_MODE_TOOLS } : page("tools", params.cursor),
   );
-  const client = session?.link;
-  /**
-   * How the calls of request `requestId` ask the client: requests written straight to the transport, not
-   * with ctx.mcpReq.send, since the answer may reach another replica and so needs an id unique to the
-   * session (see client-requests.ts); and what a 2026-07-28 backend is told the client can be asked.
-   */
-  const asking = (requestId: RequestId) => ({
-    onrequest: forwardToClient(session?.askClient, (message) =>
-      server.transport?.send(message, { relatedRequestId: requestId }),
-    ),
-    clientCapabilities: session?.askable,
-  });
-  setResourceAndPromptHandlers(server, { ...routing, pageSize, client, asking });
-  // Replaces the SDK's own handler, which only remembers the level for messages this server sends.
-  setValidatedHandler(server, "logging/setLevel", (params, ctx) =>
-    relayLogLevel(routing, params.level, { signal: ctx.mcpReq.signal, client }),
-  );
-  if (subscribe)
-    setResourceSubscribeHandlers(server, { catalog: routing.catalog, resourceUpdates, session: session?.session });
-  if (completions)
-    setValidatedHandler(server, "completion/complete", (params, ctx) =>
-      routeCompletion(routing, params, { signal: ctx.mcpReq.signal, client }),
-    );
-
-  setValidatedHandler(server, "tools/call", (params, ctx) => {
-    const { name, arguments: args } = params;
-    const { id, notify } = ctx.mcpReq;
-    const clientToken = ctx.mcpReq._meta?.progressToken;
-    const route = (signal: AbortSignal) => (name: string, args: Record<string, unknown> | undefined) =>
-      routeToolCall(routing, name, args, {
+  setValidatedHandler(server, "tools/call", (params, ctx) =>
+    revision.call(ctx, (signal) => {
+      const clientToken = ctx.mcpReq._meta?.progressToken;
+      const options: RouteOptions = {
+        ...revision.asking(ctx),
+        ...revision.logs(ctx),
         signal,
-        client,
-        // Progress from the backend reaches the client under the client's own token.
+        // Progress from the backend reaches the client under the client's own token, on the call's stream.
         onprogress:
           clientToken === undefined
             ? undefined
             : (progress) =>
-                void notify({
-                  method: "notifications/progress",
-                  params: { ...progress, progressToken: clientToken },
-                }).catch(() => {}),
-        onlog: (log) => void notify(log).catch(() => {}),
-        ...asking(id),
-      });
-    const call = (signal: AbortSignal) =>
-      toolIndex ? callInSearchMode(toolIndex, name, args, route(signal)) : route(signal)(name, args);
-    return session ? session.scope(id, ctx.mcpReq.signal, call) : call(ctx.mcpReq.signal);
-  });
-
+                void ctx.mcpReq
+                  .notify({ method: "notifications/progress", params: { ...progress, progressToken: clientToken } })
+                  .catch(() => {}),
+      };
+      const route = (name: string, args: Record<string, unknown> | undefined) =>
+        routeToolCall(routing, name, args, options);
+      return toolIndex
+        ? callInSearchMode(toolIndex, params.name, params.arguments, route)
+        : route(params.name, params.arguments);
+    }),
+  );
+  setValidatedHandler(server, "resources/list", (params) => page("resources", params.cursor));
+  setValidatedHandler(server, "resources/templates/list", (params) => page("resourceTemplates", params.cursor));
+  setValidatedHandler(server, "resources/read", (params, ctx) =>
+    routeResourceRead(routing, params.uri, revision.asking(ctx)),
+  );
+  setValidatedHandler(server, "prompts/list", (params) => page("prompts", params.cursor));
+  setValidatedHandler(server, "prompts/get", (params, ctx) =>
+    routePromptGet(routing, params.name, params.arguments, revision.asking(ctx)),
+  );
+  if (completions)
+    setValidatedHandler(server, "completion/complete", (params, ctx) =>
+      routeCompletion(routing, params, revision.forwarding(ctx)),
+    );
+  revision.setOwnHandlers?.(server, routing, capabilities);
   return server;
 }

@@ -30,6 +30,12 @@ interface Case {
 
 const rpc = (message: unknown) => JSON.stringify(message);
 
+const MODERN_ENVELOPE = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "gateway-test", version: "1.0.0" },
+};
+
 const cases: Case[] = [
   { name: "body that is not JSON", body: "{not json", status: 400, code: -32700 },
   { name: "empty body", body: "", status: 400, code: -32700 },
@@ -136,6 +142,29 @@ describe("bad MCP messages", () => {
     expect(body.jsonrpc).toBe("2.0");
     expect(body.error?.code).toBe(c.code);
     expect(body.error?.message.length).toBeGreaterThan(0);
+  });
+
+  // Both revisions' requests reach the same handlers, which name what is wrong with the params.
+  test.each([
+    ["tools/list", { cursor: 5 }],
+    ["resources/read", { uri: 7 }],
+    ["prompts/get", { name: "shopping__x", arguments: { a: 1 } }],
+  ] as const)("a 2026-07-28 %s with params of the wrong type gets -32602", async (method, params) => {
+    const res = await fetch(`${stack.gw.url}/mcp`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        Authorization: `Bearer ${TEST_BEARER}`,
+        "Mcp-Protocol-Version": "2026-07-28",
+        "Mcp-Method": method,
+        ...("name" in params ? { "Mcp-Name": params.name } : {}),
+      },
+      body: rpc({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: MODERN_ENVELOPE } }),
+    });
+    const body = (await res.json()) as { error?: { code: number; message: string } };
+    expect(body.error?.code).toBe(-32602);
+    expect(body.error?.message).toContain(`Invalid params for ${method}`);
   });
 
   test("a batch is answered message by message", async () => {

@@ -10,13 +10,12 @@ import type { ResourceUpdates } from "../subscriptions/resource-updates.ts";
 import { createGatewayMcpServer, type GatewayMcpDeps } from "./gateway-mcp-server.ts";
 import { hostGuard } from "./host-guard.ts";
 import { rpcErrorResponse, UNKNOWN_VIRTUAL_SERVER } from "./json-rpc-errors.ts";
+import { legacyRevision } from "./legacy-revision.ts";
 import { createMcpFastPath } from "./mcp-fast-path.ts";
 import { createModernMcp, isModernRequest, type ModernMcpDeps } from "./modern-mcp.ts";
 import { handleStatelessMcp } from "./sdk-endpoint.ts";
 
-export interface McpRoutesDeps
-  extends Omit<GatewayMcpDeps, "session" | "resourceUpdates">,
-    Pick<ModernMcpDeps, "requestStates" | "heldCalls"> {
+export interface McpRoutesDeps extends GatewayMcpDeps, Pick<ModernMcpDeps, "requestStates" | "heldCalls"> {
   /** Resolves the caller's Identity, or answers 401/403 (see identity/mcp-auth.ts). */
   auth: McpAuth;
   /** Each caller's view of the catalog, of all of it or of a virtual server. */
@@ -48,11 +47,12 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
   );
   const { sessions, maxBodyBytes, bodyReadTimeoutMs, tracing } = deps;
   // Updates reach a 2025 client on its session's GET stream: without sessions there is none.
-  const serverDeps = { ...deps, resourceUpdates: sessions ? deps.resourceUpdates : undefined };
+  const resourceUpdates = sessions ? deps.resourceUpdates : undefined;
   const fastPath = createMcpFastPath(deps);
   const modern = createModernMcp(deps);
   const untraced = (request: Request, catalog: CatalogView) => {
-    const createServer = (session?: SessionCallContext) => createGatewayMcpServer({ ...serverDeps, catalog, session });
+    const createServer = (session?: SessionCallContext) =>
+      createGatewayMcpServer({ ...deps, catalog }, legacyRevision({ session, resourceUpdates }));
     const fastAnswer = fastPath(catalog);
     // Every parsed body passes here first, on the fast path and the SDK's alike: where its span learns its method,
     // and where the protocol revision is told apart. 2025 requests go on as before, sessions included.
