@@ -36,7 +36,10 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   /** Longest wait for the answer; progress under `progressToken` starts it over. */
   timeoutMs: number;
-  /** When given, it governs the exchange instead of `timeoutMs` (its clocks may have started before). */
+  /**
+   * When given, it governs the exchange instead of `timeoutMs` (its clocks may have started before),
+   * and `signal`, if any, must abort when it does (as the pool's signal of a call does).
+   */
   deadline?: CallDeadline;
   /** Largest answer read: a JSON body, or one event of a stream. Beyond it the answer is cut off (AnswerTooLarge). */
   maxAnswerBytes?: number;
@@ -89,7 +92,7 @@ export async function exchange(
   const body = encodeRequest(request);
   const deadline = options.deadline ?? createCallDeadline({ timeoutMs: options.timeoutMs });
   // Aborts with the reason of whichever stopped the exchange first: the caller, or the deadline.
-  const stopped = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+  const stopped = !signal ? deadline.signal : options.deadline ? signal : AbortSignal.any([signal, deadline.signal]);
   try {
     deadline.signal.throwIfAborted();
     const response = await options.fetch(options.url, {

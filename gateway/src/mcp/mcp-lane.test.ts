@@ -29,9 +29,10 @@ const JSON_ONLY = { "Content-Type": "application/json", Accept: "application/jso
 async function bothWays(headers: Record<string, string>, body: string = JSON.stringify(CALL)) {
   const send = async (path: string) => {
     const response = await fetch(`${stack.gw.url}${path}`, { method: "POST", headers, body });
-    const shown = Object.fromEntries(
-      [...response.headers].filter(([name]) => name !== "date" && name !== "x-request-id" && name !== "content-length"),
-    );
+    const shown: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      if (name !== "date" && name !== "x-request-id" && name !== "content-length") shown[name] = value;
+    });
     return {
       status: response.status,
       headers: shown,
