@@ -12,7 +12,7 @@ import type { Catalog } from "./catalog/catalog.ts";
 import { loadConsoleAssets } from "./console/console-assets.ts";
 import { createConsoleRoutes } from "./console/console-routes.ts";
 import type { BackendPool } from "./federation/backend-pool.ts";
-import { refuseLoops } from "./federation/gateway-hop.ts";
+import { loopRefusal, refuseLoops } from "./federation/gateway-hop.ts";
 import { createGovernanceRoutes } from "./governance/governance-routes.ts";
 import type { ToolGovernance } from "./governance/tool-governance-service.ts";
 import { createHealthRoutes } from "./health/health-routes.ts";
@@ -23,12 +23,14 @@ import { createProtectedResourceRoutes, type ProtectedResources } from "./identi
 import type { Logger } from "./logger.ts";
 import type { GatewayMcpDeps } from "./mcp/gateway-mcp-server.ts";
 import type { HeldCalls } from "./mcp/held-calls.ts";
+import { createHostCheck } from "./mcp/host-guard.ts";
+import { createMcpLane } from "./mcp/mcp-lane.ts";
 import { createMcpRoutes } from "./mcp/mcp-routes.ts";
 import type { RequestStates } from "./mcp/request-state.ts";
 import type { GatewayMetrics } from "./observability/metrics.ts";
 import { createMetricsRoutes } from "./observability/metrics-routes.ts";
 import type { RequestContext } from "./observability/request-context.ts";
-import { requestLogging } from "./observability/request-logging.ts";
+import { createRequestLog, requestLogging } from "./observability/request-logging.ts";
 import type { Tracing } from "./observability/tracing.ts";
 import type { RegistryService } from "./registry/registry-service.ts";
 import type { McpSessions } from "./sessions/mcp-sessions.ts";
@@ -93,23 +95,36 @@ export interface GatewayApp {
 /** The gateway's HTTP surface; every dependency is passed in, so tests build it from real parts. */
 export function createApp(deps: AppDeps): GatewayApp {
   const app = new Hono();
+  const logging = {
+    log: deps.log,
+    context: deps.requestContext,
+    metrics: deps.metrics,
+    quietRoutes: ["/health", "/metrics"],
+  };
+  const onError = createErrorHandler(deps.log);
   // First, so that its access line and metrics cover every route, errors and not-found included.
-  app.use(
-    requestLogging({
-      log: deps.log,
-      context: deps.requestContext,
-      metrics: deps.metrics,
-      quietRoutes: ["/health", "/metrics"],
-    }),
-  );
-  app.onError(createErrorHandler(deps.log));
+  app.use(requestLogging(logging));
+  app.onError(onError);
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.use("/mcp", refuseLoops(deps.hopMarker));
   app.route("/", createHealthRoutes(deps));
   app.route("/", createMetricsRoutes(deps.metrics.registry));
   app.route("/", createOpenApiRoutes());
   if (deps.protectedResources) app.route("/", createProtectedResourceRoutes(deps.protectedResources));
-  app.route("/", createMcpRoutes({ ...deps, auth: deps.mcpAuth }));
+  const mcp = createMcpRoutes({ ...deps, auth: deps.mcpAuth });
+  app.route("/", mcp.routes);
+  const lane = createMcpLane({
+    requestLog: createRequestLog(logging),
+    refuseLoop: loopRefusal(deps.hopMarker),
+    checkHost: createHostCheck(deps.allowedHosts),
+    auth: deps.mcpAuth,
+    requestContext: deps.requestContext,
+    serveMcp: mcp.serveMcp,
+    onError,
+  });
+  // Every caller of the app, app.request() in tests included, gets POST /mcp from the lane.
+  const honoFetch = app.fetch;
+  app.fetch = (request, ...rest) => lane(request) ?? honoFetch(request, ...rest);
   const auth = createAdminAuth({ apiKey: deps.apiKey, viewerApiKey: deps.viewerApiKey }, deps.requestContext);
   app.route("/", createApiKeyRoutes({ ...deps.apiKeyAdmin, auth, log: deps.log, audit: deps.audit }));
   app.route(

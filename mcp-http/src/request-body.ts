@@ -77,24 +77,39 @@ function isPlainRequest(message: unknown): boolean {
 }
 
 /**
- * Reads a body chunk by chunk, so a chunked body without Content-Length is cut off at `maxBytes` rather
- * than held whole in memory first, and one that stops arriving is given up after `timeoutMs`.
+ * Reads a body in one go when its length is declared, otherwise chunk by chunk, so a chunked body without
+ * Content-Length is cut off at `maxBytes` rather than held whole in memory first; one that stops arriving
+ * is given up after `timeoutMs` either way.
  */
 async function readBodyText(request: Request, maxBytes: number, timeoutMs: number): Promise<string | Response> {
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
+  const tooSlow = () => rpcError(408, -32000, `Request body not received in full within ${timeoutMs} ms`);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) <= maxBytes) {
+    // HTTP framing holds the body to its declared length, checked above: read natively, without a
+    // JavaScript stream, whose machinery was a measurable part of a gateway hop's CPU time.
+    const reading = request.text();
+    reading.catch(() => {});
+    try {
+      const text = await Promise.race([reading, deadline]);
+      return text === "timeout" ? tooSlow() : text;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
     for (;;) {
       const next = await Promise.race([reader.read(), deadline]);
       if (next === "timeout") {
         void reader.cancel().catch(() => {});
-        return rpcError(408, -32000, `Request body not received in full within ${timeoutMs} ms`);
+        return tooSlow();
       }
       if (next.done) break;
       size += next.value.byteLength;

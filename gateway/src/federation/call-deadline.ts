@@ -26,7 +26,10 @@ export interface CallDeadlineOptions {
 export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOptions): CallDeadline {
   const controller = new AbortController();
   let paused = 0;
-  const expire = (reason: string) => controller.abort(new TransportFailure(`timed out: ${reason}`));
+  const expire = (reason: string) => {
+    dispose();
+    controller.abort(new TransportFailure(`timed out: ${reason}`));
+  };
   const quiet = setTimeout(() => paused > 0 || expire(`no answer within ${timeoutMs} ms`), timeoutMs);
   const ceiling =
     maxDurationMs === undefined
@@ -38,11 +41,10 @@ export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOpt
             ),
           maxDurationMs,
         );
-  const dispose = () => {
+  function dispose() {
     clearTimeout(quiet);
     clearTimeout(ceiling);
-  };
-  controller.signal.addEventListener("abort", dispose, { once: true });
+  }
 
   return {
     signal: controller.signal,

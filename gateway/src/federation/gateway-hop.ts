@@ -33,10 +33,19 @@ export function withHopMarker(marker: string, headers: Record<string, string>): 
 
 /** Refuses a request that carries this gateway's own marker. */
 export function refuseLoops(marker: string): MiddlewareHandler {
-  return async (c, next) => {
-    const hops = c.req.header(HOP_HEADER);
-    if (!hops?.split(",").some((hop) => hop.trim() === marker)) return next();
-    return c.json({ jsonrpc: "2.0", error: { code: -32600, message: LOOP_MESSAGE }, id: null }, 508);
+  const refusal = loopRefusal(marker);
+  return async (c, next) => refusal(c.req.raw) ?? next();
+}
+
+/** The refusal of a request that carries this gateway's own marker, or undefined (for app.ts's direct `/mcp` lane). */
+export function loopRefusal(marker: string): (request: Request) => Response | undefined {
+  return (request) => {
+    const hops = request.headers.get(HOP_HEADER);
+    if (!hops?.split(",").some((hop) => hop.trim() === marker)) return undefined;
+    return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code: -32600, message: LOOP_MESSAGE }, id: null }), {
+      status: 508,
+      headers: { "Content-Type": "application/json" },
+    });
   };
 }
 

@@ -35,7 +35,10 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   /** Longest wait for the answer; progress under `progressToken` starts it over. */
   timeoutMs: number;
-  /** When given, it governs the exchange instead of `timeoutMs` (its clocks may have started before). */
+  /**
+   * When given, it governs the exchange instead of `timeoutMs` (its clocks may have started before),
+   * and `signal`, if any, must abort when it does (as the pool's signal of a call does).
+   */
   deadline?: CallDeadline;
   /** Largest answer read: a JSON body, or one event of a stream. Beyond it the answer is cut off (AnswerTooLarge). */
   maxAnswerBytes?: number;
@@ -87,23 +90,15 @@ export async function exchange(
   signal?.throwIfAborted();
   const body = encodeRequest(request);
   const deadline = options.deadline ?? createCallDeadline({ timeoutMs: options.timeoutMs });
-  const controller = new AbortController();
-  let stoppedBy: unknown;
-  const stop = (reason: unknown) => {
-    stoppedBy ??= reason;
-    controller.abort(reason);
-  };
-  const onAbort = () => stop(signal?.reason);
-  const onDeadline = () => stop(deadline.signal.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  deadline.signal.addEventListener("abort", onDeadline, { once: true });
+  // Aborts with the reason of whichever stopped the exchange first: the caller, or the deadline.
+  const stopped = !signal ? deadline.signal : options.deadline ? signal : AbortSignal.any([signal, deadline.signal]);
   try {
     deadline.signal.throwIfAborted();
     const response = await options.fetch(options.url, {
       method: "POST",
       headers: options.headers,
       body,
-      signal: controller.signal,
+      signal: stopped,
       // Credentials are meant for this endpoint only.
       redirect: "manual",
     });
@@ -117,21 +112,17 @@ export async function exchange(
       onrequest: (id, backendRequest) => {
         // While the client is being asked something (a person may be answering an elicitation), the
         // backend is waiting on us, not we on it: the quiet timeout stands still until the answer.
-        void answerBackend(id, backendRequest, options, controller.signal).then(deadline.pause());
+        void answerBackend(id, backendRequest, options, stopped).then(deadline.pause());
       },
     });
     return { result: resultOf(message), headers: response.headers };
   } catch (error) {
-    throw (
-      stoppedBy ??
-      (error instanceof ProtocolError || error instanceof TransportFailure || error instanceof AnswerTooLarge
-        ? error
-        : new TransportFailure(describeFailure(error)))
-    );
+    if (stopped.aborted) throw stopped.reason;
+    throw error instanceof ProtocolError || error instanceof TransportFailure || error instanceof AnswerTooLarge
+      ? error
+      : new TransportFailure(describeFailure(error));
   } finally {
     if (!options.deadline) deadline.dispose();
-    signal?.removeEventListener("abort", onAbort);
-    deadline.signal.removeEventListener("abort", onDeadline);
   }
 }
 

@@ -36,9 +36,13 @@ export interface McpAuthDeps {
 
 /**
  * Builds the auth middleware of one MCP endpoint, named by its path (`/mcp`), or by a function of
- * the request for routes with parameters (`(c) => c.req.path` for `/servers/:name/mcp`).
+ * the request for routes with parameters (`(c) => c.req.path` for `/servers/:name/mcp`). `authenticate`
+ * is the same check without Hono, for app.ts's direct `/mcp` lane: the caller's Identity, or the
+ * response that refuses the request; the caller runs its handler with `requestContext.runAs`.
  */
-export type McpAuth = (resourcePath: string | ((c: Context) => string)) => MiddlewareHandler;
+export type McpAuth = ((resourcePath: string | ((c: Context) => string)) => MiddlewareHandler) & {
+  authenticate(request: Request, resourcePath: string): Promise<Identity | Response>;
+};
 
 type Refusal = { status: 401 | 403 | 503; error?: string; reason: string };
 
@@ -88,22 +92,29 @@ export function createMcpAuth(deps: McpAuthDeps): McpAuth {
     return `Bearer ${params.join(", ")}`;
   };
 
-  return (resourcePath) => {
+  const authenticate = async (authorization: string | undefined, path: string): Promise<Identity | Response> => {
+    const token = parseBearer(authorization);
+    // No credential at all: the bare challenge, which starts a client's OAuth flow (RFC 6750 section 3.1).
+    const result: Identity | Refusal =
+      token === undefined ? { status: 401, reason: "missing bearer token" } : await identify(token, path);
+    if ("kind" in result) return result;
+    const headers: Record<string, string> =
+      result.status === 503 ? { "Retry-After": "5" } : { "WWW-Authenticate": challenge(path, result) };
+    const message = `${result.status === 403 ? "Forbidden" : result.status === 401 ? "Unauthorized" : "Unavailable"}: ${result.reason}`;
+    return rpcErrorResponse(result.status, UNAUTHORIZED, message, headers);
+  };
+
+  const middleware = (resourcePath: string | ((c: Context) => string)): MiddlewareHandler => {
     const pathOf = typeof resourcePath === "string" ? () => resourcePath : resourcePath;
     return async (c, next) => {
-      const path = pathOf(c);
-      const token = parseBearer(c.req.header("authorization"));
-      // No credential at all: the bare challenge, which starts a client's OAuth flow (RFC 6750 section 3.1).
-      const result: Identity | Refusal =
-        token === undefined ? { status: 401, reason: "missing bearer token" } : await identify(token, path);
-      if ("kind" in result) {
-        c.set(IDENTITY_VARIABLE, result);
-        return requestContext.runAs(result, next);
-      }
-      const headers: Record<string, string> =
-        result.status === 503 ? { "Retry-After": "5" } : { "WWW-Authenticate": challenge(path, result) };
-      const message = `${result.status === 403 ? "Forbidden" : result.status === 401 ? "Unauthorized" : "Unavailable"}: ${result.reason}`;
-      return rpcErrorResponse(result.status, UNAUTHORIZED, message, headers);
+      const result = await authenticate(c.req.header("authorization"), pathOf(c));
+      if (result instanceof Response) return result;
+      c.set(IDENTITY_VARIABLE, result);
+      return requestContext.runAs(result, next);
     };
   };
+  return Object.assign(middleware, {
+    authenticate: (request: Request, resourcePath: string) =>
+      authenticate(request.headers.get("authorization") ?? undefined, resourcePath),
+  });
 }

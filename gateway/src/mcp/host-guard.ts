@@ -12,6 +12,12 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 const HOST_VERDICTS_KEPT = 256;
 
 export function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
+  const check = createHostCheck(allowedHosts);
+  return async (c, next) => check(c.req.raw) ?? next();
+}
+
+/** The guard without Hono (for app.ts's direct `/mcp` lane): the refusal, or undefined for an allowed request. */
+export function createHostCheck(allowedHosts: readonly string[]): (request: Request) => Response | undefined {
   const extra = allowedHosts.map((h) => h.toLowerCase());
   const anyHost = extra.includes("*");
   const allowed = (hostname: string) =>
@@ -33,18 +39,18 @@ export function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
     return verdict;
   };
 
-  return async (c, next) => {
-    const header = c.req.header("host");
+  return (request) => {
+    const header = request.headers.get("host") ?? undefined;
     if (!allowedHost(header)) return reject(`Host "${header ?? ""}" is not allowed; add it to ALLOWED_HOSTS`);
-    const origin = c.req.header("origin");
-    if (origin !== undefined && origin !== "null") {
+    const origin = request.headers.get("origin");
+    if (origin !== null && origin !== "null") {
       const originHost = URL.canParse(origin) ? new URL(origin).hostname.toLowerCase() : undefined;
       if (originHost === undefined || !allowed(originHost))
         return reject(`Origin "${origin}" is not allowed; add its host to ALLOWED_HOSTS`);
     } else if (origin === "null") {
       return reject(`Origin "null" is not allowed`);
     }
-    return next();
+    return undefined;
   };
 }
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { CatalogViews } from "../access/catalog-views.ts";
 import type { CatalogView } from "../catalog/catalog.ts";
-import { IDENTITY_VARIABLE } from "../identity/identity.ts";
+import { IDENTITY_VARIABLE, type Identity } from "../identity/identity.ts";
 import type { McpAuth } from "../identity/mcp-auth.ts";
 import type { McpSessions, SessionCallContext } from "../sessions/mcp-sessions.ts";
 import { createSessionEndpoint } from "../sessions/session-endpoint.ts";
@@ -37,7 +37,13 @@ export interface McpRoutesDeps extends GatewayMcpDeps, Pick<ModernMcpDeps, "requ
  * endpoint, each serving the caller's view of its catalog. Any replica can answer any request, of a
  * session or not.
  */
-export function createMcpRoutes(deps: McpRoutesDeps): Hono {
+export interface McpRoutes {
+  routes: Hono;
+  /** `/mcp` for a caller whose credential is checked, without Hono's routing (app.ts's direct lane). */
+  serveMcp(request: Request, identity: Identity): Promise<Response>;
+}
+
+export function createMcpRoutes(deps: McpRoutesDeps): McpRoutes {
   const app = new Hono();
   app.use("/mcp", hostGuard(deps.allowedHosts), deps.auth("/mcp"));
   app.use(
@@ -69,12 +75,13 @@ export function createMcpRoutes(deps: McpRoutesDeps): Hono {
     ? (request: Request, catalog: CatalogView) => tracing.serve(request, () => untraced(request, catalog))
     : untraced;
   const identity = (c: Context) => c.get(IDENTITY_VARIABLE);
-  app.all("/mcp", (c) => serve(c.req.raw, deps.views.whole(identity(c))));
+  const serveMcp = (request: Request, caller: Identity) => serve(request, deps.views.whole(caller));
+  app.all("/mcp", (c) => serveMcp(c.req.raw, identity(c)));
   app.all("/servers/:name/mcp", (c) => {
     const name = c.req.param("name");
     const view = deps.views.server(identity(c), name);
     if (view) return serve(c.req.raw, view);
     return rpcErrorResponse(404, UNKNOWN_VIRTUAL_SERVER, `No virtual server named "${name}"`);
   });
-  return app;
+  return { routes: app, serveMcp };
 }

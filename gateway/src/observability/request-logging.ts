@@ -20,26 +20,57 @@ export interface RequestLoggingDeps {
   quietRoutes?: readonly string[];
 }
 
-export function requestLogging({ log, context, metrics, quietRoutes = [] }: RequestLoggingDeps): MiddlewareHandler {
-  const quiet = new Set(quietRoutes);
+export function requestLogging(deps: RequestLoggingDeps): MiddlewareHandler {
+  const record = createRecord(deps);
   return async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     const ownIndex = c.req.routeIndex;
     const started = performance.now();
-    await context.run(requestId, next);
+    await deps.context.run(requestId, next);
     const durationMs = performance.now() - started;
     // Hono leaves routeIndex on the last handler that ran; still ours means only the not-found handler answered.
     const route = c.req.routeIndex === ownIndex ? UNMATCHED_ROUTE : routePath(c);
-    const { method } = c.req;
-    const status = c.res.status;
     c.header(REQUEST_ID_HEADER, requestId);
+    record(requestId, c.req.method, route, c.req.path, c.res.status, durationMs);
+  };
+}
+
+/**
+ * The same for a route served without Hono (app.ts's direct `/mcp` lane), where `route` is also the
+ * path: `serve` runs inside the request id's context and must answer errors itself.
+ */
+export function createRequestLog(
+  deps: RequestLoggingDeps,
+): (request: Request, route: string, serve: () => Promise<Response>) => Promise<Response> {
+  const record = createRecord(deps);
+  return async (request, route, serve) => {
+    const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER) ?? undefined);
+    const started = performance.now();
+    let response = await deps.context.run(requestId, serve);
+    const durationMs = performance.now() - started;
+    try {
+      response.headers.set(REQUEST_ID_HEADER, requestId);
+    } catch {
+      // Headers of a response passed on from elsewhere may be immutable: a copy takes the header.
+      response = new Response(response.body, response);
+      response.headers.set(REQUEST_ID_HEADER, requestId);
+    }
+    record(requestId, request.method, route, route, response.status, durationMs);
+    return response;
+  };
+}
+
+/** The access line and the HTTP metrics of one answered request. */
+function createRecord({ log, metrics, quietRoutes = [] }: RequestLoggingDeps) {
+  const quiet = new Set(quietRoutes);
+  return (requestId: string, method: string, route: string, path: string, status: number, durationMs: number) => {
     metrics.httpRequest({ method, route, status, durationMs });
     const level = quiet.has(route) ? "debug" : "info";
     log[level]("request", {
       requestId,
       method,
       route,
-      path: c.req.path,
+      path,
       status,
       durationMs: Math.round(durationMs * 10) / 10,
     });
