@@ -26,8 +26,9 @@ export interface CatalogDeps {
  * From this many tools on, the reloads of a catalog end with a full collection. Reading 10,000 tools
  * leaves 40 to 70 MB of garbage (the rows as the driver read them, their JSON, the previous snapshot and
  * its encoded lists) that Bun's collector, finding little pressure on its own heap, left for seconds:
- * a few reloads in a row took an embedded gateway from about 250 MB to 700 MB. The collection blocks
- * for 50 to 150 ms at that size; on a small catalog it would cost as much and free little.
+ * ten reloads in a row took an embedded gateway to 800 MB. The collection blocks for 50 to 150 ms at
+ * that size; on a small catalog it would cost as much and free little. It runs before the reload
+ * settles, not on a later turn of the event loop, which reloads chained by promises alone never reach.
  */
 export const COLLECT_AFTER_RELOAD_TOOLS = 2_000;
 
