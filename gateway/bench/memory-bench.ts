@@ -13,6 +13,8 @@ export interface MemoryFigures {
   heapUsedMb: number;
   /** After the timed reloads, which each hold two catalogs for a moment. */
   rssAfterReloadsMb: number;
+  /** The process's high-water mark, start-up and reloads included, with only the collections the gateway runs. */
+  peakRssMb: number;
   /** The same gateway on an empty registry: what the runtime, the modules and the driver cost alone. */
   emptyRssMb: number;
   reloadP50Ms: number;
@@ -37,6 +39,7 @@ export async function benchMemory(
     rssMb: loaded.rssBytes / MB,
     heapUsedMb: loaded.heapUsedBytes / MB,
     rssAfterReloadsMb: loaded.rssAfterReloadsBytes / MB,
+    peakRssMb: loaded.peakRssBytes / MB,
     emptyRssMb: empty.rssBytes / MB,
     reloadP50Ms: loaded.reloadP50Ms,
     reloadMaxMs: loaded.reloadMaxMs,

@@ -22,6 +22,8 @@ export interface ProbeFigures {
   heapUsedBytes: number;
   /** After the timed reloads: each builds a new catalog while the old one still serves. */
   rssAfterReloadsBytes: number;
+  /** The most the process ever held, start and reloads included: no collection forced but the gateway's own. */
+  peakRssBytes: number;
   reloadP50Ms: number;
   reloadMaxMs: number;
   /** The first tools/list after a reload, which may pay for work a reload defers. */
@@ -76,6 +78,8 @@ async function probe(target: ProbeTarget, reloads: number): Promise<ProbeFigures
       tools: gateway.catalog.snapshot().tools.length,
       rssBytes: steady.rss,
       heapUsedBytes: steady.heapUsed,
+      // Read before memory() collects; the high-water mark would not drop anyway.
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
       rssAfterReloadsBytes: memory().rss,
       reloadP50Ms: percentile(reloadMs, 50),
       reloadMaxMs: Math.max(...reloadMs),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { serviceRecord } from "../../test/support/service-records.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { insertService, listActiveServices, type ServiceRecord } from "../registry/queries.ts";
-import { createCatalog } from "./catalog.ts";
+import { COLLECT_AFTER_RELOAD_TOOLS, createCatalog } from "./catalog.ts";
 import { buildSnapshot } from "./catalog-snapshot.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
@@ -63,6 +63,56 @@ describe("reloads", () => {
     await expect(catalog.reload(2)).rejects.toThrow("database down");
     expect(catalog.snapshot().version).toBe(1);
     expect(catalog.snapshot().tools.length).toBe(1);
+  });
+});
+
+describe("collection after reloads", () => {
+  const toolNames = (count: number) => Array.from({ length: count }, (_, i) => `tool_${i}`);
+  const large = [serviceRecord("large", toolNames(COLLECT_AFTER_RELOAD_TOOLS))];
+  const small = [serviceRecord("small", toolNames(3))];
+
+  test("the reloads of a large catalog end with one collection, however many were merged", async () => {
+    let collections = 0;
+    const catalog = createCatalog({ loadServices: async () => large, collectGarbage: () => collections++ });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => catalog.reload(1 + i)));
+    expect(catalog.snapshot().tools).toHaveLength(COLLECT_AFTER_RELOAD_TOOLS);
+    expect(collections).toBeLessThanOrEqual(2);
+    expect(collections).toBeGreaterThanOrEqual(1);
+    const settled = collections;
+    await catalog.reload(21);
+    expect(collections).toBe(settled + 1);
+    await catalog.reload(21);
+    expect(collections).toBe(settled + 1);
+  });
+
+  test("a small catalog is left to the collector; dropping a large one is not", async () => {
+    let collections = 0;
+    let services = small;
+    const catalog = createCatalog({ loadServices: async () => services, collectGarbage: () => collections++ });
+    await catalog.reload(1);
+    await catalog.reload(2);
+    expect(collections).toBe(0);
+    services = large;
+    await catalog.reload(3);
+    services = small;
+    await catalog.reload(4);
+    expect(collections).toBe(2);
+  });
+
+  test("a failed read collects nothing", async () => {
+    let collections = 0;
+    let fail = false;
+    const catalog = createCatalog({
+      loadServices: async () => {
+        if (fail) throw new Error("database down");
+        return large;
+      },
+      collectGarbage: () => collections++,
+    });
+    await catalog.reload(1);
+    fail = true;
+    await expect(catalog.reload(2)).rejects.toThrow("database down");
+    expect(collections).toBe(1);
   });
 });
 

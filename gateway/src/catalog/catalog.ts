@@ -18,7 +18,19 @@ export interface CatalogDeps {
   loadGovernance?: () => Promise<ReadonlyMap<string, ServiceGovernance>>;
   /** Told after every successful reload, with the previous and new snapshot. */
   onReload?: (next: CatalogSnapshot, previous: CatalogSnapshot, durationMs: number) => void;
+  /** Runs a full garbage collection after the reloads of a large catalog; Bun's unless given. */
+  collectGarbage?: () => void;
 }
+
+/**
+ * From this many tools on, the reloads of a catalog end with a full collection. Reading 10,000 tools
+ * leaves 40 to 70 MB of garbage (the rows as the driver read them, their JSON, the previous snapshot and
+ * its encoded lists) that Bun's collector, finding little pressure on its own heap, left for seconds:
+ * ten reloads in a row took an embedded gateway to 800 MB. The collection blocks for 50 to 150 ms at
+ * that size; on a small catalog it would cost as much and free little. It runs before the reload
+ * settles, not on a later turn of the event loop, which reloads chained by promises alone never reach.
+ */
+export const COLLECT_AFTER_RELOAD_TOOLS = 2_000;
 
 export interface Catalog {
   /** The current snapshot; never touches the database. */
@@ -33,7 +45,13 @@ export interface CatalogView extends Pick<Catalog, "snapshot"> {
   toolIndex?: () => ToolIndex;
 }
 
-export function createCatalog({ loadServices, loadVirtualServers, loadGovernance, onReload }: CatalogDeps): Catalog {
+export function createCatalog({
+  loadServices,
+  loadVirtualServers,
+  loadGovernance,
+  onReload,
+  collectGarbage = () => Bun.gc(true),
+}: CatalogDeps): Catalog {
   let current = EMPTY_SNAPSHOT;
   let running: Promise<CatalogSnapshot> | undefined;
   let wanted: { version: number; force: boolean } | undefined;
@@ -54,12 +72,16 @@ export function createCatalog({ loadServices, loadVirtualServers, loadGovernance
 
   // Drains requests that arrived while a reload ran: they are merged into one follow-up read.
   const drain = async (): Promise<CatalogSnapshot> => {
+    const before = current;
     try {
       while (wanted) {
         const { version, force } = wanted;
         wanted = undefined;
         if (force || version > current.version) await runOnce(version);
       }
+      // A large catalog dropped (a big service deleted) leaves as much garbage as one read.
+      const largest = Math.max(before.tools.length, current.tools.length);
+      if (current !== before && largest >= COLLECT_AFTER_RELOAD_TOOLS) collectGarbage();
       return current;
     } finally {
       running = undefined;

@@ -95,11 +95,17 @@ async function migratePostgresExclusively(url: string, connectTimeout: number): 
 }
 
 /**
- * PGlite's own defaults, with Postgres' shared buffers cut from 128 MB to 4 MB: the embedded engine
- * touches all of them at start, so they were most of an embedded gateway's resident memory, while a
- * registry of 10,000 tools fits in a few MB and is read whole only on a catalog reload.
+ * PGlite's own defaults, with Postgres' shared memory cut to what one embedded backend uses: the engine
+ * touches all of it at start. Shared buffers go from 128 MB to 4 MB (a registry of 10,000 tools fits in a
+ * few MB and is read whole only on a catalog reload), and the per-connection tables (process slots, lock
+ * and predicate-lock tables) are sized for the single connection PGlite has instead of 100, which takes
+ * another 4 MB off the WebAssembly heap.
  */
-const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=4MB"];
+const PGLITE_START_PARAMS = [
+  ...PGlite.defaultStartParams,
+  ...["-c", "shared_buffers=4MB"],
+  ...["-c", "max_connections=1", "-c", "superuser_reserved_connections=0"],
+];
 
 async function openPglite(dir: string | undefined, logger: Logger | undefined): Promise<RegistryDatabase> {
   const dataDir = dir ?? "memory://";
