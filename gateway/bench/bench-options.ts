@@ -34,7 +34,12 @@ export interface BenchOptions {
   soakMinutes: number;
   /** --cpu-prof DIR runs section 1's gateway under Bun's CPU profiler, which writes its profile to DIR. */
   cpuProf?: string;
+  /** --only tool-call runs section 1 alone, for measuring the hot path without waiting for the rest. */
+  only?: BenchSection;
 }
+
+export const BENCH_SECTIONS = ["tool-call"] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 const FULL = {
   rounds: 7,
@@ -91,6 +96,7 @@ const flagsSchema = z.object({
   "soak-calls": count,
   "soak-concurrency": z.coerce.number().int().min(1).max(256).default(16),
   "cpu-prof": z.string().min(1).optional(),
+  only: z.enum(BENCH_SECTIONS).optional(),
   "soak-minutes": z.coerce
     .number()
     .min(0.1)
@@ -101,8 +107,8 @@ const flagsSchema = z.object({
 const SWITCHES = ["quick", "soak"];
 const FLAG_NAMES = Object.keys(flagsSchema.shape).filter((name) => !SWITCHES.includes(name));
 
-const USAGE = `Usage: bun run bench [--quick] [--soak] [--out FILE] [--cpu-prof DIR] ${FLAG_NAMES.filter(
-  (n) => n !== "out" && n !== "cpu-prof",
+const USAGE = `Usage: bun run bench [--quick] [--soak] [--only ${BENCH_SECTIONS.join("|")}] [--out FILE] [--cpu-prof DIR] ${FLAG_NAMES.filter(
+  (n) => n !== "out" && n !== "cpu-prof" && n !== "only",
 )
   .map((n) => `[--${n} N]`)
   .join(" ")}`;
@@ -148,5 +154,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     soakConcurrency: flags["soak-concurrency"],
     soakMinutes: flags["soak-minutes"],
     cpuProf: flags["cpu-prof"],
+    only: flags.only,
   };
 }

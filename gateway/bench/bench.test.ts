@@ -6,7 +6,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { BenchResults } from "./report.ts";
+import { BenchUsageError, parseBenchOptions } from "./bench-options.ts";
+import type { BenchResults, ToolCallResults } from "./report.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "../..");
 let scratch: string | undefined;
@@ -14,6 +15,21 @@ let scratch: string | undefined;
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
+
+async function runBench(args: string[]): Promise<string> {
+  const child = Bun.spawn([process.execPath, "run", "bench", ...args], {
+    cwd: REPO_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  expect({ exitCode, stderr: exitCode === 0 ? "" : stderr }).toEqual({ exitCode: 0, stderr: "" });
+  return stdout;
+}
 
 function expectFigures(figures: object): void {
   for (const [name, value] of Object.entries(figures)) {
@@ -27,17 +43,7 @@ test(
   async () => {
     scratch = await mkdtemp(join(tmpdir(), "mcp-bench-test-"));
     const out = join(scratch, "results.json");
-    const child = Bun.spawn([process.execPath, "run", "bench", "--quick", "--out", out], {
-      cwd: REPO_ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, exitCode] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    expect({ exitCode, stderr: exitCode === 0 ? "" : stderr }).toEqual({ exitCode: 0, stderr: "" });
+    const stdout = await runBench(["--quick", "--out", out]);
 
     for (const heading of [
       "1. tools/call",
@@ -99,3 +105,31 @@ test(
   },
   { timeout: 180_000 },
 );
+
+test(
+  "bench --only tool-call runs section 1 alone and writes its figures and targets",
+  async () => {
+    scratch ??= await mkdtemp(join(tmpdir(), "mcp-bench-test-"));
+    const out = join(scratch, "tool-calls.json");
+    const stdout = await runBench(["--quick", "--only", "tool-call", "--concurrency", "1", "--out", out]);
+    expect(stdout).toContain("1. tools/call");
+    expect(stdout).toContain("targets");
+    expect(stdout).not.toContain("2. tools/list");
+
+    const results = (await Bun.file(out).json()) as ToolCallResults & Partial<BenchResults>;
+    expect(Object.keys(results).sort()).toEqual(["meta", "targets", "toolCalls"]);
+    expect(results.toolCalls.map((t) => t.concurrency)).toEqual([1]);
+    for (const t of results.toolCalls) {
+      expect(t.gatewayCpuUs).toBeGreaterThanOrEqual(0);
+      expect(t.modern.gatewayCpuUs).toBeGreaterThanOrEqual(0);
+    }
+    expect(results.targets.every((t) => t.name.startsWith("tools/call"))).toBe(true);
+  },
+  { timeout: 120_000 },
+);
+
+test("--only names a section it knows", () => {
+  expect(parseBenchOptions(["--only", "tool-call"]).only).toBe("tool-call");
+  expect(parseBenchOptions([]).only).toBeUndefined();
+  expect(() => parseBenchOptions(["--only", "tool-list"])).toThrow(BenchUsageError);
+});

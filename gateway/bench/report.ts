@@ -26,6 +26,13 @@ export interface BenchResults {
   targets: TargetCheck[];
 }
 
+/** What `bun run bench --only tool-call` writes: section 1 and its targets. */
+export interface ToolCallResults {
+  meta: BenchResults["meta"];
+  toolCalls: ToolCallFigures[];
+  targets: TargetCheck[];
+}
+
 export interface SoakResults {
   meta: BenchResults["meta"];
   soak: SoakFigures;
@@ -82,9 +89,9 @@ export interface TargetCheck {
   note?: string;
 }
 
-export function checkTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
+export function checkToolCallTargets(toolCalls: ToolCallFigures[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  for (const t of results.toolCalls) {
+  for (const t of toolCalls) {
     for (const [revision, figures] of [
       ["2025-11-25", t],
       ["2026-07-28", t.modern],
@@ -104,7 +111,7 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
       });
     }
   }
-  for (const { concurrency, oauthRatio } of results.toolCalls) {
+  for (const { concurrency, oauthRatio } of toolCalls) {
     checks.push({
       name: `tools/call OAuth token/static token c=${concurrency}`,
       target: ">= 0.95",
@@ -112,6 +119,11 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
       met: oauthRatio >= 0.95,
     });
   }
+  return checks;
+}
+
+export function checkTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
+  const checks = checkToolCallTargets(results.toolCalls);
   const { speedup, speedupIdentity } = results.toolList;
   checks.push({
     name: `tools/list ${results.toolList.tools} tools vs per-request DB`,
@@ -150,12 +162,14 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
   return checks;
 }
 
-export function formatReport(r: BenchResults): string {
-  const out: string[] = [];
-  const m = r.meta;
-  out.push(`MCP gateway benchmark  ${m.startedAt}  bun ${m.bun}, ${m.cpus} cpus${m.quick ? ", QUICK sizes" : ""}`);
-  out.push(`database ${m.database}, version store ${m.versionStore}`);
+function reportHeader(m: BenchResults["meta"]): string[] {
+  return [
+    `MCP gateway benchmark  ${m.startedAt}  bun ${m.bun}, ${m.cpus} cpus${m.quick ? ", QUICK sizes" : ""}`,
+    `database ${m.database}, version store ${m.versionStore}`,
+  ];
+}
 
+function toolCallSection(out: string[], toolCalls: ToolCallFigures[]): void {
   section(
     out,
     "1. tools/call getProductById (SDK client in its own process): direct, bare proxy, gateway; median of rounds",
@@ -193,8 +207,8 @@ export function formatReport(r: BenchResults): string {
         "vs proxy",
       ],
       [
-        ...r.toolCalls.map((t) => revisionRow("2025-11-25", t.concurrency, t)),
-        ...r.toolCalls.map((t) => revisionRow("2026-07-28", t.concurrency, t.modern)),
+        ...toolCalls.map((t) => revisionRow("2025-11-25", t.concurrency, t)),
+        ...toolCalls.map((t) => revisionRow("2026-07-28", t.concurrency, t.modern)),
       ],
     ),
   );
@@ -202,7 +216,7 @@ export function formatReport(r: BenchResults): string {
   out.push(
     ...table(
       ["c", "OAuth ops/s", "p50 ms", "p99 ms", "CPU us/call", "vs static token"],
-      r.toolCalls.map((t) => [
+      toolCalls.map((t) => [
         t.concurrency,
         t.oauth.opsPerSecond,
         t.oauth.p50Ms,
@@ -212,6 +226,18 @@ export function formatReport(r: BenchResults): string {
       ]),
     ),
   );
+}
+
+export function formatToolCallReport(r: ToolCallResults): string {
+  const out = reportHeader(r.meta);
+  toolCallSection(out, r.toolCalls);
+  targetsSection(out, r.targets);
+  return `${out.join("\n")}\n`;
+}
+
+export function formatReport(r: BenchResults): string {
+  const out = reportHeader(r.meta);
+  toolCallSection(out, r.toolCalls);
 
   const l = r.toolList;
   section(

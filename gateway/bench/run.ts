@@ -30,9 +30,12 @@ import {
   type BenchResults,
   checkSoakTargets,
   checkTargets,
+  checkToolCallTargets,
   formatReport,
   formatSoakReport,
+  formatToolCallReport,
   type SoakResults,
+  type ToolCallResults,
 } from "./report.ts";
 import { generateSearchCatalog } from "./search-catalog.ts";
 import { type CatalogSize, seedCatalog } from "./seed-catalog.ts";
@@ -49,19 +52,14 @@ interface Environment {
   versions: BenchVersionStores;
 }
 
-/** Section 1 with every part in its own process, then section 3 on a small registry with two in-process replicas. */
-async function benchHotPathAndReplicas(
-  options: BenchOptions,
-  env: Environment,
-  shopping: BackendProcess,
-): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
+/** Section 1: the backend, the bare proxy and the gateway each in its own process. */
+async function benchToolCallSection(options: BenchOptions, shopping: BackendProcess): Promise<ToolCallFigures[]> {
   const authorizationServer = await startAuthorizationServer();
-  let toolCalls: ToolCallFigures[];
   try {
     progress(
       `1. tools/call: ${options.rounds} rounds of ${options.calls} calls at c=${options.concurrency.join(",")}, one process each`,
     );
-    toolCalls = await benchToolCalls({
+    return await benchToolCalls({
       backendUrl: shopping.url,
       oauthIssuer: authorizationServer.issuer,
       oauthToken: await authorizationServer.clientCredentialsToken({ resource: BENCH_OAUTH_AUDIENCE }),
@@ -73,6 +71,15 @@ async function benchHotPathAndReplicas(
   } finally {
     await authorizationServer.stop();
   }
+}
+
+/** Section 1, then section 3 on a small registry with two in-process replicas. */
+async function benchHotPathAndReplicas(
+  options: BenchOptions,
+  env: Environment,
+  shopping: BackendProcess,
+): Promise<{ toolCalls: ToolCallFigures[]; propagation: PropagationFigures }> {
+  const toolCalls = await benchToolCallSection(options, shopping);
   const registry = await openBenchDatabase(env.databaseUrl);
   try {
     const a = await startBenchGateway({ database: registry.database, versionStore: env.versions.forReplica() });
@@ -246,6 +253,18 @@ function metaOf(
   } satisfies BenchResults["meta"];
 }
 
+/** `--only tool-call`: section 1 alone; it starts its own processes, so it needs no scratch stores. */
+async function toolCallsOnly(options: BenchOptions): Promise<ToolCallResults> {
+  const meta = metaOf(options, undefined, "memory");
+  const shopping = await startBackend("shopping");
+  try {
+    const toolCalls = await benchToolCallSection(options, shopping);
+    return { meta, toolCalls, targets: checkToolCallTargets(toolCalls) };
+  } finally {
+    await shopping.stop();
+  }
+}
+
 /** The soak test alone: its gateway runs on the embedded defaults, as `bun run start:gateway` does. */
 async function soak(options: BenchOptions): Promise<SoakResults> {
   const meta = metaOf(options, undefined, "memory");
@@ -299,6 +318,13 @@ if (import.meta.main) {
   if (options.soak) {
     const results = await soak(options);
     process.stdout.write(formatSoakReport(results));
+    await Bun.write(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`results written to ${options.out}`);
+    process.exit(0);
+  }
+  if (options.only === "tool-call") {
+    const results = await toolCallsOnly(options);
+    process.stdout.write(formatToolCallReport(results));
     await Bun.write(options.out, `${JSON.stringify(results, null, 2)}\n`);
     progress(`results written to ${options.out}`);
     process.exit(0);

@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../registry/database.ts";
+import { copyAuditEvents, pgliteOf } from "./audit-copy.ts";
 import { type AuditKind, type AuditRow, auditEvents, type NewAuditRow } from "./audit-schema.ts";
 
 export interface AuditFilter {
@@ -24,10 +25,13 @@ export interface AuditFilter {
  * largest single cost in the gateway's CPU profile under load. The parameter is read as `json`, not
  * `jsonb`: the text is unpacked once, without first being converted to jsonb's binary form, which on
  * embedded PGlite took about 40% less CPU per row. The statement starts with the insert, which is how the
- * hot-path tests tell the audit writes from other queries.
+ * hot-path tests tell the audit writes from other queries. On PGlite the rows go in by COPY instead
+ * (audit-copy.ts), which Drizzle does not see.
  */
 export async function insertAuditEvents(db: Database, rows: NewAuditRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const pglite = pgliteOf(db);
+  if (pglite) return copyAuditEvents(pglite, rows);
   const records = JSON.stringify(rows.map(recordOf));
   await db.execute(sql`insert into ${auditEvents} (at, kind, actor, action, target, service, tool, outcome, duration_ms, request_id, before, after)
     select at, kind, actor, action, target, service, tool, outcome, duration_ms, request_id, before, after

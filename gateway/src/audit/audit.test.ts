@@ -163,6 +163,48 @@ for (const kind of testDatabaseKinds()) {
         expect(stored).not.toContain(secret);
       }
     });
+
+    test("store every field as it was given, in order: quotes, commas, line breaks, empty strings and nulls", async () => {
+      const at = new Date("2026-01-02T03:04:05.678Z");
+      const rows = [
+        {
+          at,
+          kind: "admin" as const,
+          actor: 'a "quoted", comma\nand line\r\nbreak',
+          action: "service.update",
+          target: "",
+          service: "ünïcødé ✓",
+          tool: "\\N",
+          outcome: "ok",
+          durationMs: 0,
+          requestId: "req,1",
+          before: { name: 'x "y"', list: [1, "a,b"], nested: { empty: "" } },
+          after: {},
+        },
+        { at, kind: "tool_call" as const, actor: "system", action: "tools/call", durationMs: 7 },
+      ];
+      const marker = `round-trip-${kind}-${crypto.randomUUID()}`;
+      await insertAuditEvents(
+        database.db,
+        rows.map((row) => ({ ...row, action: `${marker} ${row.action}` })),
+      );
+      const stored = (await database.db.select().from(auditEvents).orderBy(auditEvents.id)).filter((row) =>
+        row.action.startsWith(marker),
+      );
+      expect(stored.map(({ id: _, ...row }) => row)).toEqual(
+        rows.map((row) => ({
+          target: null,
+          service: null,
+          tool: null,
+          outcome: null,
+          requestId: null,
+          before: null,
+          after: null,
+          ...row,
+          action: `${marker} ${row.action}`,
+        })),
+      );
+    });
   });
 }
 

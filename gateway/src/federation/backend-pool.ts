@@ -118,6 +118,8 @@ export interface BackendPool {
   check(service: string, timeoutMs: number): Promise<void>;
   states(): BackendState[];
   state(service: string): BackendState | undefined;
+  /** The revision the latest request over the service's shared session was sent in; undefined before one (and for stdio). */
+  revision(service: string): string | undefined;
   /** Closes the backend sessions of a client whose session at the gateway ended. */
   endClient(clientKey: string): void;
   close(): Promise<void>;
@@ -463,6 +465,8 @@ export function createBackendPool({
         if (!entries.has(target.name)) entries.set(target.name, newEntry(target));
       }
     },
+
+    revision: (service) => entries.get(service)?.connection?.session.revision?.(),
 
     async request(service, method, params, options = {}) {
       const entry = entries.get(service);

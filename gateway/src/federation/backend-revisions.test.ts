@@ -93,6 +93,20 @@ describe("backends of either revision", () => {
     }
   });
 
+  test("the pool tells the revision of each backend's shared session, by which a call that cannot be asked during is not held", async () => {
+    const client = await v2Client({ pin: "2026-07-28" });
+    try {
+      for (const name of ["modernEcho", "legacyEcho"]) await client.callTool({ name, arguments: { text: "revision" } });
+    } finally {
+      await client.close();
+    }
+    expect({ modern: gw.gateway.pool.revision("modern"), legacy: gw.gateway.pool.revision("legacy") }).toEqual({
+      modern: "2026-07-28",
+      legacy: "2025-11-25",
+    });
+    expect(gw.gateway.pool.revision("no-such-service")).toBeUndefined();
+  });
+
   test("a 2026-07-28 backend gets no initialize and no session, and every request says what it is", async () => {
     const client = await gw.client();
     try {

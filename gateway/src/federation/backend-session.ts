@@ -59,6 +59,8 @@ export interface BackendPeer {
 export interface BackendSession {
   /** Sends a request and returns its result as the backend sent it (see `exchange` for the errors). */
   request(method: string, params: Record<string, unknown>, options: RequestOptions): Promise<Record<string, unknown>>;
+  /** The revision the session's latest request was sent in; undefined before the first. */
+  revision?(): string | undefined;
   /** Ends the backend's session, if it keeps one; requests still running are not affected. */
   close(): void;
 }
@@ -145,6 +147,8 @@ export function createBackendSession({
   let logLevel: string | undefined;
   /** The revision the backend was registered with, until the session finds it speaks another. */
   let recorded = target.revision;
+  /** The revision of the latest request's handshake. */
+  let spoken: string | undefined;
 
   const housekeeping = () => ({ fetch, url, timeoutMs: connectTimeoutMs });
 
@@ -275,6 +279,7 @@ export function createBackendSession({
   ): Promise<Record<string, unknown>> => {
     // The handshake is shared and has its own timeout; a request's own time may run out sooner.
     const current = await abortable(used, options.signal);
+    spoken = current.revision;
     const isModern = isModernRevision(current.revision);
     if (isModern && requested === "logging/setLevel") {
       logLevel = typeof params.level === "string" ? params.level : undefined;
@@ -331,6 +336,8 @@ export function createBackendSession({
   };
 
   return {
+    revision: () => spoken,
+
     async open(signal) {
       const { revision, capabilities } = await abortable(handshake ?? open(), signal);
       return { revision, capabilities };

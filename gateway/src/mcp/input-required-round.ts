@@ -71,11 +71,13 @@ export async function sendOrResume(
   name: string,
   send: (options?: Pick<CallOptions, "onrequest" | "signal">) => Promise<Record<string, unknown>>,
   options: CallOptions,
+  /** False for a service that cannot ask during a request (a 2026-07-28 one asks with input-required instead). */
+  serviceMayAsk = true,
 ): Promise<{ result: Record<string, unknown> } | { asked: Record<string, unknown> }> {
   const held = round?.held;
-  if (!held) return { result: await send() };
+  const resumed = round?.resumed?.held;
+  if (!held || (!serviceMayAsk && !resumed)) return { result: await send() };
   const signal = options.signal ?? new AbortController().signal;
-  const resumed = round.resumed?.held;
   const step = resumed
     ? await held.resume(resumed, round.inputResponses, signal)
     : await held.start(

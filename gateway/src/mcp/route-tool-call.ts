@@ -14,6 +14,7 @@ import {
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
+import { isModernRevision } from "../federation/modern-wire.ts";
 import { truncateResult } from "../governance/result-limit.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
@@ -131,6 +132,8 @@ export async function routeToolCall(
       name,
       (more) => send(undefined, more ? { ...callOptions, ...more } : callOptions),
       options,
+      // Holding is bookkeeping every call would pay for; a service last spoken to in 2026-07-28 cannot ask.
+      inputRequired?.held === undefined || !isModernRevision(pool.revision(route.service)),
     );
     if ("asked" in outcome) {
       report("ok");
