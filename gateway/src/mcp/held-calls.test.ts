@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { eventually, eventuallyAsync } from "../../test/support/eventually.ts";
 import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
@@ -22,40 +23,33 @@ import { createHeldCalls, type HeldStep } from "./held-calls.ts";
 /** Its tool asks a name (elicitation), then a word (sampling), naming the call it belongs to. */
 function askingServer(): McpServer {
   const server = new McpServer({ name: "legacy-asker", version: "1.0.0" });
-  server.registerTool("askTwice", { description: "Asks a name, then a word" }, async (extra) => {
+  // Questions asked during request `requestId`, so that they travel on its stream.
+  const askName = async (message: string, requestId: RequestId) => {
     const named = await server.server.elicitInput(
-      {
-        message: "What is your name?",
-        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
-      },
-      { relatedRequestId: extra.requestId },
+      { message, requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } },
+      { relatedRequestId: requestId },
     );
-    const name = named.action === "accept" ? String(named.content?.name) : named.action;
+    return named.action === "accept" ? String(named.content?.name) : named.action;
+  };
+  const askWord = async (text: string, requestId: RequestId) => {
     const sampled = await server.server.createMessage(
-      { messages: [{ role: "user", content: { type: "text", text: `A word for ${name}?` } }], maxTokens: 5 },
-      { relatedRequestId: extra.requestId },
+      { messages: [{ role: "user", content: { type: "text", text } }], maxTokens: 5 },
+      { relatedRequestId: requestId },
     );
-    const word = sampled.content.type === "text" ? sampled.content.text : "?";
+    return sampled.content.type === "text" ? sampled.content.text : "?";
+  };
+  server.registerTool("askTwice", { description: "Asks a name, then a word" }, async (extra) => {
+    const name = await askName("What is your name?", extra.requestId);
+    const word = await askWord(`A word for ${name}?`, extra.requestId);
     return { content: [{ type: "text", text: `hello ${name}, ${word}` }] };
   });
   // A prompt and a resource that ask too, as a 2025 server may during any request.
   server.registerPrompt("namedGreeting", { description: "Asks a name" }, async (extra) => {
-    const named = await server.server.elicitInput(
-      {
-        message: "Whom to greet?",
-        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
-      },
-      { relatedRequestId: extra.requestId },
-    );
-    const name = named.action === "accept" ? String(named.content?.name) : named.action;
+    const name = await askName("Whom to greet?", extra.requestId);
     return { messages: [{ role: "user", content: { type: "text", text: `Greet ${name}` } }] };
   });
   server.registerResource("mood", "memo://mood", { description: "Asks for a word" }, async (uri, extra) => {
-    const sampled = await server.server.createMessage(
-      { messages: [{ role: "user", content: { type: "text", text: "A mood?" } }], maxTokens: 5 },
-      { relatedRequestId: extra.requestId },
-    );
-    const word = sampled.content.type === "text" ? sampled.content.text : "?";
+    const word = await askWord("A mood?", extra.requestId);
     return { contents: [{ uri: uri.href, text: `mood: ${word}` }] };
   });
   return server;
