@@ -7,9 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { createVersionStore, type VersionStore } from "../src/catalog/version-store.ts";
+import type { VersionStore } from "../src/catalog/version-store.ts";
 import { createMemoryVersionStore } from "../src/catalog/version-store-memory.ts";
-import { versionKeys } from "../src/catalog/version-store-redis.ts";
+import { createRedisVersionStore, versionKeys } from "../src/catalog/version-store-redis.ts";
 import { createDatabase, type RegistryDatabase } from "../src/registry/database.ts";
 import { createScratchDatabase } from "../test/support/test-database.ts";
 
@@ -86,7 +86,7 @@ export function openBenchVersionStores(redisUrl: string | undefined): BenchVersi
     redisUrl,
     keyPrefix,
     forReplica() {
-      const store = createVersionStore({ redisUrl, keyPrefix });
+      const store = createRedisVersionStore({ url: redisUrl, keyPrefix });
       opened.push(store);
       return store;
     },

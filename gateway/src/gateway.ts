@@ -35,7 +35,6 @@ import { createHeldCalls } from "./mcp/held-calls.ts";
 import { createRequestStates } from "./mcp/request-state.ts";
 import { createGatewayMetrics } from "./observability/metrics.ts";
 import { createRequestContext, fetchWithRequestId, withRequestId } from "./observability/request-context.ts";
-import { createTracing } from "./observability/tracing.ts";
 import { createToolCallLimiter } from "./rate-limit/tool-call-limiter.ts";
 import { createDatabase, type RegistryDatabase } from "./registry/database.ts";
 import type { ServiceRecord, StdioCommand } from "./registry/queries.ts";
@@ -132,7 +131,8 @@ export interface GatewayParts {
 export async function createGateway(settings: GatewaySettings, parts: GatewayParts): Promise<Gateway> {
   const requestContext = createRequestContext();
   const log = withRequestId(parts.log, requestContext);
-  const tracing = settings.tracing && createTracing(settings.tracing);
+  // Imported only when tracing is on: OpenTelemetry's modules would otherwise hold memory for nothing.
+  const tracing = settings.tracing && (await import("./observability/tracing.ts")).createTracing(settings.tracing);
   const database =
     parts.database ??
     (await createDatabase({
@@ -142,7 +142,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       connectTimeoutMs: settings.database.connectTimeoutMs,
       statementTimeoutMs: settings.database.queryTimeoutMs,
     }));
-  const versionStore = parts.versionStore ?? createVersionStore(settings.versionStore ?? {});
+  const versionStore = parts.versionStore ?? (await createVersionStore(settings.versionStore ?? {}));
   const credentials = createBackendCredentials({
     secretsKey: settings.secretsKey,
     bearerToken: settings.backendBearerToken,
@@ -213,10 +213,10 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   });
   const sessionBus =
     parts.sessionBus ??
-    createSessionBus({
+    (await createSessionBus({
       redisUrl: settings.versionStore?.redisUrl,
       keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX,
-    });
+    }));
   const { enabled: sessionsEnabled, secret: sessionSecret, ttlMs: sessionTtlMs } = settings.mcpSessions;
   const sessions = sessionsEnabled
     ? createMcpSessions({
@@ -272,7 +272,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     log: log.child({ component: "audit" }),
     metrics: metrics.registry,
   });
-  const limiter = createToolCallLimiter({
+  const limiter = await createToolCallLimiter({
     settings: settings.rateLimit ?? { perMinute: 0, tools: {} },
     redisUrl: settings.versionStore?.redisUrl,
     keyPrefix: settings.versionStore?.keyPrefix ?? DEFAULT_KEY_PREFIX,

@@ -44,7 +44,7 @@ describe.skipIf(!isRedisServerInstalled()).each(testDatabaseKinds())("catalog re
       return server;
     });
     const keyPrefix = `test:${crypto.randomUUID()}:`;
-    const stores = [0, 1].map(() => createVersionStore({ redisUrl: redis.url, keyPrefix }));
+    const stores = await Promise.all([0, 1].map(() => createVersionStore({ redisUrl: redis.url, keyPrefix })));
     const [writer, survivor] = (await Promise.all(
       stores.map((versionStore) => startGateway({ database, versionStore, settings: SETTINGS })),
     )) as [RunningGateway, RunningGateway];

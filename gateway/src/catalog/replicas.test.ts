@@ -8,7 +8,8 @@ import { createTestVersionStore, type RunningGateway, startGateway } from "../..
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
 import { isRedisServerInstalled, startRedisServer } from "../../test/support/redis-server.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
-import { createVersionStore, type VersionStore } from "./version-store.ts";
+import type { VersionStore } from "./version-store.ts";
+import { createRedisVersionStore } from "./version-store-redis.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -141,7 +142,10 @@ if (redisUrl) {
     "Redis pub/sub, polling off",
     () => {
       const p = prefix();
-      return [createVersionStore({ redisUrl, keyPrefix: p }), createVersionStore({ redisUrl, keyPrefix: p })];
+      return [
+        createRedisVersionStore({ url: redisUrl, keyPrefix: p }),
+        createRedisVersionStore({ url: redisUrl, keyPrefix: p }),
+      ];
     },
     POLLING_OFF_MS,
   );
@@ -156,8 +160,8 @@ if (redisUrl) {
       close: () => store.close(),
     });
     return [
-      pollOnly(createVersionStore({ redisUrl, keyPrefix: p })),
-      pollOnly(createVersionStore({ redisUrl, keyPrefix: p })),
+      pollOnly(createRedisVersionStore({ url: redisUrl, keyPrefix: p })),
+      pollOnly(createRedisVersionStore({ url: redisUrl, keyPrefix: p })),
     ];
   });
 } else {
@@ -174,8 +178,8 @@ describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
     const database = await createTestDatabase();
     const prefix = `test:${crypto.randomUUID()}:`;
     const stores = [
-      createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }),
-      createVersionStore({ redisUrl: redis.url, keyPrefix: prefix }),
+      createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
+      createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
     ];
     const a = await startGateway({ database, versionStore: stores[0]! });
     const b = await startGateway({ database, versionStore: stores[1]! });

@@ -39,7 +39,7 @@ describe.skipIf(!isRedisServerInstalled())("Redis version store on a private ser
       const announced = new Promise<string>((resolve) =>
         listener.once("message", (_channel, message) => resolve(message)),
       );
-      const store = createVersionStore({ redisUrl: server.url });
+      const store = await createVersionStore({ redisUrl: server.url });
       opened.push(store);
 
       const version = await store.bump();

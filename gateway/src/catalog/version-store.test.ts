@@ -109,13 +109,13 @@ for (const backend of backends) {
 
 describe("createVersionStore", () => {
   test("keeps the version in process when no Redis is configured", async () => {
-    const store = createVersionStore({ keyPrefix: "unused:" });
+    const store = await createVersionStore({ keyPrefix: "unused:" });
     expect(store.kind).toBe("memory");
     await store.close();
   });
 
   test("prefers Redis when both Redis and Upstash are configured", async () => {
-    const store = createVersionStore({
+    const store = await createVersionStore({
       redisUrl: redisUrl ?? "redis://127.0.0.1:1",
       upstashUrl: "https://upstash.invalid",
       upstashToken: "token",
@@ -128,14 +128,14 @@ describe("createVersionStore", () => {
 
   // Building the Upstash store sends nothing; the REST calls themselves are covered by its own test.
   test("uses Upstash, which cannot push, when its URL and token are set", async () => {
-    const store = createVersionStore({ upstashUrl: "https://upstash.invalid", upstashToken: "token" });
+    const store = await createVersionStore({ upstashUrl: "https://upstash.invalid", upstashToken: "token" });
     expect(store.kind).toBe("upstash");
     expect(store.subscribe).toBeUndefined();
     await store.close();
   });
 
-  test("refuses half an Upstash configuration rather than silently running alone", () => {
-    expect(() => createVersionStore({ upstashUrl: "https://upstash.invalid" })).toThrow(/token/);
-    expect(() => createVersionStore({ upstashToken: "token" })).toThrow(/URL/);
+  test("refuses half an Upstash configuration rather than silently running alone", async () => {
+    await expect(createVersionStore({ upstashUrl: "https://upstash.invalid" })).rejects.toThrow(/token/);
+    await expect(createVersionStore({ upstashToken: "token" })).rejects.toThrow(/URL/);
   });
 });

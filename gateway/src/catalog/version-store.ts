@@ -4,8 +4,6 @@
  * ahead of older values even when Redis loses its data.
  */
 import { createMemoryVersionStore } from "./version-store-memory.ts";
-import { createRedisVersionStore } from "./version-store-redis.ts";
-import { createUpstashClient, createUpstashVersionStore } from "./version-store-upstash.ts";
 
 export interface VersionStore {
   readonly kind: "redis" | "upstash" | "memory";
@@ -30,18 +28,23 @@ export interface VersionStoreOptions {
 
 /**
  * Redis when `redisUrl` is set, else Upstash when its URL and token are, else an in-process store
- * (a single replica needs nobody to tell it about its own writes).
+ * (a single replica needs nobody to tell it about its own writes). The Redis and Upstash clients are
+ * imported only when configured, so that a single replica does not hold their modules in memory.
  */
-export function createVersionStore({
+export async function createVersionStore({
   redisUrl,
   upstashUrl,
   upstashToken,
   keyPrefix = DEFAULT_KEY_PREFIX,
-}: VersionStoreOptions): VersionStore {
-  if (redisUrl) return createRedisVersionStore({ url: redisUrl, keyPrefix });
+}: VersionStoreOptions): Promise<VersionStore> {
+  if (redisUrl) {
+    const { createRedisVersionStore } = await import("./version-store-redis.ts");
+    return createRedisVersionStore({ url: redisUrl, keyPrefix });
+  }
   if (!upstashUrl && !upstashToken) return createMemoryVersionStore();
   // Half an Upstash configuration would silently leave every replica on its own version.
   if (!upstashUrl || !upstashToken) throw new Error("Upstash needs both its REST URL and its token");
+  const { createUpstashClient, createUpstashVersionStore } = await import("./version-store-upstash.ts");
   return createUpstashVersionStore({
     client: createUpstashClient({ url: upstashUrl, token: upstashToken }),
     keyPrefix,

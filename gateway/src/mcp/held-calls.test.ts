@@ -226,7 +226,7 @@ describe("the bounds of held calls", () => {
   const never = new AbortController().signal;
 
   test("a question left unanswered ends its call, and its state is then refused", async () => {
-    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const bus = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus, { holdMs: 20 });
     let backendSaw: { code?: unknown; message: string } | undefined;
     try {
@@ -258,8 +258,8 @@ describe("the bounds of held calls", () => {
 
   test("a retry passed to a replica that does not acknowledge it is refused with advice", async () => {
     // Two replicas that share no bus: the holder never hears of the retry.
-    const busA = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
-    const busB = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const busA = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const busB = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const a = createHeldCalls(busA);
     const b = createHeldCalls(busB, { ackMs: 20 });
     try {
@@ -275,7 +275,7 @@ describe("the bounds of held calls", () => {
   });
 
   test("a question the client did not declare the capability for is refused to the backend at once", async () => {
-    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const bus = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus);
     try {
       const step = await held.start(
@@ -298,7 +298,7 @@ describe("the bounds of held calls", () => {
   });
 
   test("a call still held when the gateway closes tells its backend so", async () => {
-    const bus = createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
+    const bus = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus);
     let backendSaw: { code?: unknown; message: string } | undefined;
     try {

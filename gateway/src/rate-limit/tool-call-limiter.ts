@@ -13,7 +13,7 @@
  */
 
 import { ProtocolError } from "@modelcontextprotocol/server";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Identity } from "../identity/identity.ts";
@@ -71,13 +71,13 @@ export interface ToolCallLimiter {
   close(): Promise<void>;
 }
 
-export function createToolCallLimiter({
+export async function createToolCallLimiter({
   settings,
   redisUrl,
   keyPrefix,
   log,
   metrics,
-}: ToolCallLimiterDeps): ToolCallLimiter {
+}: ToolCallLimiterDeps): Promise<ToolCallLimiter> {
   const registers = [metrics];
   const refused = new Counter({
     name: "mcp_gateway_rate_limited_total",
@@ -91,7 +91,7 @@ export function createToolCallLimiter({
     registers,
   });
   // Opened at once, so that it is ready by the first call: calls made while it is not are let through.
-  const client = redisUrl ? openRedis(redisUrl) : undefined;
+  const client = redisUrl ? await openRedis(redisUrl) : undefined;
   const limiters = new Map<string, RateLimiterAbstract>();
   let outage = false;
 
@@ -148,7 +148,9 @@ export function createToolCallLimiter({
   };
 }
 
-function openRedis(url: string): Redis {
+async function openRedis(url: string): Promise<Redis> {
+  // Imported only with a Redis server: a single replica would otherwise hold ioredis in memory for nothing.
+  const { Redis } = await import("ioredis");
   const client = new Redis(url, {
     connectTimeout: REDIS_TIMEOUT_MS,
     commandTimeout: REDIS_TIMEOUT_MS,

@@ -10,9 +10,6 @@ import type { Logger } from "drizzle-orm/logger";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import * as schema from "./schema.ts";
 
 /** What both drivers have in common; a transaction is one too, so queries accept either. */
@@ -60,7 +57,9 @@ async function openPostgres(
   // postgres.js counts in seconds, fractions allowed.
   const connectTimeout = (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000;
   const closeGraceSeconds = (options.statementTimeoutMs ?? DEFAULT_CLOSE_GRACE_MS) / 1000;
-  await migratePostgresExclusively(url, connectTimeout);
+  const driver = await loadPostgresDriver();
+  await migratePostgresExclusively(driver, url, connectTimeout);
+  const { postgres, drizzle } = driver;
   const client = postgres(url, {
     max: options.poolMax ?? DEFAULT_POOL_MAX,
     connect_timeout: connectTimeout,
@@ -69,7 +68,7 @@ async function openPostgres(
       ? {}
       : { connection: { statement_timeout: options.statementTimeoutMs } }),
   });
-  const db = drizzlePostgres({ client, schema, logger });
+  const db = drizzle({ client, schema, logger });
   return {
     db,
     kind: "postgres",
@@ -79,16 +78,32 @@ async function openPostgres(
   };
 }
 
+type PostgresDriver = Awaited<ReturnType<typeof loadPostgresDriver>>;
+
+/** Imported only when a URL asks for Postgres: the embedded default would otherwise hold postgres.js in memory for nothing. */
+async function loadPostgresDriver() {
+  const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
+    import("postgres"),
+    import("drizzle-orm/postgres-js"),
+    import("drizzle-orm/postgres-js/migrator"),
+  ]);
+  return { postgres, drizzle, migrate };
+}
+
 /**
  * Drizzle's migrator is not safe to run twice at once (both runs see the same pending migrations), which is
  * what happens when several gateways start together. A session advisory lock on a single connection makes
  * them take turns; the later ones then find nothing to apply. Ending the connection releases the lock.
  */
-async function migratePostgresExclusively(url: string, connectTimeout: number): Promise<void> {
+async function migratePostgresExclusively(
+  { postgres, drizzle, migrate }: PostgresDriver,
+  url: string,
+  connectTimeout: number,
+): Promise<void> {
   const client = postgres(url, { max: 1, connect_timeout: connectTimeout, onnotice: ignoreNotice });
   try {
     await client`select pg_advisory_lock(hashtext('mcp-federation-gateway.migrations'))`;
-    await migratePostgres(drizzlePostgres({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await client.end();
   }

@@ -14,7 +14,7 @@ describe("revoked sessions", () => {
   test("remember a revocation until the session would have expired, and no longer", async () => {
     let time = 0;
     const revoked = createRevokedSessions({
-      bus: createSessionBus({ keyPrefix: "test:" }),
+      bus: await createSessionBus({ keyPrefix: "test:" }),
       log: silentLogger,
       now: () => time,
     });
@@ -37,7 +37,7 @@ describe("revoked sessions", () => {
 
   test("a revocation of an id that has expired already takes no room", async () => {
     const revoked = createRevokedSessions({
-      bus: createSessionBus({ keyPrefix: "test:" }),
+      bus: await createSessionBus({ keyPrefix: "test:" }),
       log: silentLogger,
       now: () => 5000,
     });
@@ -46,7 +46,7 @@ describe("revoked sessions", () => {
   });
 
   test("a revocation the bus cannot announce still counts here", async () => {
-    const bus = createSessionBus({ keyPrefix: "test:" });
+    const bus = await createSessionBus({ keyPrefix: "test:" });
     bus.publish = () => Promise.reject(new Error("bus down"));
     const revoked = createRevokedSessions({ bus, log: silentLogger });
     const s = session("k", Date.now() + TTL_MS);

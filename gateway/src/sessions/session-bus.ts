@@ -3,7 +3,7 @@
  * gateway has a Redis server, otherwise this process only, which is all a single replica needs.
  * Delivery is best effort, like the pub/sub it rests on: a replica that is disconnected misses messages.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 
 export interface SessionBus {
   readonly kind: "redis" | "memory";
@@ -17,7 +17,13 @@ export interface SessionBus {
 type Listener = (message: string) => void;
 
 /** Redis at `redisUrl` (channels named under `keyPrefix`), or an in-process bus without it. */
-export function createSessionBus({ redisUrl, keyPrefix }: { redisUrl?: string; keyPrefix: string }): SessionBus {
+export async function createSessionBus({
+  redisUrl,
+  keyPrefix,
+}: {
+  redisUrl?: string;
+  keyPrefix: string;
+}): Promise<SessionBus> {
   return redisUrl ? createRedisSessionBus(redisUrl, keyPrefix) : createMemorySessionBus();
 }
 
@@ -38,7 +44,9 @@ function createMemorySessionBus(): SessionBus {
   };
 }
 
-function createRedisSessionBus(url: string, keyPrefix: string): SessionBus {
+async function createRedisSessionBus(url: string, keyPrefix: string): Promise<SessionBus> {
+  // Imported only with a Redis server: a single replica would otherwise hold ioredis in memory for nothing.
+  const { Redis } = await import("ioredis");
   // Fail fast while Redis is down rather than queue: a late cancellation is worth nothing.
   const options = { connectTimeout: 2_000, commandTimeout: 2_000, maxRetriesPerRequest: 0 };
   const publisher = new Redis(url, options);

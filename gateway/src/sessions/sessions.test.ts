@@ -135,7 +135,10 @@ describe("DELETE /mcp", () => {
 
   test("ends the session with 200 while the session bus is down, since it ended here", async () => {
     // Nothing listens on port 1: every publish fails, as in a Redis outage.
-    const deadBus = createSessionBus({ redisUrl: "redis://127.0.0.1:1", keyPrefix: `test:${crypto.randomUUID()}:` });
+    const deadBus = await createSessionBus({
+      redisUrl: "redis://127.0.0.1:1",
+      keyPrefix: `test:${crypto.randomUUID()}:`,
+    });
     const versionStore = createTestVersionStore();
     const cut = await startGateway({ database: pair.database, versionStore, sessionBus: deadBus });
     try {

@@ -19,12 +19,12 @@ afterEach(async () => {
   for (const thing of opened.splice(0)) await thing.close();
 });
 
-function replicas(): [ListenEvents, ListenEvents] {
+async function replicas(): Promise<[ListenEvents, ListenEvents]> {
   const prefix = `test:${crypto.randomUUID()}:`;
   const redisUrl = testRedisUrl();
   const buses: SessionBus[] = redisUrl
-    ? [createSessionBus({ redisUrl, keyPrefix: prefix }), createSessionBus({ redisUrl, keyPrefix: prefix })]
-    : Array(2).fill(createSessionBus({ keyPrefix: prefix }));
+    ? [await createSessionBus({ redisUrl, keyPrefix: prefix }), await createSessionBus({ redisUrl, keyPrefix: prefix })]
+    : Array(2).fill(await createSessionBus({ keyPrefix: prefix }));
   const [a, b] = buses.map((sessionBus) => createListenEvents({ sessionBus, log: silentLogger })) as [
     ListenEvents,
     ListenEvents,
@@ -51,7 +51,7 @@ function listen(events: ListenEvents, catalog: CatalogView): ServerEvent[] {
 }
 
 test("an update published on one replica reaches the streams of another whose caller may read the resource", async () => {
-  const [a, b] = replicas();
+  const [a, b] = await replicas();
   const reader = listen(b, view(buildSnapshot([withResource("notes", "note://a")], 1)));
   const outsider = listen(b, view(buildSnapshot([serviceRecord("other", ["x"])], 1)));
   // The update no caller may read goes first, so that the other's arrival shows both were delivered. Sent
@@ -67,8 +67,8 @@ test("an update published on one replica reaches the streams of another whose ca
   expect(outsider).toEqual([]);
 });
 
-test("a reload tells each stream only of the lists that changed in its caller's view", () => {
-  const [a] = replicas();
+test("a reload tells each stream only of the lists that changed in its caller's view", async () => {
+  const [a] = await replicas();
   const before = buildSnapshot([serviceRecord("s", ["t"])], 1);
   const tools = view(before);
   const resources = view(before);
@@ -90,7 +90,7 @@ test("a reload tells each stream only of the lists that changed in its caller's 
   expect(heardTools).toHaveLength(1);
 });
 
-test("a stream opened outside the gateway's handler is refused", () => {
-  const [a] = replicas();
+test("a stream opened outside the gateway's handler is refused", async () => {
+  const [a] = await replicas();
   expect(() => a.bus.subscribe(() => {})).toThrow("outside the gateway's MCP handler");
 });

@@ -6,7 +6,9 @@ import { serve } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
+import type { VersionStore } from "../../src/catalog/version-store.ts";
+import { createMemoryVersionStore } from "../../src/catalog/version-store-memory.ts";
+import { createRedisVersionStore } from "../../src/catalog/version-store-redis.ts";
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import type { RegistryDatabase } from "../../src/registry/database.ts";
@@ -130,11 +132,12 @@ export function firstText(result: object): string {
 
 /** A version store of its own for one test: on REDIS_URL when set (with a private key prefix), else in-process. */
 export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): VersionStore {
-  return createVersionStore({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
+  const url = process.env.REDIS_URL;
+  return url ? createRedisVersionStore({ url, keyPrefix: prefix }) : createMemoryVersionStore();
 }
 
 /** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
-function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): SessionBus {
+function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): Promise<SessionBus> {
   return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
 }
 
@@ -207,7 +210,7 @@ export async function startReplicaPair(settings?: Partial<GatewaySettings>): Pro
   // With Redis each replica has its own connections; without, they must share the in-process ones.
   const count = process.env.REDIS_URL ? 2 : 1;
   const stores = Array.from({ length: count }, () => createTestVersionStore(prefix));
-  const buses = Array.from({ length: count }, () => createTestSessionBus(prefix));
+  const buses = await Promise.all(Array.from({ length: count }, () => createTestSessionBus(prefix)));
   const a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0], settings });
   const b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1), settings });
   return {
