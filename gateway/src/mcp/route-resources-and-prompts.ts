@@ -17,17 +17,9 @@ import {
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
-import {
-  cannotAsk,
-  checkResumed,
-  continuation,
-  forClient,
-  type InputRequiredRound,
-  isInputRequired,
-  sendOrResume,
-} from "./input-required-round.ts";
+import { checkResumed, continuation, type InputRequiredRound } from "./input-required-round.ts";
 import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
-import { answerInputRounds } from "./legacy-input-rounds.ts";
+import { type Relay, relayRounds } from "./relay-rounds.ts";
 
 export interface ForwardRouting {
   catalog: CatalogView;
@@ -105,33 +97,11 @@ export async function routePromptGet(
   });
 }
 
-interface Relay {
-  /** The round of a 2026-07-28 client. */
-  round: InputRequiredRound | undefined;
-  service: string;
-  name: string;
-  what: string;
-  /** Sends the request, with the fields of a later round and the options of a held one. */
-  send: (more?: Record<string, unknown>, options?: CallOptions) => Promise<Record<string, unknown>>;
-  options: CallOptions;
-}
-
-/**
- * Sends the request and gives the result for the client: an input-required one with the gateway's
- * state for a 2026-07-28 client (also for what a 2025 service asks during the request, which is then
- * held: held-calls.ts), the complete result of the rounds the gateway played with a 2025 client, or an
- * error if the client cannot answer.
- */
-async function relayed({ round, service, name, what, send, options }: Relay): Promise<Record<string, unknown>> {
-  const outcome = await sendOrResume(round, service, name, (more) => send(undefined, { ...options, ...more }), options);
-  if ("asked" in outcome) return outcome.asked;
-  const { result } = outcome;
-  if (!isInputRequired(result)) return result;
-  if (round) return forClient(round, service, name, result);
-  if (!options.onrequest) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, cannotAsk(what));
-  const rounds = await answerInputRounds(result, { ask: options.onrequest, retry: send, signal: options.signal, what });
-  if ("failure" in rounds) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, rounds.failure);
-  return rounds.result;
+/** The result for the client, or an error when it cannot answer what the service asks. */
+async function relayed(relay: Relay): Promise<Record<string, unknown>> {
+  const outcome = await relayRounds(relay);
+  if ("failure" in outcome) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, outcome.failure);
+  return outcome.result;
 }
 
 /** Sends one request to `service`; an unreachable or saturated service becomes an error that names it, with `advice`. */

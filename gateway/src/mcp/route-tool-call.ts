@@ -18,16 +18,8 @@ import { isModernRevision } from "../federation/modern-wire.ts";
 import { truncateResult } from "../governance/result-limit.ts";
 import type { Tracing } from "../observability/tracing.ts";
 import { MAX_ARGUMENT_DEPTH, nestsDeeperThan } from "./argument-depth.ts";
-import {
-  cannotAsk,
-  checkResumed,
-  continuation,
-  forClient,
-  type InputRequiredRound,
-  isInputRequired,
-  sendOrResume,
-} from "./input-required-round.ts";
-import { answerInputRounds } from "./legacy-input-rounds.ts";
+import { checkResumed, continuation, type InputRequiredRound } from "./input-required-round.ts";
+import { relayRounds } from "./relay-rounds.ts";
 
 export interface RouteOptions extends Omit<CallOptions, "onnotification"> {
   /** Log messages (`notifications/message`) the backend sends during the call, for the client. Must not throw. */
@@ -125,39 +117,24 @@ export async function routeToolCall(
         ? call.run(() => pool.request(route.service, "tools/call", sentParams, sentOptions))
         : pool.request(route.service, "tools/call", sentParams, sentOptions);
     };
-    // A 2026-07-28 client: what a 2025 service asks during the call becomes an input-required result.
-    const outcome = await sendOrResume(
-      inputRequired,
-      route.service,
+    const relayed = await relayRounds({
+      round: inputRequired,
+      service: route.service,
       name,
-      (more) => send(undefined, more ? { ...callOptions, ...more } : callOptions),
-      options,
+      what: `the tool "${name}"`,
+      send,
+      options: callOptions,
       // Holding is bookkeeping every call would pay for; a service last spoken to in 2026-07-28 cannot ask.
-      inputRequired?.held === undefined || !isModernRevision(pool.revision(route.service)),
-    );
-    if ("asked" in outcome) {
-      report("ok");
-      return outcome.asked as CallToolResult;
+      serviceMayAsk: inputRequired?.held === undefined || !isModernRevision(pool.revision(route.service)),
+    });
+    if ("failure" in relayed) {
+      report("tool_error");
+      return toolError(relayed.failure);
     }
-    let result = outcome.result as CallToolResult;
-    if (isInputRequired(result)) {
-      if (inputRequired) {
-        report("ok");
-        return (await forClient(inputRequired, route.service, name, result)) as CallToolResult;
-      }
-      const rounds = options.onrequest
-        ? await answerInputRounds(result, {
-            ask: options.onrequest,
-            retry: send,
-            signal: options.signal,
-            what: `the tool "${name}"`,
-          })
-        : { failure: cannotAsk(`"${name}"`) };
-      if ("failure" in rounds) {
-        report("tool_error");
-        return toolError(rounds.failure);
-      }
-      result = rounds.result as CallToolResult;
+    const result = relayed.result as CallToolResult;
+    if (relayed.forClient) {
+      report("ok");
+      return result;
     }
     report(result.isError === true ? "tool_error" : "ok");
     return truncates && limits.maxResultBytes !== undefined
