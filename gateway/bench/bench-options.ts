@@ -13,6 +13,8 @@ export interface BenchOptions {
   concurrency: number[];
   rounds: number;
   calls: number;
+  /** Section 1: most warm-up calls per contender before its rounds (they stop once its CPU per call settles). */
+  warmupCalls: number;
   /** Section 2: registry size, and tools/list requests per round for the gateway and the baseline. */
   services: number;
   toolsPerService: number;
@@ -44,6 +46,7 @@ export type BenchSection = (typeof BENCH_SECTIONS)[number];
 const FULL = {
   rounds: 7,
   calls: 400,
+  warmupCalls: 10_000,
   services: 1000,
   toolsPerService: 10,
   listRequests: 200,
@@ -59,6 +62,7 @@ const FULL = {
 const QUICK: typeof FULL = {
   rounds: 2,
   calls: 16,
+  warmupCalls: 200,
   services: 20,
   toolsPerService: 5,
   listRequests: 5,
@@ -84,6 +88,7 @@ const flagsSchema = z.object({
     .pipe(z.array(z.number().int().min(1).max(256)).min(1)),
   rounds: count,
   calls: count,
+  "warmup-calls": count,
   services: count,
   "tools-per-service": count,
   "list-requests": count,
@@ -140,6 +145,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     concurrency: flags.concurrency,
     rounds: flags.rounds ?? sizes.rounds,
     calls: flags.calls ?? sizes.calls,
+    warmupCalls: flags["warmup-calls"] ?? sizes.warmupCalls,
     services: flags.services ?? sizes.services,
     toolsPerService: flags["tools-per-service"] ?? sizes.toolsPerService,
     listRequests: flags["list-requests"] ?? sizes.listRequests,

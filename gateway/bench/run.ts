@@ -66,6 +66,7 @@ async function benchToolCallSection(options: BenchOptions, shopping: BackendProc
       concurrency: options.concurrency,
       rounds: options.rounds,
       calls: options.calls,
+      warmupCalls: options.warmupCalls,
       cpuProfileDir: options.cpuProf,
     });
   } finally {

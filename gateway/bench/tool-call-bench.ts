@@ -52,6 +52,8 @@ export interface ToolCallBenchOptions {
   rounds: number;
   /** Calls per round, shared evenly among the clients, so every level takes about as long. */
   calls: number;
+  /** Most warm-up calls per contender. */
+  warmupCalls: number;
   /** Where the gateway's CPU profile goes, when it is to be profiled. */
   cpuProfileDir?: string;
 }
@@ -94,6 +96,7 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
           concurrency: options.concurrency,
           rounds: options.rounds,
           calls: options.calls,
+          warmupCalls: options.warmupCalls,
         };
         return (await runLoadProcess(plan)).map(figuresOf);
       } finally {

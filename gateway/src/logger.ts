@@ -57,15 +57,23 @@ const LABELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO ", warn: 
 
 let stdoutWriter: ((line: string) => void) | undefined;
 
+/** How long a line may wait for others to share its write, and how much may wait before it is written at once. */
+const WRITE_DELAY_MS = 10;
+const WRITE_AT_BYTES = 16 * 1024;
+
 /**
- * Lines go to stdout in one write per turn of the event loop instead of one each: with the access log
- * on, a write (a system call, synchronous in Bun) per request cost the gateway a tenth of its CPU time
- * per forwarded call. Lines still waiting when the process exits are written then.
+ * Lines go to stdout in one write every few milliseconds instead of one each: with the access log on,
+ * a write (a system call, synchronous in Bun) per request cost the gateway a tenth of its CPU time per
+ * forwarded call, and one per turn of the event loop still about 5% (a busy loop turns about once per
+ * request). Lines still waiting when the process exits are written then.
  */
 function stdoutLines(): (line: string) => void {
   if (stdoutWriter) return stdoutWriter;
   let pending = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     const out = pending;
     pending = "";
@@ -73,8 +81,9 @@ function stdoutLines(): (line: string) => void {
   };
   process.once("exit", flush);
   stdoutWriter = (line) => {
-    if (!pending) setImmediate(flush);
     pending += `${line}\n`;
+    if (pending.length >= WRITE_AT_BYTES) flush();
+    else timer ??= setTimeout(flush, WRITE_DELAY_MS).unref();
   };
   return stdoutWriter;
 }
