@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Registry } from "prom-client";
+import { Histogram, Registry } from "prom-client";
 import { parseSamples, sampleValue } from "../../test/support/metrics-samples.ts";
 import { createGatewayMetrics, type ObservedBackend } from "./metrics.ts";
 
@@ -36,6 +36,28 @@ describe("gateway metrics", () => {
     expect(
       sampleValue(text, "mcp_gateway_http_request_duration_seconds_sum", { method: "GET", route: "/services" }),
     ).toBeCloseTo(0.04);
+  });
+
+  test("HTTP durations fall in prom-client's default buckets, which the histogram has always had", async () => {
+    const metrics = metricsOver();
+    const reference = new Registry();
+    const histogram = new Histogram({
+      name: "reference",
+      help: "-",
+      labelNames: ["method", "route"],
+      registers: [reference],
+    });
+    for (const durationMs of [0, 5, 5.5, 100, 2500, 10_000, 20_000]) {
+      metrics.httpRequest({ method: "GET", route: "/services", status: 200, durationMs });
+      histogram.observe({ method: "GET", route: "/services" }, durationMs / 1000);
+    }
+    const buckets = (text: string, name: string) =>
+      parseSamples(text)
+        .filter((sample) => sample.name === name)
+        .map(({ labels, value }) => ({ labels, value }));
+    const ours = buckets(await metrics.registry.metrics(), "mcp_gateway_http_request_duration_seconds_bucket");
+    expect(ours).toHaveLength(12);
+    expect(ours).toEqual(buckets(await reference.metrics(), "reference_bucket"));
   });
 
   test("methods outside the standard set share one label value", async () => {

@@ -6,6 +6,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
 import type { BackendStatus } from "../federation/backend-pool.ts";
 import type { GatewayMcpDeps } from "../mcp/gateway-mcp-server.ts";
+import { createLabelledCounter, createLabelledHistogram } from "./labelled-series.ts";
 
 export type ToolCallEvent = Parameters<NonNullable<GatewayMcpDeps["onToolCall"]>>[0];
 
@@ -52,6 +53,8 @@ export interface GatewayMetrics {
 const PREFIX = "mcp_gateway_";
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const STATUS_VALUE: Record<BackendStatus, number> = { up: 1, down: 0, unknown: -1 };
+/** prom-client's default buckets, which this histogram had when it was one of prom-client's. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Tool calls may legitimately run up to the call timeout (30 s by default). */
 const TOOL_CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -63,30 +66,32 @@ export function createGatewayMetrics({
   const registers = [registry];
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: PREFIX });
 
-  const httpRequests = new Counter({
+  // Observed on every request, so kept off prom-client's per-observation label handling (labelled-series.ts).
+  const httpRequests = createLabelledCounter({
     name: `${PREFIX}http_requests_total`,
     help: "HTTP requests answered, by method, matched route and status.",
-    labelNames: ["method", "route", "status"] as const,
-    registers,
+    labelNames: ["method", "route", "status"],
+    registry,
   });
-  const httpDuration = new Histogram({
+  const httpDuration = createLabelledHistogram({
     name: `${PREFIX}http_request_duration_seconds`,
     help: "Time until the response (or the start of its stream) was ready, by method and matched route.",
-    labelNames: ["method", "route"] as const,
-    registers,
+    labelNames: ["method", "route"],
+    buckets: HTTP_BUCKETS,
+    registry,
   });
-  const toolCalls = new Counter({
+  const toolCalls = createLabelledCounter({
     name: `${PREFIX}tool_calls_total`,
     help: "Tool calls routed to backends, by service, backend tool name and outcome (ok, tool_error, unavailable, busy, too_large, error).",
-    labelNames: ["service", "tool", "outcome"] as const,
-    registers,
+    labelNames: ["service", "tool", "outcome"],
+    registry,
   });
-  const toolDuration = new Histogram({
+  const toolDuration = createLabelledHistogram({
     name: `${PREFIX}tool_call_duration_seconds`,
     help: "Duration of routed tool calls, by service and backend tool name.",
-    labelNames: ["service", "tool"] as const,
+    labelNames: ["service", "tool"],
     buckets: TOOL_CALL_BUCKETS,
-    registers,
+    registry,
   });
   const catalogVersion = new Gauge({
     name: `${PREFIX}catalog_version`,
@@ -177,12 +182,12 @@ export function createGatewayMetrics({
     registry,
     httpRequest({ method, route, status, durationMs }) {
       const known = KNOWN_METHODS.has(method) ? method : "other";
-      httpRequests.inc({ method: known, route, status: String(status) });
-      httpDuration.observe({ method: known, route }, durationMs / 1000);
+      httpRequests.inc(known, route, String(status));
+      httpDuration.observe(durationMs / 1000, known, route);
     },
     toolCall({ service, tool, outcome, durationMs }) {
-      toolCalls.inc({ service, tool, outcome });
-      toolDuration.observe({ service, tool }, durationMs / 1000);
+      toolCalls.inc(service, tool, outcome);
+      toolDuration.observe(durationMs / 1000, service, tool);
     },
     catalogReloaded({ version, services, tools, durationMs }) {
       catalogVersion.set(version);
