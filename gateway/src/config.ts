@@ -6,6 +6,7 @@ import { type AccessPolicy, DEFAULT_ADMIN_ROLE, DEFAULT_ADMIN_SCOPE } from "./ac
 import { type AuditSettings, DEFAULT_AUDIT_SETTINGS } from "./audit/audit-log.ts";
 import type { CallLimits } from "./federation/backend-pool.ts";
 import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-sessions.ts";
+import { DEFAULT_LIST_REFETCH_INTERVAL_MS } from "./federation/list-refetches.ts";
 import type { TracingSettings } from "./observability/tracing.ts";
 import type { RateLimitSettings } from "./rate-limit/tool-call-limiter.ts";
 
@@ -94,6 +95,7 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default("mcp:"),
   CATALOG_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   CATALOG_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).default(10_000),
+  LIST_REFETCH_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_LIST_REFETCH_INTERVAL_MS),
   GATEWAY_SERVICES: servicesList,
   TOOL_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   TOOL_CALL_MAX_DURATION_MS: z.coerce
@@ -190,6 +192,11 @@ export interface GatewayConfig {
    * difference: the bound on how long a replica can serve a catalog the version store failed to tell it of.
    */
   catalogReconcileIntervalMs: number;
+  /**
+   * Least time between two pulls of one service's lists that its list_changed announcements cause:
+   * announcements within it are merged into one pull at its end.
+   */
+  listRefetchIntervalMs: number;
   bootstrapServices: { name: string; url: string }[];
   toolCallTimeoutMs: number;
   /**
@@ -333,6 +340,7 @@ export function parseConfig(env: Record<string, string | undefined>): GatewayCon
     },
     catalogPollIntervalMs: e.CATALOG_POLL_INTERVAL_MS,
     catalogReconcileIntervalMs: e.CATALOG_RECONCILE_INTERVAL_MS,
+    listRefetchIntervalMs: e.LIST_REFETCH_INTERVAL_MS,
     bootstrapServices: e.GATEWAY_SERVICES,
     toolCallTimeoutMs: e.TOOL_CALL_TIMEOUT_MS,
     callLimits: {

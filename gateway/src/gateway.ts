@@ -21,6 +21,7 @@ import { DEFAULT_CLIENT_BACKEND_SESSIONS } from "./federation/client-backend-ses
 import { discoverCapabilities } from "./federation/discover-capabilities.ts";
 import { fetchWithHopMarker, hopMarker, withHopMarker } from "./federation/gateway-hop.ts";
 import { createHealthChecker } from "./federation/health-checker.ts";
+import { createListRefetches, DEFAULT_LIST_REFETCH_INTERVAL_MS } from "./federation/list-refetches.ts";
 import type { BackendTarget } from "./federation/mcp-connection.ts";
 import type { RestartBackoff } from "./federation/stdio-process.ts";
 import { createGovernanceEvents } from "./governance/governance-events.ts";
@@ -109,6 +110,7 @@ export type GatewaySettings = Pick<
       | "audit"
       | "tracing"
       | "clientBackendSessions"
+      | "listRefetchIntervalMs"
     >
   >;
 
@@ -338,29 +340,17 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     audit,
   });
   // A backend announced new tools, resources or prompts (or was replaced in place): pull them again.
-  // Announcements that arrive while a pull runs cause one more pull after it, since it may have read the
-  // lists too early.
-  const refetches = new Map<string, { again: boolean }>();
-  const refetchLists = (service: string, why = "backend announced a list change") => {
-    const running = refetches.get(service);
-    if (running) {
-      running.again = true;
-      return;
-    }
-    const state = { again: false };
-    refetches.set(service, state);
+  const refetches = createListRefetches({
+    minIntervalMs: settings.listRefetchIntervalMs ?? DEFAULT_LIST_REFETCH_INTERVAL_MS,
+    log,
     // Outside the request that carried the announcement: the change is the gateway's own, not its caller's.
-    requestContext
-      .run(crypto.randomUUID(), () => registry.update(service, {}))
-      .then(
-        () => log.info(`${why}; pulled it again`, { service }),
-        (error) => log.warn(`${why}; pulling it again failed`, { service, error }),
-      )
-      .finally(() => {
-        refetches.delete(service);
-        if (state.again) refetchLists(service, why);
-      });
-  };
+    pull: (service, why) =>
+      requestContext.run(crypto.randomUUID(), async () => {
+        const changed = await registry.refetch(service);
+        log.info(changed ? `${why}; pulled it again` : `${why}; pulled it again, unchanged`, { service });
+      }),
+  });
+  const refetchLists = (service: string, why = "backend announced a list change") => refetches.request(service, why);
   await sync.start();
   // 0 turns active checks off; circuits then recover through a trial call after their cool-down.
   if (settings.healthCheckIntervalMs > 0) healthChecker.start();
@@ -448,6 +438,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       listen.close();
       resourceUpdates.close();
       backendListChanges.close();
+      refetches.close();
       await pool.close();
       await Promise.all([audit.close(), limiter.close()]);
       if (!parts.sessionBus) await sessionBus.close();

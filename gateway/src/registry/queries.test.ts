@@ -10,6 +10,7 @@ import {
   ServiceExistsError,
   ServiceMovedError,
   softDeleteService,
+  storePulledLists,
   type ToolDefinition,
 } from "./queries.ts";
 import { registryChanges, services, serviceTools } from "./schema.ts";
@@ -263,6 +264,79 @@ describe.each(testDatabaseKinds())("registry queries on %s", (kind) => {
       expect(await replaceServiceTools(database.db, "shopping", { tools: [getProduct] })).toBeUndefined();
       expect(await replaceServiceTools(database.db, "unknown", { tools: [getProduct] })).toBeUndefined();
       expect(await countRows(serviceTools, isNull(serviceTools.deletedAt))).toBe(0);
+    });
+  });
+
+  describe("storePulledLists", () => {
+    const lists = {
+      tools: [getProduct],
+      resources: [{ uri: "file:///a", name: "a", mimeType: "text/plain" }],
+      prompts: [{ name: "greet", arguments: [{ name: "who", required: true }] }],
+    };
+    /** The same definitions with every object's keys in the opposite order, as a backend may send them. */
+    const reordered = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reordered)
+        : value !== null && typeof value === "object"
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reordered(v)]),
+            )
+          : value;
+
+    test("writes and counts nothing when the lists and revision are those stored, in whatever key order", async () => {
+      const inserted = await insertService(database.db, {
+        name: "shop",
+        url: "http://a/mcp",
+        revision: "r1",
+        ...lists,
+      });
+      const before = await readChangeCount(database.db);
+
+      const pulled = await storePulledLists(database.db, "shop", {
+        expectedUrl: "http://a/mcp",
+        revision: "r1",
+        ...(reordered(lists) as typeof lists),
+      });
+
+      expect(pulled).toEqual({ changed: false });
+      expect(await findActiveService(database.db, "shop")).toEqual(inserted);
+      expect(await readChangeCount(database.db)).toBe(before);
+      expect(await countRows(serviceTools)).toBe(1);
+    });
+
+    test("stores and counts lists that differ, or the same lists under another revision", async () => {
+      await insertService(database.db, { name: "shop", url: "http://a/mcp", revision: "r1", ...lists });
+      const before = await readChangeCount(database.db);
+
+      const grown = await storePulledLists(database.db, "shop", {
+        revision: "r1",
+        ...lists,
+        tools: [getProduct, searchUsers],
+      });
+      const moved = await storePulledLists(database.db, "shop", {
+        revision: "r2",
+        ...lists,
+        tools: [getProduct, searchUsers],
+      });
+
+      expect(grown).toMatchObject({ changed: true, service: { tools: [getProduct, searchUsers], revision: "r1" } });
+      expect(moved).toMatchObject({ changed: true, service: { revision: "r2" } });
+      expect(await findActiveService(database.db, "shop")).toMatchObject({ revision: "r2", url: "http://a/mcp" });
+      expect(await readChangeCount(database.db)).toBe(before + 2);
+      expect(await countRows(serviceTools)).toBe(3);
+    });
+
+    test("refuses lists pulled at a URL the service has left, and knows no deleted service", async () => {
+      await insertService(database.db, { name: "shop", url: "http://new/mcp", revision: null, ...lists });
+      await insertService(database.db, { name: "gone", url: "http://gone/mcp", tools: [] });
+      await softDeleteService(database.db, "gone");
+
+      const stale = storePulledLists(database.db, "shop", { expectedUrl: "http://old/mcp", revision: null, ...lists });
+
+      await expect(stale).rejects.toBeInstanceOf(ServiceMovedError);
+      expect(await storePulledLists(database.db, "gone", { revision: null, tools: [] })).toBeUndefined();
     });
   });
 

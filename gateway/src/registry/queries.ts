@@ -4,7 +4,7 @@
  * Every write that touches both tables runs in one transaction so no reader sees a service without its tools,
  * and bumps the change count in that same transaction (see registryChanges).
  */
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { PinMode, ToolLimits } from "../governance/tool-governance.ts";
 import type { Database } from "./database.ts";
 import {
@@ -141,39 +141,93 @@ export async function findActiveService(db: Database, name: string): Promise<Ser
 export async function replaceServiceTools(
   db: Database,
   name: string,
-  input: Partial<ServiceEndpoint> & Partial<BackendRevision> & { expectedUrl?: string } & CapabilitiesInput,
+  input: ListsReplacement,
 ): Promise<ServiceRecord | undefined> {
+  return db.transaction((tx) => swapLists(tx, name, input));
+}
+
+/**
+ * Stores the lists (and revision) pulled again from a service's backend, unless they are what is stored
+ * already: then nothing is written and no change is counted, so no replica reloads for a backend that
+ * announced a change it did not make. The endpoint stays as stored; `expectedUrl` is as for
+ * replaceServiceTools.
+ * @returns undefined when no active service has this name; else whether the lists were written (and then
+ *   the record as written).
+ * @throws ServiceMovedError when the service is active but not at `expectedUrl`.
+ */
+export async function storePulledLists(
+  db: Database,
+  name: string,
+  input: BackendRevision & { expectedUrl?: string } & CapabilitiesInput,
+): Promise<{ changed: false } | { changed: true; service: ServiceRecord } | undefined> {
   return db.transaction(async (tx) => {
-    const active = and(eq(services.name, name), isNull(services.deletedAt));
-    const where = input.expectedUrl === undefined ? active : and(active, eq(services.url, input.expectedUrl));
-    // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
-    const [service] = await tx
-      .update(services)
-      .set({
-        url: input.url,
-        secretHeaders: input.secretHeaders,
-        command: input.command,
-        secretEnv: input.secretEnv,
-        revision: input.revision,
-        updatedAt: sql`now()`,
-      })
-      .where(where)
-      .returning();
-    if (!service) {
-      if (input.expectedUrl === undefined) return undefined;
-      const [moved] = await tx.select({ url: services.url }).from(services).where(active);
-      if (moved) throw new ServiceMovedError(name, moved.url ?? "a command");
-      return undefined;
-    }
-    await tx
-      .update(serviceTools)
-      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
-    const capabilities = completeCapabilities(input);
-    await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
-    await countChange(tx);
-    return toRecord(service, capabilities);
+    // Locked as the write below would lock it, so no other write lands between the comparison and the commit.
+    const [stored] = await tx
+      .select({ same: sameLists(input) })
+      .from(services)
+      .innerJoin(serviceTools, and(eq(serviceTools.serviceId, services.id), isNull(serviceTools.deletedAt)))
+      .where(and(activeNamed(name), urlIs(input.expectedUrl)))
+      .for("update", { of: services });
+    if (stored?.same) return { changed: false };
+    const service = await swapLists(tx, name, input);
+    return service && { changed: true, service };
   });
+}
+
+type ListsReplacement = Partial<ServiceEndpoint> &
+  Partial<BackendRevision> & { expectedUrl?: string } & CapabilitiesInput;
+
+async function swapLists(tx: Database, name: string, input: ListsReplacement): Promise<ServiceRecord | undefined> {
+  const active = activeNamed(name);
+  // Updating the service row first locks it, so concurrent replacements and deletions of this service queue up.
+  const [service] = await tx
+    .update(services)
+    .set({
+      url: input.url,
+      secretHeaders: input.secretHeaders,
+      command: input.command,
+      secretEnv: input.secretEnv,
+      revision: input.revision,
+      updatedAt: sql`now()`,
+    })
+    .where(and(active, urlIs(input.expectedUrl)))
+    .returning();
+  if (!service) {
+    if (input.expectedUrl === undefined) return undefined;
+    const [moved] = await tx.select({ url: services.url }).from(services).where(active);
+    if (moved) throw new ServiceMovedError(name, moved.url ?? "a command");
+    return undefined;
+  }
+  await tx
+    .update(serviceTools)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(serviceTools.serviceId, service.id), isNull(serviceTools.deletedAt)));
+  const capabilities = completeCapabilities(input);
+  await tx.insert(serviceTools).values({ serviceId: service.id, ...capabilities });
+  await countChange(tx);
+  return toRecord(service, capabilities);
+}
+
+const activeNamed = (name: string) => and(eq(services.name, name), isNull(services.deletedAt));
+
+/** No condition when no URL is expected. */
+const urlIs = (url: string | undefined) => (url === undefined ? undefined : eq(services.url, url));
+
+/**
+ * Whether the stored lists and revision are the pulled ones. Compared as jsonb, by the database: key order
+ * and number spelling do not count, as they do not once stored, and the lists (megabytes for thousands of
+ * tools) are neither read back nor walked in JavaScript.
+ */
+function sameLists(pulled: BackendRevision & CapabilitiesInput): SQL<boolean> {
+  const next = completeCapabilities(pulled);
+  const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+  return sql<boolean>`(${services.revision} is not distinct from ${pulled.revision}
+    and ${serviceTools.resourceSubscribe} = ${next.resourceSubscribe}
+    and ${serviceTools.tools} = ${json(next.tools)}
+    and ${serviceTools.resources} = ${json(next.resources)}
+    and ${serviceTools.resourceTemplates} = ${json(next.resourceTemplates)}
+    and ${serviceTools.prompts} = ${json(next.prompts)}
+    and ${serviceTools.rejected} = ${json(next.rejected)})`;
 }
 
 /** @returns false when no active service has this name. */

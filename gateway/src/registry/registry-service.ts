@@ -31,6 +31,7 @@ import {
   type ServiceRecord,
   type StoredCapabilities,
   softDeleteService,
+  storePulledLists,
 } from "./queries.ts";
 
 export interface RegistryServiceDeps {
@@ -83,8 +84,17 @@ export interface RegisterResult {
 
 export interface RegistryService {
   register(input: Registration): Promise<RegisterResult>;
-  /** Re-pulls the tools; the fields given replace the stored ones. */
+  /**
+   * Re-pulls the tools; the fields given replace the stored ones. Stored, audited and announced even when
+   * nothing changed: an admin's update is also how every replica is made to reload.
+   */
   update(name: string, input: EndpointChange): Promise<ServiceRecord>;
+  /**
+   * Pulls the lists again because the backend announced a change; stores, audits and announces them
+   * only when they differ from the stored ones.
+   * @returns whether they did.
+   */
+  refetch(name: string): Promise<boolean>;
   remove(name: string): Promise<void>;
   list(): Promise<ServiceRecord[]>;
 }
@@ -200,11 +210,20 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
     const capabilities = await discover(name, endpoint);
     const service = await storage(() => replaceServiceTools(db, name, { ...sealed, expectedUrl, ...capabilities }));
     if (!service) throw notFound(name);
-    audit(action, name, previous, service);
-    await deps.announce();
-    log.info("service updated", { service: name, at: describe(endpoint), ...counts(capabilities) });
-    await deps.onRefreshed?.(previous, service);
+    await recordRefresh(previous, service, action, endpoint);
     return service;
+  };
+
+  const recordRefresh = async (
+    previous: ServiceRecord,
+    service: ServiceRecord,
+    action: "register" | "update",
+    endpoint: Endpoint,
+  ) => {
+    audit(action, service.name, previous, service);
+    await deps.announce();
+    log.info("service updated", { service: service.name, at: describe(endpoint), ...counts(service) });
+    await deps.onRefreshed?.(previous, service);
   };
 
   return {
@@ -239,6 +258,19 @@ export function createRegistryService(deps: RegistryServiceDeps): RegistryServic
       // An explicit new URL or command wins over whatever happened meanwhile; a refresh only holds where it looked.
       const explicit = change.url !== undefined || change.command !== undefined;
       return refresh(existing, endpoint, "update", explicit ? undefined : (existing.url ?? undefined));
+    },
+
+    async refetch(name) {
+      const existing = await storage(() => findActiveService(db, name));
+      if (!existing) throw notFound(name);
+      const endpoint = endpointOf(existing);
+      const capabilities = await discover(name, endpoint);
+      const expectedUrl = existing.url ?? undefined;
+      const pulled = await storage(() => storePulledLists(db, name, { expectedUrl, ...capabilities }));
+      if (!pulled) throw notFound(name);
+      if (!pulled.changed) return false;
+      await recordRefresh(existing, pulled.service, "update", endpoint);
+      return true;
     },
 
     async remove(name) {

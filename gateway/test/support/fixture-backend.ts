@@ -21,8 +21,11 @@ export interface FixtureBackend {
 }
 
 export interface FixtureOptions {
-  /** Answers a request instead of the service when it returns a response (e.g. a failing /health). */
-  intercept?: (request: Request) => Response | Promise<Response> | undefined;
+  /**
+   * Answers a request instead of the service when it returns (or resolves to) a response, e.g. a failing
+   * /health; else the service answers, once it has resolved (so it can also hold a request back).
+   */
+  intercept?: (request: Request) => Response | undefined | Promise<Response | undefined>;
 }
 
 export function startFixtureBackend(createServer: () => McpServer, options: FixtureOptions = {}): FixtureBackend {
@@ -32,9 +35,9 @@ export function startFixtureBackend(createServer: () => McpServer, options: Fixt
     mcp: (request) => serveOnLegacySdk(request, createServer),
   });
   const paths: string[] = [];
-  const handle = (request: Request, server: Server<undefined>) => {
+  const handle = async (request: Request, server: Server<undefined>) => {
     paths.push(new URL(request.url).pathname);
-    return options.intercept?.(request) ?? app.fetch(request, server);
+    return (await options.intercept?.(request)) ?? app.fetch(request, server);
   };
   let server: Server<undefined> | undefined = serve(handle, { port: 0, hostname: "127.0.0.1", handleSignals: false });
   const port = server.port;

@@ -43,6 +43,8 @@ const TEST_SETTINGS: GatewaySettings = {
   backendConnectTimeoutMs: 2_000,
   // Off unless a test is about health checks, so that no timer touches the backends behind a test's back.
   healthCheckIntervalMs: 0,
+  // Short, so that tests announcing several list changes in a row need not wait; list-change-flood.test.ts sets its own.
+  listRefetchIntervalMs: 10,
   healthCheckTimeoutMs: 1_000,
   circuitFailureThreshold: 3,
   circuitOpenMs: 500,
