@@ -125,6 +125,43 @@ export async function treeCpuMicros(pid: number): Promise<number> {
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
+/** What a process's threads do, as their names say (Linux keeps the first 15 characters of a name). */
+export const THREAD_KINDS = ["main", "fetch", "collector", "jit", "other"] as const;
+export type ThreadKind = (typeof THREAD_KINDS)[number];
+
+/**
+ * The kind of work of one of a Bun process's threads: `main` runs the JavaScript and the HTTP server;
+ * `fetch` is the HTTP client thread; `collector` covers the garbage collector's helpers and the
+ * allocators' background threads (JSC's heap helpers, the marked-block warm-up, mimalloc's scavenger),
+ * which grow with what the main thread allocates; `jit` compiles hot code.
+ */
+function threadKind(name: string, isMain: boolean): ThreadKind {
+  if (isMain) return "main";
+  if (name === "HTTP Client") return "fetch";
+  if (/Helper|WarmUp|scavenger|Heap/.test(name)) return "collector";
+  if (/JIT|DFG|FTL|Compil/.test(name)) return "jit";
+  return "other";
+}
+
+/** CPU time (user + system, in microseconds) of the threads of `pid` and of every process below it, by kind of work. */
+export async function threadCpuMicros(pid: number): Promise<Record<ThreadKind, number>> {
+  const byKind = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, 0])) as Record<ThreadKind, number>;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    for (const task of await readdir(`/proc/${next}/task`).catch(() => [] as string[])) {
+      const stat = await readFile(`/proc/${next}/task/${task}/stat`, "utf8").catch(() => undefined);
+      if (stat === undefined) continue;
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      byKind[threadKind(name, task === String(next))] +=
+        ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
+    }
+    pending.push(...(await childrenOf(next)));
+  }
+  return byKind;
+}
+
 async function childrenOf(pid: number): Promise<number[]> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   const children: number[] = [];

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BenchUsageError, parseBenchOptions } from "./bench-options.ts";
+import { THREAD_KINDS } from "./bench-processes.ts";
 import type { BenchResults, ToolCallResults } from "./report.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "../..");
@@ -122,7 +123,14 @@ test(
     for (const t of results.toolCalls) {
       expect(t.gatewayCpuUs).toBeGreaterThanOrEqual(0);
       expect(t.modern.gatewayCpuUs).toBeGreaterThanOrEqual(0);
+      for (const split of [t.threads.gateway, t.threads.proxy]) {
+        expect(Object.keys(split).sort()).toEqual([...THREAD_KINDS].sort());
+        for (const micros of Object.values(split)) expect(micros).toBeGreaterThanOrEqual(0);
+      }
     }
+    // The gateway's JavaScript runs on its main thread: a split that charged none there would be misread.
+    expect(results.toolCalls.reduce((sum, t) => sum + t.threads.gateway.main, 0)).toBeGreaterThan(0);
+    expect(stdout).toContain("CPU us per call by thread");
     expect(results.targets.every((t) => t.name.startsWith("tools/call"))).toBe(true);
   },
   { timeout: 120_000 },

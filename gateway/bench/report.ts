@@ -1,4 +1,6 @@
 /** The benchmark's results: their JSON shape, the targets they are held to, and the printed table. */
+
+import { THREAD_KINDS } from "./bench-processes.ts";
 import type { MemoryFigures } from "./memory-bench.ts";
 import type { PropagationFigures } from "./propagation-bench.ts";
 import type { SoakFigures } from "./soak-bench.ts";
@@ -228,9 +230,28 @@ function toolCallSection(out: string[], toolCalls: ToolCallFigures[]): void {
   );
 }
 
+/** Where the gateway's and the proxy's CPU time per call went, by kind of thread. */
+function threadSplitSection(out: string[], toolCalls: ToolCallFigures[]): void {
+  out.push(
+    "",
+    "   CPU us per call by thread, all calls of the level (main: JavaScript and the HTTP server; fetch: HTTP client;",
+  );
+  out.push("   collector: GC helpers, heap warm-up, allocator scavenger; jit: compilers):");
+  out.push(
+    ...table(
+      ["c", "process", ...THREAD_KINDS],
+      toolCalls.flatMap((t) => [
+        [t.concurrency, "gateway", ...THREAD_KINDS.map((kind) => Math.round(t.threads.gateway[kind] ?? 0))],
+        [t.concurrency, "proxy", ...THREAD_KINDS.map((kind) => Math.round(t.threads.proxy[kind] ?? 0))],
+      ]),
+    ),
+  );
+}
+
 export function formatToolCallReport(r: ToolCallResults): string {
   const out = reportHeader(r.meta);
   toolCallSection(out, r.toolCalls);
+  threadSplitSection(out, r.toolCalls);
   targetsSection(out, r.targets);
   return `${out.join("\n")}\n`;
 }
@@ -238,6 +259,7 @@ export function formatToolCallReport(r: ToolCallResults): string {
 export function formatReport(r: BenchResults): string {
   const out = reportHeader(r.meta);
   toolCallSection(out, r.toolCalls);
+  threadSplitSection(out, r.toolCalls);
 
   const l = r.toolList;
   section(

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BENCH_CONFIG, BENCH_OAUTH_AUDIENCE } from "./bench-gateway.ts";
-import { startBareProxy, startGatewayProcess } from "./bench-processes.ts";
+import { startBareProxy, startGatewayProcess, type ThreadKind } from "./bench-processes.ts";
 import { type LatencySummary, medianOfRounds, medianRatio } from "./stats.ts";
 import type { ContenderLevel, LoadFigures, LoadPlan } from "./tool-call-load.ts";
 
@@ -29,6 +29,9 @@ export interface RevisionFigures {
   proxyCpuUs: number;
 }
 
+/** CPU time per forwarded call by kind of thread (bench-processes.ts's THREAD_KINDS), over all of a process's calls at a level. */
+export type ThreadSplit = Record<ThreadKind, number>;
+
 /** The 2025-11-25 figures at the top level, as before the second revision was measured. */
 export interface ToolCallFigures extends RevisionFigures {
   concurrency: number;
@@ -40,6 +43,8 @@ export interface ToolCallFigures extends RevisionFigures {
   oauthCpuUs: number;
   /** The same calls from a v2 client pinned to the 2026-07-28 revision. */
   modern: RevisionFigures;
+  /** Where the CPU time went, per call of either revision and either token: the gateway's threads and the proxy's. */
+  threads: { gateway: ThreadSplit; proxy: ThreadSplit };
 }
 
 export interface ToolCallBenchOptions {
@@ -98,7 +103,9 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
           calls: options.calls,
           warmupCalls: options.warmupCalls,
         };
-        return (await runLoadProcess(plan)).map(figuresOf);
+        return (await runLoadProcess(plan)).map((level) =>
+          figuresOf(level, { gateway: gateway.pid, proxy: proxy.pid }),
+        );
       } finally {
         await gateway.stop();
       }
@@ -112,8 +119,18 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
 
 const cpuPerCall = (l: ContenderLevel) => (l.cpuMicros ?? Number.NaN) / l.calls;
 
-function figuresOf({ concurrency, contenders }: LoadFigures[number]): ToolCallFigures {
+function figuresOf(
+  { concurrency, contenders, threads }: LoadFigures[number],
+  pids: { gateway: number; proxy: number },
+): ToolCallFigures {
   const level = (name: string) => contenders[name] as ContenderLevel;
+  // The contenders each process serves, whose calls its threads' time is shared among.
+  const perCall = (pid: number, names: string[]): ThreadSplit => {
+    const calls = names.reduce((sum, name) => sum + level(name).calls, 0);
+    return Object.fromEntries(
+      Object.entries(threads[pid] ?? {}).map(([kind, micros]) => [kind, micros / calls]),
+    ) as ThreadSplit;
+  };
   return {
     concurrency,
     ...revisionFigures(level("direct"), level("proxy"), level("gateway")),
@@ -121,6 +138,10 @@ function figuresOf({ concurrency, contenders }: LoadFigures[number]): ToolCallFi
     oauthRatio: medianRatio(level("oauth").rounds, level("gateway").rounds),
     oauthCpuUs: cpuPerCall(level("oauth")),
     modern: revisionFigures(level("direct-2026"), level("proxy-2026"), level("gateway-2026")),
+    threads: {
+      gateway: perCall(pids.gateway, ["gateway", "oauth", "gateway-2026"]),
+      proxy: perCall(pids.proxy, ["proxy", "proxy-2026"]),
+    },
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { connectClient } from "../test/support/gateway-harness.ts";
-import { treeCpuMicros } from "./bench-processes.ts";
+import { type ThreadKind, threadCpuMicros, treeCpuMicros } from "./bench-processes.ts";
 import { interleavedRounds, type LatencySummary, measureRound } from "./stats.ts";
 
 export interface LoadContender {
@@ -45,8 +45,15 @@ export interface ContenderLevel {
   cpuMicros?: number;
 }
 
-/** Per concurrency level, per contender name. */
-export type LoadFigures = { concurrency: number; contenders: Record<string, ContenderLevel> }[];
+/**
+ * Per concurrency level, per contender name; and the CPU time of each contender process's threads over
+ * the level's rounds, by kind of work (keyed by pid: one process serves several contenders).
+ */
+export type LoadFigures = {
+  concurrency: number;
+  contenders: Record<string, ContenderLevel>;
+  threads: Record<number, Record<ThreadKind, number>>;
+}[];
 
 const CALL = { name: "getProductById", arguments: { id: "123" } };
 /** Warm-up calls are made in batches of this many, and each batch's CPU time per call compared. */
@@ -76,11 +83,17 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
         level.calls += concurrency * perClient;
         return round;
       });
+      const pids = [...new Set(plan.contenders.flatMap((c) => (c.pid === undefined ? [] : [c.pid])))];
+      const threadsBefore = await Promise.all(pids.map(threadCpuMicros));
       const rounds = await interleavedRounds(plan.rounds, contenders);
+      const threadsAfter = await Promise.all(pids.map(threadCpuMicros));
       figures.push({
         concurrency,
         contenders: Object.fromEntries(
           plan.contenders.map((c, i) => [c.name, { ...(levels[i] as ContenderLevel), rounds: rounds[i] ?? [] }]),
+        ),
+        threads: Object.fromEntries(
+          pids.map((pid, i) => [pid, threadsSpent(threadsBefore[i] ?? {}, threadsAfter[i] ?? {})]),
         ),
       });
     }
@@ -88,6 +101,15 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   } finally {
     await Promise.all(clients.flat().map((c) => c.close().catch(() => {})));
   }
+}
+
+function threadsSpent(
+  before: Partial<Record<ThreadKind, number>>,
+  after: Partial<Record<ThreadKind, number>>,
+): Record<ThreadKind, number> {
+  return Object.fromEntries(
+    Object.entries(after).map(([kind, micros]) => [kind, micros - (before[kind as ThreadKind] ?? 0)]),
+  ) as Record<ThreadKind, number>;
 }
 
 async function connect(contender: LoadContender): Promise<CallingClient> {
