@@ -13,6 +13,7 @@ import { type AuditLog, createAuditLog, DEFAULT_AUDIT_SETTINGS } from "./audit/a
 import { type Catalog, createCatalog } from "./catalog/catalog.ts";
 import { createCatalogFreshness } from "./catalog/catalog-freshness.ts";
 import { createRegistrySync, type RegistrySync } from "./catalog/registry-sync.ts";
+import { createReplicaClaims } from "./catalog/replica-claims.ts";
 import { createVersionStore, DEFAULT_KEY_PREFIX, type VersionStore } from "./catalog/version-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import { type BackendListChanges, createBackendListChanges } from "./federation/backend-list-changes.ts";
@@ -145,6 +146,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
       statementTimeoutMs: settings.database.queryTimeoutMs,
     }));
   const versionStore = parts.versionStore ?? (await createVersionStore(settings.versionStore ?? {}));
+  const claim = createReplicaClaims({ store: versionStore, log: log.child({ component: "claims" }) });
   const credentials = createBackendCredentials({
     secretsKey: settings.secretsKey,
     bearerToken: settings.backendBearerToken,
@@ -200,6 +202,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     // The update finds the revision again (and the lists, which a replacement may have changed too) and
     // records them, so that every replica reloads and speaks the new revision.
     onRevisionChanged: (service) => refetchLists(service, "backend speaks another MCP revision"),
+    claim,
     refuse: (url) => urlPolicy.check(url),
     stdio: { commands: settings.stdioCommands ?? [], backoff: restartBackoff(settings.stdioRestartMaxMs) },
     clientSessions: settings.mcpSessions.enabled
@@ -342,6 +345,7 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
   // A backend announced new tools, resources or prompts (or was replaced in place): pull them again.
   const refetches = createListRefetches({
     minIntervalMs: settings.listRefetchIntervalMs ?? DEFAULT_LIST_REFETCH_INTERVAL_MS,
+    claim,
     log,
     // Outside the request that carried the announcement: the change is the gateway's own, not its caller's.
     pull: (service, why) =>

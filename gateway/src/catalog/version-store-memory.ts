@@ -7,6 +7,8 @@ import type { VersionStore } from "./version-store.ts";
 export function createMemoryVersionStore(): VersionStore {
   let version = 0;
   const listeners = new Set<(version: number) => void>();
+  /** When each held claim expires; expired ones are swept on the next claim, so the map holds only live ones. */
+  const claims = new Map<string, number>();
 
   return {
     kind: "memory",
@@ -18,6 +20,13 @@ export function createMemoryVersionStore(): VersionStore {
       for (const listener of listeners) queueMicrotask(() => listener(announced));
       return announced;
     },
+    async claim(key, ttlMs) {
+      const now = performance.now();
+      for (const [held, expiresAt] of claims) if (expiresAt <= now) claims.delete(held);
+      if (claims.has(key)) return false;
+      claims.set(key, now + ttlMs);
+      return true;
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => {
@@ -26,6 +35,7 @@ export function createMemoryVersionStore(): VersionStore {
     },
     async close() {
       listeners.clear();
+      claims.clear();
     },
   };
 }

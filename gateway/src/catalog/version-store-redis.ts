@@ -25,8 +25,12 @@ redis.call('PUBLISH', ARGV[1], value)
 return version
 `;
 
-export function versionKeys(keyPrefix: string): { version: string; channel: string } {
-  return { version: `${keyPrefix}registry:version`, channel: `${keyPrefix}registry:changes` };
+export function versionKeys(keyPrefix: string): { version: string; channel: string; claim(key: string): string } {
+  return {
+    version: `${keyPrefix}registry:version`,
+    channel: `${keyPrefix}registry:changes`,
+    claim: (key) => `${keyPrefix}claims:${key}`,
+  };
 }
 
 /** Reads a stored or published version; a missing key is version 0. */
@@ -91,6 +95,7 @@ export function createRedisVersionStore({
     kind: "redis",
     current,
     bump: () => client.bumpRegistryVersion(keys.version, keys.channel),
+    claim: async (key, ttlMs) => (await client.set(keys.claim(key), "1", "PX", ttlMs, "NX")) === "OK",
     subscribe(listener) {
       subscriber ??= startSubscriber();
       listeners.add(listener);

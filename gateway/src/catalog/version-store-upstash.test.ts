@@ -60,6 +60,20 @@ describe.skipIf(!isRedisServerInstalled())("Upstash version store", () => {
     expect(await upstash.current()).toBe(Math.max(...versions));
     expect(await redis.current()).toBe(Math.max(...versions));
   });
+
+  test("shares claims with a Redis replica on the same prefix: one winner, free again after its time", async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    const upstash = openStore(keyPrefix);
+    const redis = createRedisVersionStore({ url: server.url, keyPrefix });
+    opened.push(redis);
+
+    const won = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? upstash : redis).claim("key", 60_000)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(await upstash.claim("short", 200)).toBe(true);
+    expect(await redis.claim("short", 200)).toBe(false);
+    // Polled rather than timed: the claim's end is the server's to decide.
+    while (!(await upstash.claim("short", 60_000))) await Bun.sleep(5);
+  });
 });
 
 function requesterOn(connection: Redis): Requester {

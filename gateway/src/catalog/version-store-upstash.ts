@@ -19,6 +19,7 @@ export function createUpstashVersionStore({ client, keyPrefix }: UpstashVersionS
     current: async () => parseVersion(await client.get<string | number>(keys.version)),
     bump: async () =>
       parseVersion(await client.eval<[string], number>(BUMP_VERSION_LUA, [keys.version], [keys.channel])),
+    claim: async (key, ttlMs) => (await client.set(keys.claim(key), "1", { nx: true, px: ttlMs })) === "OK",
     // Nothing to release: every command is its own HTTP request.
     async close() {},
   };

@@ -8,6 +8,10 @@ import { createRedisVersionStore, versionKeys } from "./version-store-redis.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
+/** A claim the tests hold longer than they run, so that only its one winner can have it. */
+const HELD_KEY = "held";
+const LONGER_THAN_ANY_TEST_MS = 60 * 60 * 1000;
+
 /** Two handles on one registry version, as two gateway replicas hold. */
 interface Replicas {
   a: VersionStore;
@@ -39,7 +43,8 @@ if (redisUrl) {
         async close() {
           await Promise.all([a.close(), b.close()]);
           const admin = new Redis(redisUrl);
-          await admin.del(versionKeys(keyPrefix).version);
+          const keys = versionKeys(keyPrefix);
+          await admin.del(keys.version, keys.claim(HELD_KEY));
           await admin.quit();
         },
       };
@@ -79,6 +84,24 @@ for (const backend of backends) {
       for (const versions of [versionsA, versionsB]) {
         expect(versions).toEqual(versions.toSorted((x, y) => x - y));
       }
+    });
+
+    test("of 40 concurrent claims of one key from two replicas exactly one wins; other keys are free", async () => {
+      const { a, b } = replicas;
+      const claims = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(HELD_KEY, LONGER_THAN_ANY_TEST_MS));
+      const won = await Promise.all(claims);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await a.claim(HELD_KEY, LONGER_THAN_ANY_TEST_MS)).toBe(false);
+      expect(await b.claim(`${HELD_KEY}-other`, 1)).toBe(true);
+    });
+
+    test("a claim is free again once its time is over, for one replica as for the other", async () => {
+      const { a, b } = replicas;
+      expect(await a.claim(HELD_KEY, 200)).toBe(true);
+      expect(await b.claim(HELD_KEY, 200)).toBe(false);
+      // Polled rather than timed: the claim's end is the store's to decide, on its own clock.
+      while (!(await b.claim(HELD_KEY, LONGER_THAN_ANY_TEST_MS))) await Bun.sleep(5);
+      expect(await a.claim(HELD_KEY, 200)).toBe(false);
     });
 
     test("a bump on one replica reaches the other's subscribers", async () => {

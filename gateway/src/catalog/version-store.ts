@@ -2,6 +2,9 @@
  * The registry version: one number every gateway replica shares, bumped after each registry write so the
  * others know to reload their catalog. It is a millisecond timestamp that only ever grows, so it stays
  * ahead of older values even when Redis loses its data.
+ *
+ * The same store hands out short claims, so that work one replica does for all (pulling a service's
+ * lists again, asking a backend its revision) is done by one replica at a time rather than by each.
  */
 import { createMemoryVersionStore } from "./version-store-memory.ts";
 
@@ -13,6 +16,11 @@ export interface VersionStore {
   bump(): Promise<number>;
   /** Push notification of new versions where the backend supports it (ioredis pub/sub, in-process); undefined otherwise. */
   subscribe?(listener: (version: number) => void): () => void;
+  /**
+   * True for exactly one caller over all replicas until `ttlMs` has passed (then the key is free again);
+   * false while someone else holds it. Rejects when the store is unreachable.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

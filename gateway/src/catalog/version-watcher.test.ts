@@ -134,7 +134,13 @@ describe.skipIf(!isRedisServerInstalled())("version watcher on a private Redis",
 
 /** The same store without push, as Upstash is. */
 function pollOnly(store: VersionStore): VersionStore {
-  return { kind: store.kind, current: () => store.current(), bump: () => store.bump(), close: () => store.close() };
+  return {
+    kind: store.kind,
+    current: () => store.current(),
+    bump: () => store.bump(),
+    claim: (key, ttlMs) => store.claim(key, ttlMs),
+    close: () => store.close(),
+  };
 }
 
 /** Plays a slow store: every read waits until `release()`, and the reads are counted. */

@@ -7,6 +7,7 @@
  * holds its own slots and sockets, not those the other backends and all health checks need.
  */
 import { type FetchLike, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/client";
+import type { Claim } from "../catalog/replica-claims.ts";
 import type { Logger } from "../logger.ts";
 import { redactUrl, redactUrlsIn } from "../security/redact-url.ts";
 import { openBackendEventStream } from "./backend-event-stream.ts";
@@ -146,6 +147,12 @@ export interface BackendPoolOptions {
    * revision at once; a backend's revision is asked again at most once per REVISION_RECHECK_MS.
    */
   onRevisionChanged?: (service: string, revision: string) => void;
+  /**
+   * Shared between the replicas, so that the revision is asked at most once per REVISION_RECHECK_MS by
+   * all of them together (key `revision-check:<service>`): the one that asks records a change, which the
+   * others then reload. Without it, each replica keeps to that limit alone.
+   */
+  claim?: Claim;
   /** Stdio backends: the commands this replica may run (none: it runs none), and how it restarts them. */
   stdio?: { commands: readonly string[]; backoff?: RestartBackoff };
   /**
@@ -194,6 +201,7 @@ export function createBackendPool({
   onListChanged,
   refuse,
   onRevisionChanged,
+  claim = async () => true,
   stdio = { commands: [] },
   limits = {},
   decorateFetch = (f) => f,
@@ -274,12 +282,13 @@ export function createBackendPool({
   /** When each service's revision was last asked again, kept while the service is registered (across its target's changes). */
   const revisionChecks = new Map<string, number>();
   const revisionCheckOf = (service: string): RevisionCheck => ({
-    due() {
+    // This replica's own limit comes first: it spares the store a round trip on every refused request.
+    async due() {
       const now = performance.now();
       const last = revisionChecks.get(service);
       if (last !== undefined && now - last < REVISION_RECHECK_MS) return false;
       revisionChecks.set(service, now);
-      return true;
+      return claim(`revision-check:${service}`, REVISION_RECHECK_MS);
     },
     changed(revision) {
       log.warn("backend speaks another MCP revision than recorded; going on in it", { service, revision });

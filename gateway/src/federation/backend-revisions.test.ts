@@ -3,17 +3,19 @@
  * initialize or session, with the per-request `_meta` and headers; 2025 with initialize), the revision
  * found at registration is recorded and shown, and found again when the service is updated, or when
  * the backend, replaced in place by a server of the other revision, refuses a request as such a server
- * does (then at most once in a while). Clients of every kind list and call the tools of both through
- * one gateway URL.
+ * does (then at most once in a while, by all replicas together). Clients of every kind list and call
+ * the tools of both through one gateway URL.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { eventuallyAsync } from "../../test/support/eventually.ts";
+import { eventually, eventuallyAsync } from "../../test/support/eventually.ts";
 import {
   createTestVersionStore,
   firstText,
+  type ReplicaPair,
   type RunningGateway,
   startGateway,
+  startReplicaPair,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
@@ -236,6 +238,43 @@ describe("backends of either revision", () => {
       }
     } finally {
       await gw.admin("DELETE", "/delete/flapping");
+      await flapping.stop();
+    }
+  });
+});
+
+describe("two replicas", () => {
+  let pair: ReplicaPair;
+  beforeAll(async () => {
+    pair = await startReplicaPair();
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  const recordedOn = (replica: RunningGateway, name: string) =>
+    replica.gateway.catalog.snapshot().services.find((service) => service.name === name)?.revision;
+
+  test("a backend flapping between revisions is asked again at most once in a while by the replicas together", async () => {
+    const flapping = startRevisionBackend("2025", "flappingEcho");
+    try {
+      expect((await pair.a.admin("POST", "/register", { name: "flapping", url: flapping.url })).status).toBe(201);
+      const [clientA, clientB] = [await pair.a.client(), await pair.b.client()];
+      const call = (client: typeof clientA) => client.callTool({ name: "flappingEcho", arguments: { text: "x" } });
+
+      flapping.speak("2026-07-28");
+      expect(firstText(await call(clientA))).toBe("flappingEcho: x (2026-07-28)");
+      await eventually(() => recordedOn(pair.b, "flapping") === "2026-07-28");
+      const asked = flapping.seen.filter((r) => r.method === "server/discover").length;
+
+      // B has never asked this backend itself; it is A's question that keeps B from asking so soon.
+      flapping.speak("2025");
+      const refused = await call(clientB);
+      expect(refused).toMatchObject({ isError: true });
+      expect(firstText(refused)).toContain("HTTP 400");
+      expect(flapping.seen.filter((r) => r.method === "server/discover").length).toBe(asked);
+    } finally {
+      await pair.a.admin("DELETE", "/delete/flapping");
       await flapping.stop();
     }
   });

@@ -108,7 +108,8 @@ export interface BackendSessionOptions {
 }
 
 export interface RevisionCheck {
-  due(): boolean;
+  /** Whether the revision may be asked now; it may ask the other replicas first. Must not reject. */
+  due(): Promise<boolean>;
   /** Must not throw. */
   changed(revision: string): void;
 }
@@ -303,7 +304,7 @@ export function createBackendSession({
    * spoken so far, the session goes on in the new one (its handshake started) and the check is told.
    */
   const checkRevision = async (): Promise<boolean> => {
-    if (!revisionCheck?.due()) return false;
+    if (!revisionCheck || !(await revisionCheck.due())) return false;
     const before = await handshake?.catch(() => undefined);
     const discovered = await discover().catch(() => null);
     // Not answered (down, refused the gateway's credentials): nothing is known, the request's error stands.

@@ -206,15 +206,24 @@ export interface ReplicaPair {
   stop(): Promise<void>;
 }
 
-export async function startReplicaPair(settings?: Partial<GatewaySettings>): Promise<ReplicaPair> {
+export async function startReplicaPair(
+  settings?: Partial<GatewaySettings>,
+  logs: { a?: Logger; b?: Logger } = {},
+): Promise<ReplicaPair> {
   const database = await createTestDatabase();
   const prefix = `test:${crypto.randomUUID()}:`;
   // With Redis each replica has its own connections; without, they must share the in-process ones.
   const count = process.env.REDIS_URL ? 2 : 1;
   const stores = Array.from({ length: count }, () => createTestVersionStore(prefix));
   const buses = await Promise.all(Array.from({ length: count }, () => createTestSessionBus(prefix)));
-  const a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0], settings });
-  const b = await startGateway({ database, versionStore: stores.at(-1)!, sessionBus: buses.at(-1), settings });
+  const a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0], settings, log: logs.a });
+  const b = await startGateway({
+    database,
+    versionStore: stores.at(-1)!,
+    sessionBus: buses.at(-1),
+    settings,
+    log: logs.b,
+  });
   return {
     database,
     a,
