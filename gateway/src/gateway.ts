@@ -276,6 +276,8 @@ export async function createGateway(settings: GatewaySettings, parts: GatewayPar
     requestContext,
     log: log.child({ component: "audit" }),
     metrics: metrics.registry,
+    // What a query may take: the last writes at shutdown get as long, not forever.
+    closeGraceMs: settings.database.queryTimeoutMs,
   });
   const limiter = await createToolCallLimiter({
     settings: settings.rateLimit ?? { perMinute: 0, tools: {} },

@@ -68,7 +68,11 @@ export interface AuditLogDeps {
   metrics: Registry;
   /** How often old rows are deleted; an hour unless a test needs it sooner. */
   pruneIntervalMs?: number;
+  /** Longest `close` waits for the last writes (and a running prune) before giving them up. */
+  closeGraceMs?: number;
 }
+
+const DEFAULT_CLOSE_GRACE_MS = 5_000;
 
 export function createAuditLog({
   db,
@@ -77,6 +81,7 @@ export function createAuditLog({
   log,
   metrics,
   pruneIntervalMs = DEFAULT_PRUNE_INTERVAL_MS,
+  closeGraceMs = DEFAULT_CLOSE_GRACE_MS,
 }: AuditLogDeps): AuditLog {
   const registers = [metrics];
   const dropped = new Counter({
@@ -153,7 +158,18 @@ export function createAuditLog({
     async close() {
       clearInterval(flushTimer);
       clearInterval(pruneTimer);
-      await Promise.all([flush(), pruning]);
+      // A database that hangs without closing its connections never answers: shutting down must not wait on it.
+      const waiting = buffer.length;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = await Promise.race([
+        Promise.all([flush(), pruning]).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), closeGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp)
+        log.error("the database did not take the last audit events in time; closing without them", { events: waiting });
     },
   };
 }
