@@ -38,7 +38,7 @@ function measure(step: string) {
 const database = await createTestDatabase();
 const gw = await startGateway({
   database,
-  versionStore: createTestVersionStore(),
+  versionStore: await createTestVersionStore(),
   settings: {
     serviceListLimits: { maxItems: count, maxBytes: 1024 * 1024 * 1024 },
     maxBodyBytes: 1024 * 1024 * 1024,

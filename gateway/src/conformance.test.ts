@@ -35,7 +35,7 @@ interface Fronted {
 /** A gateway of its own with one backend registered, served to the suite without authentication. */
 async function front(name: string, url: string): Promise<Fronted> {
   const database = await createTestDatabase();
-  const versions = createTestVersionStore();
+  const versions = await createTestVersionStore();
   const gw = await startGateway({ database, versionStore: versions });
   const response = await gw.admin("POST", "/register", { name, url });
   if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);

@@ -240,7 +240,7 @@ describe("bootstrap and restart", () => {
       log: silentLogger,
     });
     await boot.done;
-    const second = await startGateway({ database: stack.database, versionStore: createTestVersionStore() });
+    const second = await startGateway({ database: stack.database, versionStore: await createTestVersionStore() });
     try {
       const names = (await (await second.client()).listTools()).tools.map((t) => t.name);
       expect(names).toContain("booted-user__getUserById");

@@ -17,6 +17,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
+import { startReplicaPair } from "../../test/support/replica-pair.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { NOT_PERMITTED, UNAUTHORIZED, UNKNOWN_VIRTUAL_SERVER } from "../mcp/json-rpc-errors.ts";
@@ -117,7 +118,7 @@ beforeAll(async () => {
   vault = startFixtureBackend(vaultServer);
   shop = startFixtureBackend(shopServer);
   database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   // Pages of two entries, so that every list below is read across several pages.
   gw = await startGateway({ database, versionStore: versions, settings: { mcpPageSize: 2 } });
   for (const [name, grants] of Object.entries(CALLERS)) {
@@ -288,12 +289,7 @@ describe("a virtual server", () => {
 
 describe("two replicas", () => {
   test("a virtual server created on one is served by the other", async () => {
-    const prefix = `test:${crypto.randomUUID()}:`;
-    const shared = process.env.REDIS_URL ? undefined : createTestVersionStore(prefix);
-    const storeA = shared ?? createTestVersionStore(prefix);
-    const storeB = shared ?? createTestVersionStore(prefix);
-    const a = await startGateway({ database, versionStore: storeA });
-    const b = await startGateway({ database, versionStore: storeB });
+    const { a, b, stop } = await startReplicaPair({ database });
     try {
       const server = { name: "replicated", services: ["vault-service"], allowedScopes: ["team"] };
       expect((await a.admin("POST", "/virtual-servers", server)).status).toBe(201);
@@ -308,8 +304,7 @@ describe("two replicas", () => {
       clients.push(outsider);
       expect(await allTools(outsider)).toEqual([]);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
-      await Promise.all([...new Set([storeA, storeB])].map((s) => s.close()));
+      await stop();
     }
   });
 });

@@ -19,7 +19,7 @@ describe.each(testDatabaseKinds())("/virtual-servers on %s", (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase({ kind });
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     gw = await startGateway({ database, versionStore: versions, settings: { viewerApiKey: VIEWER_KEY } });
   });
   afterAll(async () => {

@@ -138,7 +138,7 @@ describe("GET /openapi.json on a running gateway", () => {
 
   beforeAll(async () => {
     [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     gw = await startGateway({ database, versionStore: versions });
     const res = await fetch(`${gw.url}/openapi.json`);
     expect(res.status).toBe(200);

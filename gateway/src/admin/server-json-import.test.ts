@@ -66,7 +66,7 @@ describe.each(testDatabaseKinds())("POST /import on %s", (kind) => {
       },
     });
     database = await createTestDatabase({ kind });
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     // Backend headers are stored encrypted, so they need a key.
     gw = await startGateway({ database, versionStore: versions, settings: { secretsKey: "import-test-secrets-key" } });
   });

@@ -16,6 +16,7 @@ import {
 } from "../../test/support/gateway-harness.ts";
 import { sampleValue } from "../../test/support/metrics-samples.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
+import type { VersionStore } from "../catalog/version-store.ts";
 import { silentLogger } from "../logger.ts";
 import { createRequestContext } from "../observability/request-context.ts";
 import { type AuditSettings, createAuditLog } from "./audit-log.ts";
@@ -41,7 +42,7 @@ for (const kind of testDatabaseKinds()) {
     let gw: RunningGateway;
     /** A caller of its own: an API key made through the admin API. */
     let alice: { id: string; secret: string };
-    const versions = createTestVersionStore();
+    let versions: VersionStore;
 
     // One hook each, so that a slow start of one on a busy machine does not eat into the others' time.
     beforeAll(async () => {
@@ -51,6 +52,7 @@ for (const kind of testDatabaseKinds()) {
       shopping = await startBackend("shopping");
     });
     beforeAll(async () => {
+      versions = await createTestVersionStore();
       gw = await startGateway({
         database,
         versionStore: versions,
@@ -63,7 +65,7 @@ for (const kind of testDatabaseKinds()) {
     afterAll(async () => {
       await gw?.stop();
       await shopping?.stop();
-      await versions.close();
+      await versions?.close();
       await database?.close();
     });
 
@@ -211,11 +213,12 @@ for (const kind of testDatabaseKinds()) {
 describe("GET /audit", () => {
   let database: TestDatabase;
   let gw: RunningGateway;
-  const versions = createTestVersionStore();
+  let versions: VersionStore;
   const start = Date.parse("2025-03-01T00:00:00Z");
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    versions = await createTestVersionStore();
     gw = await startGateway({ database, versionStore: versions, settings: { audit: MANUAL_FLUSH } });
     // One event a minute, alternating between two tools.
     await insertAuditEvents(
@@ -233,7 +236,7 @@ describe("GET /audit", () => {
   });
   afterAll(async () => {
     await gw?.stop();
-    await versions.close();
+    await versions?.close();
     await database?.close();
   });
 

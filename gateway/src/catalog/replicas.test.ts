@@ -7,7 +7,8 @@ import { type BackendProcess, startBackend } from "../../test/support/backend-pr
 import { createTestVersionStore, type RunningGateway, startGateway } from "../../test/support/gateway-harness.ts";
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
 import { isRedisServerInstalled, startRedisServer } from "../../test/support/redis-server.ts";
-import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
+import { createTestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "./version-store.ts";
 import { createRedisVersionStore } from "./version-store-redis.ts";
 
@@ -41,7 +42,7 @@ describe("the MCP hot path", () => {
   test("runs zero database queries in steady state, besides the audit log's batched writes", async () => {
     const queries: string[] = [];
     const database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
-    const versions = createTestVersionStore();
+    const versions = await createTestVersionStore();
     const gw = await startGateway({ database, versionStore: versions });
     try {
       expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
@@ -75,25 +76,20 @@ describe("the MCP hot path", () => {
  * is how often each replica reads the version: for the pub/sub case it is longer than the test, so a
  * change can only arrive as a message and dead pub/sub cannot hide behind polling.
  */
-function describeReplicas(label: string, makeStores: () => [VersionStore, VersionStore], pollIntervalMs = 100) {
+function describeReplicas(label: string, makeStores?: () => [VersionStore, VersionStore], pollIntervalMs = 100) {
   describe(`two replicas (${label})`, () => {
-    let database: TestDatabase;
-    let stores: [VersionStore, VersionStore];
+    let pair: ReplicaPair;
     let a: RunningGateway;
     let b: RunningGateway;
 
     beforeAll(async () => {
-      database = await createTestDatabase();
-      stores = makeStores();
-      const settings = { catalogPollIntervalMs: pollIntervalMs };
-      a = await startGateway({ database, versionStore: stores[0], settings });
-      b = await startGateway({ database, versionStore: stores[1], settings });
+      pair = await startReplicaPair({
+        settings: { catalogPollIntervalMs: pollIntervalMs },
+        versionStores: makeStores?.(),
+      });
+      ({ a, b } = pair);
     });
-    afterAll(async () => {
-      await Promise.all([a?.stop(), b?.stop()]);
-      await Promise.all(stores.map((s) => s.close()));
-      await database?.close();
-    });
+    afterAll(() => pair?.stop());
 
     test("a service registered through one is callable through the other", async () => {
       expect((await a.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
@@ -165,24 +161,19 @@ if (redisUrl) {
     ];
   });
 } else {
-  describeReplicas("shared in-process store", () => {
-    const shared = createTestVersionStore();
-    // Both replicas hold the same store; closing it twice is harmless.
-    return [shared, shared];
-  });
+  describeReplicas("shared in-process store");
 }
 
 describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
   test("replicas keep serving, report degraded, and converge when Redis is back", async () => {
     const redis = await startRedisServer();
-    const database = await createTestDatabase();
     const prefix = `test:${crypto.randomUUID()}:`;
-    const stores = [
-      createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
-      createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
-    ];
-    const a = await startGateway({ database, versionStore: stores[0]! });
-    const b = await startGateway({ database, versionStore: stores[1]! });
+    const { a, b, stop } = await startReplicaPair({
+      versionStores: [
+        createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
+        createRedisVersionStore({ url: redis.url, keyPrefix: prefix }),
+      ],
+    });
     try {
       expect((await a.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);
       await eventually(async () => (await toolNames(b)).includes("getProductById"), "B lists shopping");
@@ -213,9 +204,7 @@ describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
         400,
       );
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
-      await Promise.all(stores.map((s) => s.close()));
-      await database.close();
+      await stop();
       await redis.stop();
     }
   });
@@ -224,7 +213,7 @@ describe.skipIf(!isRedisServerInstalled())("Redis outage", () => {
 describe("Postgres outage", () => {
   test("MCP keeps serving from memory and admin routes answer 503", async () => {
     const database = await createTestDatabase();
-    const versions = createTestVersionStore();
+    const versions = await createTestVersionStore();
     const gw = await startGateway({ database, versionStore: versions });
     try {
       expect((await gw.admin("POST", "/register", { name: "shopping-service", url: shopping.url })).status).toBe(201);

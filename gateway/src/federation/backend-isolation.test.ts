@@ -41,7 +41,7 @@ const fixtures: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   gw = await startGateway({
     database,
     versionStore: versions,

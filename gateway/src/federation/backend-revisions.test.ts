@@ -12,13 +12,12 @@ import { eventually, eventuallyAsync } from "../../test/support/eventually.ts";
 import {
   createTestVersionStore,
   firstText,
-  type ReplicaPair,
   type RunningGateway,
   startGateway,
-  startReplicaPair,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 import { type RevisionBackend, startRevisionBackend } from "../../test/support/revision-backend.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
@@ -33,7 +32,7 @@ beforeAll(async () => {
   modern = startRevisionBackend("2026-07-28", "modernEcho");
   legacy = startRevisionBackend("2025", "legacyEcho");
   database = await createTestDatabase();
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   gw = await startGateway({ database, versionStore: versions });
   for (const [name, backend] of [
     ["modern", modern],

@@ -30,7 +30,7 @@ const fixtures: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   [database, user] = await Promise.all([createTestDatabase(), startBackend("user")]);
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   gw = await startGateway({ database, versionStore: versions, settings: { toolCallTimeoutMs: CALL_TIMEOUT_MS } });
   expect((await gw.admin("POST", "/register", { name: "user-service", url: user.url })).status).toBe(201);
 });
@@ -184,7 +184,7 @@ describe("a backend that dies in the middle of a call", () => {
     // A timeout long enough that a call left waiting for it would be plain to see.
     const patient = await startGateway({
       database,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: { toolCallTimeoutMs: 25_000 },
     });
     try {

@@ -10,7 +10,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { firstText, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
@@ -37,11 +38,9 @@ function fixtureServer(): McpServer {
 const started: { pair: ReplicaPair; backend: StatefulFixtureBackend }[] = [];
 
 async function startWith(clientBackendSessions: GatewaySettings["clientBackendSessions"]) {
-  const pair = await startReplicaPair({ clientBackendSessions });
   const backend = startStatefulFixtureBackend(fixtureServer);
+  const pair = await startReplicaPair({ settings: { clientBackendSessions }, register: { sessions: backend.url } });
   started.push({ pair, backend });
-  expect((await pair.a.admin("POST", "/register", { name: "sessions", url: backend.url })).status).toBe(201);
-  await eventually(() => pair.b.gateway.catalog.snapshot().routes.has("whoami"));
   return { pair, backend };
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import { type ReplicaPair, startReplicaPair } from "../../test/support/gateway-harness.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 

@@ -80,7 +80,7 @@ function finishedPulls(): { all: number; unchanged: number } {
 }
 
 let database: TestDatabase;
-const versions = createTestVersionStore();
+const versions = await createTestVersionStore();
 let backend: FixtureBackend;
 let gw: RunningGateway;
 let client: Client;

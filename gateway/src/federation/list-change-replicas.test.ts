@@ -9,10 +9,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import { type ReplicaPair, type RunningGateway, startReplicaPair } from "../../test/support/gateway-harness.ts";
-import { createLogger } from "../logger.ts";
+import type { RunningGateway } from "../../test/support/gateway-harness.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -65,17 +66,16 @@ function startFloodingBackend(): FloodingBackend {
   };
 }
 
-const logLines = { a: [] as string[], b: [] as string[] };
+const logs = { a: captureLog(), b: captureLog() };
 let pair: ReplicaPair;
 let clients: { a: Client; b: Client };
 
 beforeAll(async () => {
-  const logTo = (lines: string[]) => createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
   // A held tools/list must not time the pull out.
-  pair = await startReplicaPair(
-    { listRefetchIntervalMs: INTERVAL_MS, backendConnectTimeoutMs: 60_000 },
-    { a: logTo(logLines.a), b: logTo(logLines.b) },
-  );
+  pair = await startReplicaPair({
+    settings: { listRefetchIntervalMs: INTERVAL_MS, backendConnectTimeoutMs: 60_000 },
+    logs: { a: logs.a.log, b: logs.b.log },
+  });
   clients = { a: await pair.a.client(), b: await pair.b.client() };
 });
 afterAll(async () => {
@@ -145,11 +145,13 @@ test("a burst announced to both replicas costs them the two pulls it costs one, 
     backend.release();
 
     // A change after A's pull read the lists, announced to B only.
-    await eventually(() => logged(logLines.a, service, "backend announced a list change; pulled it again, unchanged"));
+    await eventually(() =>
+      logged(logs.a.lines, service, "backend announced a list change; pulled it again, unchanged"),
+    );
     await call(clients.b, "grow");
     await eventually(() => [pair.a, pair.b].every((gw) => routed(gw, "grown1")));
     // B pulled it, after its claim; A, whose last announcement came before that claim, leaves its own to B.
-    const leftToB = () => logged(logLines.a, service, "another replica pulls the lists after this announcement");
+    const leftToB = () => logged(logs.a.lines, service, "another replica pulls the lists after this announcement");
     await eventually(() => leftToB() || backend.toolLists.count > listed + 2);
     expect(backend.toolLists.count).toBe(listed + 2);
   } finally {

@@ -53,7 +53,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   gw = await startGateway({
     database,
-    versionStore: createTestVersionStore(),
+    versionStore: await createTestVersionStore(),
     settings: { secretsKey: SECRETS_KEY, stdioCommands: [BUN], stdioRestartMaxMs: 20 },
     log: createLogger({ level: "info", json: true, write: (line) => logLines.push(line) }),
   });
@@ -118,7 +118,7 @@ describe("refusals", () => {
   });
 
   test("with STDIO_COMMANDS empty, stdio backends are off", async () => {
-    const off = await startGateway({ database, versionStore: createTestVersionStore() });
+    const off = await startGateway({ database, versionStore: await createTestVersionStore() });
     try {
       const response = await off.admin("POST", "/register", { name: "echo", command: BUN, args: [ECHO_SERVER] });
       expect(response.status).toBe(403);
@@ -140,7 +140,7 @@ describe("refusals", () => {
     });
     expect(registered.status).toBe(201);
     await eventually(() => childrenRunning(marker).length === 1);
-    const other = await startGateway({ database, versionStore: createTestVersionStore() });
+    const other = await startGateway({ database, versionStore: await createTestVersionStore() });
     try {
       const answer = await (await other.client()).callTool({ name: "echo", arguments: { text: "hi" } });
       expect(answer.isError).toBe(true);
@@ -168,7 +168,7 @@ describe("refusals", () => {
     const missing = join(tmpdir(), `no-such-command-${crypto.randomUUID()}`);
     const lenient = await startGateway({
       database,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: { stdioCommands: [missing] },
     });
     try {
@@ -292,7 +292,7 @@ describe("calls to a stdio backend", () => {
   beforeAll(async () => {
     strict = await startGateway({
       database: ownDatabase,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: {
         secretsKey: SECRETS_KEY,
         stdioCommands: [BUN],

@@ -66,7 +66,7 @@ for (const kind of testDatabaseKinds()) {
 
     beforeAll(async () => {
       database = await createTestDatabase({ kind });
-      versions = createTestVersionStore();
+      versions = await createTestVersionStore();
       gw = await startGateway({ database, versionStore: versions });
       backend = startFixtureBackend(fixtureServer);
       expect((await gw.admin("POST", "/register", { name: "fx", url: backend.url })).status).toBe(201);

@@ -3,15 +3,14 @@
  * answers or writes: /health, /services, error messages, metrics and the log.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { startTestStack, TEST_API_KEY, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
-import { createLogger } from "../logger.ts";
 import { bootstrapServices } from "../registry/bootstrap.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
 const SECRET = "query-secret-0123456789";
-const lines: string[] = [];
-const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
+const { log, lines } = captureLog();
 let stack: TestStack;
 
 beforeAll(async () => {

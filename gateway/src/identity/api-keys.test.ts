@@ -8,12 +8,12 @@ import {
   connectClient,
   createTestVersionStore,
   startGateway,
-  startReplicaPair,
   startTestStack,
   type TestStack,
 } from "../../test/support/gateway-harness.ts";
 import { withoutAuditWrites } from "../../test/support/hot-path-queries.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
+import { startReplicaPair } from "../../test/support/replica-pair.ts";
 import { createTestDatabase, testDatabaseKinds } from "../../test/support/test-database.ts";
 import { createLogger } from "../logger.ts";
 import { createApiKeyStore, generateApiKeySecret, insertApiKey } from "./api-keys.ts";
@@ -153,7 +153,7 @@ describe.each(testDatabaseKinds())("the key store on %s", (kind) => {
 test("checking a key on /mcp reads no database", async () => {
   const queries: string[] = [];
   const database = await createTestDatabase({ onQuery: (sql) => queries.push(sql) });
-  const versions = createTestVersionStore();
+  const versions = await createTestVersionStore();
   const shopping: BackendProcess = await startBackend("shopping");
   const gw = await startGateway({ database, versionStore: versions });
   try {

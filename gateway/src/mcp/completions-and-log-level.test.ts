@@ -74,7 +74,7 @@ beforeAll(async () => {
     startFixtureBackend(plainServer),
   ];
   database = await createTestDatabase();
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   gw = await startGateway({ database, versionStore: versions });
   for (const [name, backend] of [
     ["first-service", backends[0]],

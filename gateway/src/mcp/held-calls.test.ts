@@ -6,19 +6,17 @@
  * are bounded: an unanswered question ends its call, and a retry whose replica does not acknowledge it
  * is refused.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { eventually, eventuallyAsync } from "../../test/support/eventually.ts";
-import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { eventuallyAsync } from "../../test/support/eventually.ts";
+import { firstText, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
-import {
-  type StatefulFixtureBackend,
-  startStatefulFixtureBackend,
-} from "../../test/support/stateful-fixture-backend.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
+import { startStatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
 import { createSessionBus } from "../sessions/session-bus.ts";
-import { createHeldCalls, type HeldStep } from "./held-calls.ts";
+import { createHeldCalls, type HeldCalls, type HeldStep } from "./held-calls.ts";
 
 /** Its tool asks a name (elicitation), then a word (sampling), naming the call it belongs to. */
 function askingServer(): McpServer {
@@ -55,20 +53,7 @@ function askingServer(): McpServer {
   return server;
 }
 
-let replicas: ReplicaPair;
-let backend: StatefulFixtureBackend;
-
-beforeAll(async () => {
-  replicas = await startReplicaPair();
-  backend = startStatefulFixtureBackend(askingServer);
-  const response = await replicas.a.admin("POST", "/register", { name: "legacy-asker", url: backend.url });
-  if (response.status !== 201) throw new Error(`registering: ${response.status} ${await response.text()}`);
-  await eventually(() => replicas.b.gateway.catalog.snapshot().routes.has("askTwice"));
-});
-afterAll(async () => {
-  await replicas?.stop();
-  await backend?.stop();
-});
+const replicas = replicaPairServing("legacy-asker", () => startStatefulFixtureBackend(askingServer));
 
 const ASKABLE = { elicitation: { form: {} }, sampling: {} };
 
@@ -225,23 +210,30 @@ function questionOf(step: HeldStep) {
 describe("the bounds of held calls", () => {
   const never = new AbortController().signal;
 
+  /**
+   * Starts a call whose backend asks ELICITATION of a client able to answer it; `told` settles with what
+   * the backend got back instead of an answer (undefined if it was answered).
+   */
+  async function startAsking(held: HeldCalls) {
+    const told = Promise.withResolvers<{ code?: unknown; message: string } | undefined>();
+    const step = await held.start(
+      async (ask, signal) => {
+        await ask(ELICITATION, signal).then(() => told.resolve(undefined), told.resolve);
+        return { content: [] };
+      },
+      never,
+      { elicitation: {} },
+    );
+    return { step, told: told.promise };
+  }
+
   test("a question left unanswered ends its call, and its state is then refused", async () => {
     const bus = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus, { holdMs: 20 });
-    let backendSaw: { code?: unknown; message: string } | undefined;
     try {
-      const step = await held.start(
-        async (ask, signal) => {
-          await ask(ELICITATION, signal).catch((error: { code?: unknown; message: string }) => {
-            backendSaw = error;
-          });
-          return { content: [] };
-        },
-        never,
-        { elicitation: {} },
-      );
+      const { step, told } = await startAsking(held);
       const { at } = questionOf(step);
-      await eventually(() => backendSaw !== undefined);
+      const backendSaw = await told;
       expect(backendSaw?.message).toContain("The client did not answer within");
       // The 1.x SDK's "request timeout", as the backend has always been told.
       expect(backendSaw?.code).toBe(-32001);
@@ -300,20 +292,10 @@ describe("the bounds of held calls", () => {
   test("a call still held when the gateway closes tells its backend so", async () => {
     const bus = await createSessionBus({ keyPrefix: `test:${crypto.randomUUID()}:` });
     const held = createHeldCalls(bus);
-    let backendSaw: { code?: unknown; message: string } | undefined;
     try {
-      await held.start(
-        async (ask, signal) => {
-          await ask(ELICITATION, signal).catch((error: { code?: unknown; message: string }) => {
-            backendSaw = error;
-          });
-          return { content: [] };
-        },
-        never,
-        { elicitation: {} },
-      );
+      const { told } = await startAsking(held);
       held.close();
-      await eventually(() => backendSaw !== undefined);
+      const backendSaw = await told;
       expect(backendSaw?.message).toBe("The gateway is shutting down");
       // The 1.x SDK's "connection closed", as the backend has always been told.
       expect(backendSaw?.code).toBe(-32000);

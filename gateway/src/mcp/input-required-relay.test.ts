@@ -5,28 +5,14 @@
  * altered is refused; a 2025 client that declared nothing it can be asked gets the backend's error
  * saying so (one that did is asked by the gateway: legacy-input-rounds.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { eventuallyAsync } from "../../test/support/eventually.ts";
-import { firstText, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { firstText, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
-import { type RevisionBackend, startRevisionBackend } from "../../test/support/revision-backend.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
+import { startRevisionBackend } from "../../test/support/revision-backend.ts";
 
-let replicas: ReplicaPair;
-let backend: RevisionBackend;
-
-beforeAll(async () => {
-  backend = startRevisionBackend("2026-07-28", "modernEcho", { asks: true });
-  replicas = await startReplicaPair();
-  const response = await replicas.a.admin("POST", "/register", { name: "deployer", url: backend.url });
-  if (response.status !== 201) throw new Error(`registering: ${response.status} ${await response.text()}`);
-  // Replica b learns of the registration through the version store, as in production.
-  await eventuallyAsync(async () => (await toolsOf(replicas.b.url)).includes("deploy"));
-});
-afterAll(async () => {
-  await replicas?.stop();
-  await backend?.stop();
-});
+const replicas = replicaPairServing("deployer", () => startRevisionBackend("2026-07-28", "modernEcho", { asks: true }));
 
 const ELICITING_CLIENT = { elicitation: { form: {} } };
 
@@ -57,11 +43,6 @@ async function answerOf(
   return JSON.parse(data.at(-1)?.slice("data: ".length) ?? "{}");
 }
 
-async function toolsOf(gatewayUrl: string): Promise<string[]> {
-  const { result } = await answerOf(await modernPost(gatewayUrl, "tools/list", {}));
-  return ((result?.tools ?? []) as { name: string }[]).map((tool) => tool.name);
-}
-
 describe("a 2026-07-28 backend that asks for input during a call", () => {
   test("a v2 client answers the question and the call completes on the backend, with the backend's own state", async () => {
     const client = new Client(
@@ -78,7 +59,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
         requestInit: { headers: { Authorization: `Bearer ${TEST_BEARER}` } },
       }),
     );
-    backend.seen.length = 0;
+    replicas.backend.seen.length = 0;
     try {
       const result = await client.callTool({ name: "deploy", arguments: { target: "prod" } });
       expect(firstText(result)).toBe("deployed to prod (state backend-state:prod)");
@@ -86,7 +67,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
       await client.close();
     }
     expect(asked).toEqual(["Deploy to prod?"]);
-    const calls = backend.seen.filter((r) => r.method === "tools/call");
+    const calls = replicas.backend.seen.filter((r) => r.method === "tools/call");
     expect(calls.map(({ inputResponses, requestState }) => ({ inputResponses, requestState }))).toEqual([
       { inputResponses: undefined, requestState: undefined },
       {
@@ -132,7 +113,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
     expect(payload.p).toEqual({ service: "deployer", name: "deploy", state: "backend-state:us" });
     payload.p.state = "backend-state:everywhere";
     const forged = [version, Buffer.from(JSON.stringify(payload)).toString("base64url"), mac].join(".");
-    backend.seen.length = 0;
+    replicas.backend.seen.length = 0;
 
     const refused = await answerOf(
       await modernPost(replicas.a.url, "tools/call", {
@@ -156,7 +137,7 @@ describe("a 2026-07-28 backend that asks for input during a call", () => {
       await modernPost(replicas.a.url, "prompts/get", { name: "deploy", requestState: state }),
     );
     expect(elsewhere.error?.data?.reason).toBe("invalid_request_state");
-    expect(backend.seen.filter((r) => r.method === "tools/call")).toEqual([]);
+    expect(replicas.backend.seen.filter((r) => r.method === "tools/call")).toEqual([]);
   });
 
   test("a 2025 client that declared nothing it can be asked gets the backend's error, and the backend is not held against it", async () => {

@@ -5,7 +5,7 @@
  * round after round, until the call completes; the client's answers may reach either replica. A
  * backend that never stops asking, and a client that will not answer, end the call with a clear error.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   type ClientCapabilities,
@@ -14,26 +14,12 @@ import {
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
-import { eventually } from "../../test/support/eventually.ts";
-import { firstText, type ReplicaPair, startReplicaPair } from "../../test/support/gateway-harness.ts";
-import { type RevisionBackend, startRevisionBackend } from "../../test/support/revision-backend.ts";
+import { firstText } from "../../test/support/gateway-harness.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
+import { startRevisionBackend } from "../../test/support/revision-backend.ts";
 import { MAX_INPUT_ROUNDS } from "./legacy-input-rounds.ts";
 
-let replicas: ReplicaPair;
-let backend: RevisionBackend;
-
-beforeAll(async () => {
-  backend = startRevisionBackend("2026-07-28", "modernEcho", { asks: true });
-  replicas = await startReplicaPair();
-  const response = await replicas.a.admin("POST", "/register", { name: "asker", url: backend.url });
-  if (response.status !== 201) throw new Error(`registering: ${response.status} ${await response.text()}`);
-  // Replica b learns of the registration through the version store, as in production.
-  await eventually(() => replicas.b.gateway.catalog.snapshot().routes.has("greet"));
-});
-afterAll(async () => {
-  await replicas?.stop();
-  await backend?.stop();
-});
+const replicas = replicaPairServing("asker", () => startRevisionBackend("2026-07-28", "modernEcho", { asks: true }));
 
 const ASKABLE: ClientCapabilities = { elicitation: { form: {} }, sampling: {} };
 
@@ -66,7 +52,7 @@ async function answeringClient(
 
 /** The tools/call rounds the backend saw, with what each carried from the one before. */
 function greetRounds() {
-  return backend.seen
+  return replicas.backend.seen
     .filter((r) => r.method === "tools/call")
     .map(({ inputResponses, requestState }) => ({ inputResponses, requestState }));
 }
@@ -80,7 +66,7 @@ describe("a 2026-07-28 backend's input-required result, for a 2025 client", () =
     "the client is asked on the call's stream, round after round, and gets the complete result (%s)",
     async (_, options) => {
       const { client, asked, seen } = await answeringClient(ASKABLE, { name: "Ada", greeting: "Good morning" });
-      backend.seen.length = 0;
+      replicas.backend.seen.length = 0;
       try {
         const result = await client.callTool({ name: "greet", arguments: {} }, undefined, options);
         expect(firstText(result)).toBe("Good morning (for Ada)");
@@ -99,7 +85,7 @@ describe("a 2026-07-28 backend's input-required result, for a 2025 client", () =
         },
       ]);
       // The backend is told what the client declared it can be asked.
-      const first = backend.seen.find((r) => r.method === "tools/call");
+      const first = replicas.backend.seen.find((r) => r.method === "tools/call");
       expect(first?.meta?.["io.modelcontextprotocol/clientCapabilities"]).toEqual(ASKABLE);
       // The answers were posted to both replicas, whichever ran the call.
       const answeredOn = new Set(seen.filter((r) => r.method === "POST" && r.rpc === undefined).map((r) => r.replica));
@@ -132,7 +118,7 @@ describe("a 2026-07-28 backend's input-required result, for a 2025 client", () =
 
   test(`a backend that keeps asking is given up on after ${MAX_INPUT_ROUNDS} rounds`, async () => {
     const { client, asked } = await answeringClient(ASKABLE, { name: "Ada" });
-    backend.seen.length = 0;
+    replicas.backend.seen.length = 0;
     try {
       const result = await client.callTool({ name: "pester", arguments: {} });
       expect(result.isError).toBe(true);
@@ -141,12 +127,12 @@ describe("a 2026-07-28 backend's input-required result, for a 2025 client", () =
       await client.close();
     }
     expect(asked.length).toBe(MAX_INPUT_ROUNDS);
-    expect(backend.seen.filter((r) => r.method === "tools/call").length).toBe(MAX_INPUT_ROUNDS + 1);
+    expect(replicas.backend.seen.filter((r) => r.method === "tools/call").length).toBe(MAX_INPUT_ROUNDS + 1);
   });
 
   test("a client that declared only elicitation is declared so, and the backend refuses to ask it more", async () => {
     const { client, asked } = await answeringClient({ elicitation: { form: {} } }, { name: "Ada" });
-    backend.seen.length = 0;
+    replicas.backend.seen.length = 0;
     try {
       const failure = await client.callTool({ name: "greet", arguments: {} }).catch((e: Error) => e);
       // The backend's own refusal to ask for sampling (-32021) reaches the client as it came.
@@ -155,7 +141,7 @@ describe("a 2026-07-28 backend's input-required result, for a 2025 client", () =
       await client.close();
     }
     expect(asked).toEqual(["elicitation: What is your name?"]);
-    const first = backend.seen.find((r) => r.method === "tools/call");
+    const first = replicas.backend.seen.find((r) => r.method === "tools/call");
     expect(first?.meta?.["io.modelcontextprotocol/clientCapabilities"]).toEqual({ elicitation: { form: {} } });
   });
 });

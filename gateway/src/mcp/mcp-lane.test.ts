@@ -3,16 +3,15 @@
  * not to the lane, so each request is sent both ways and the answers compared, refusals included.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { startTestStack, TEST_API_KEY, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 import { hopMarker } from "../federation/gateway-hop.ts";
-import { createLogger } from "../logger.ts";
 import { deriveSessionSecret } from "../sessions/session-ids.ts";
 
-const lines: string[] = [];
+const { log, entries } = captureLog();
 let stack: TestStack;
 
 beforeAll(async () => {
-  const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
   stack = await startTestStack({ register: ["shopping"], log });
 });
 afterAll(() => stack?.stop());
@@ -60,9 +59,7 @@ test("the client's request id is kept and reaches the access line, with the rout
   const response = await fetch(`${stack.gw.url}/mcp`, { method: "POST", headers, body: JSON.stringify(CALL) });
   expect(response.headers.get("x-request-id")).toBe("lane-test-1");
   await response.text();
-  const access = lines
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((entry) => entry.msg === "request" && entry.requestId === "lane-test-1");
+  const access = entries().find((entry) => entry.msg === "request" && entry.requestId === "lane-test-1");
   expect(access).toMatchObject({ level: "info", method: "POST", route: "/mcp", path: "/mcp", status: 200 });
 });
 

@@ -9,8 +9,8 @@ import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport } from "@mode
 import { McpServer as LegacyMcpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { createMcpHandler, type LoggingLevel, McpServer } from "@modelcontextprotocol/server";
 import type { Server } from "bun";
-import { eventually } from "../../test/support/eventually.ts";
-import { type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
@@ -47,15 +47,12 @@ beforeAll(async () => {
   const handler = createMcpHandler(modernChatter, { legacy: "reject" });
   modernBackend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => handler.fetch(request) });
   legacyBackend = startStatefulFixtureBackend(legacyChatter);
-  replicas = await startReplicaPair();
-  for (const [name, url] of [
-    ["modern-chatter", `http://127.0.0.1:${modernBackend.port}/mcp`],
-    ["legacy-chatter", legacyBackend.url],
-  ]) {
-    const response = await replicas.a.admin("POST", "/register", { name, url });
-    if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);
-  }
-  await eventually(() => replicas.a.gateway.catalog.snapshot().routes.has("chatLegacy"));
+  replicas = await startReplicaPair({
+    register: {
+      "modern-chatter": `http://127.0.0.1:${modernBackend.port}/mcp`,
+      "legacy-chatter": legacyBackend.url,
+    },
+  });
 });
 afterAll(async () => {
   await replicas?.stop();

@@ -74,7 +74,7 @@ beforeAll(async () => {
   [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
   first = startFixtureBackend(() => createFixtureServer("first"));
   second = startFixtureBackend(() => createFixtureServer("second"));
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   gw = await startGateway({ database, versionStore: versions });
   for (const [name, url] of [
     ["shopping-service", shopping.url],
@@ -234,7 +234,11 @@ describe("paged lists and a restart", () => {
 
   beforeAll(async () => {
     // A second gateway on the same database, as after a restart, with pages of two entries.
-    paged = await startGateway({ database, versionStore: createTestVersionStore(), settings: { mcpPageSize: 2 } });
+    paged = await startGateway({
+      database,
+      versionStore: await createTestVersionStore(),
+      settings: { mcpPageSize: 2 },
+    });
     pagedClient = await paged.client();
   });
   afterAll(async () => {

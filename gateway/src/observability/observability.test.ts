@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { startTestStack, TEST_API_KEY, TEST_BEARER, type TestStack } from "../../test/support/gateway-harness.ts";
 import { sampleValue } from "../../test/support/metrics-samples.ts";
-import { createLogger } from "../logger.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
-const lines: string[] = [];
-
+const { log, lines, entries: logEntries } = captureLog();
 let stack: TestStack;
 
 beforeAll(async () => {
-  const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
   stack = await startTestStack({ register: ["shopping"], log });
 });
 afterAll(() => stack?.stop());
@@ -22,11 +20,6 @@ async function scrape(): Promise<string> {
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/plain");
   return res.text();
-}
-
-/** The JSON log lines, parsed. */
-function logEntries(): Record<string, unknown>[] {
-  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 function mcpCall(body: object, headers: Record<string, string> = {}): Promise<Response> {

@@ -6,6 +6,7 @@ import {
   connectClient,
   createTestVersionStore,
   type RunningGateway,
+  registerServices,
   startGateway,
   TEST_BEARER,
 } from "../../test/support/gateway-harness.ts";
@@ -76,15 +77,10 @@ let unknownToolError: string;
 let batchStatus: number;
 
 /** A gateway on the test's database, with a version store of its own. */
-function gatewayOn(settings: Parameters<typeof startGateway>[0]["settings"]): Promise<RunningGateway> {
-  const versionStore = createTestVersionStore();
+async function gatewayOn(settings: Parameters<typeof startGateway>[0]["settings"]): Promise<RunningGateway> {
+  const versionStore = await createTestVersionStore();
   versionStores.push(versionStore);
   return startGateway({ database, versionStore, settings });
-}
-
-async function register(gw: RunningGateway, name: string, url: string): Promise<void> {
-  const response = await gw.admin("POST", "/register", { name, url });
-  if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);
 }
 
 /** Calls a tool with an SDK client whose requests all carry the client's traceparent for `traceId`; true for a tool error. */
@@ -123,8 +119,7 @@ beforeAll(async () => {
   const on = await gatewayOn({ tracing: { tracesUrl: `${receiver.url}/v1/traces`, serviceName: SERVICE_NAME } });
   traced = startFixtureBackend(tracedServer);
   gone = startFixtureBackend(goneServer);
-  await register(on, "traced-service", traced.url);
-  await register(on, "gone-service", gone.url);
+  await registerServices(on, { "traced-service": traced.url, "gone-service": gone.url });
   // Started once the services are registered, so its first catalog has them. Both gateways run at once,
   // so that spans of the untraced one would show if the traced one leaked into it.
   const off = await gatewayOn({});

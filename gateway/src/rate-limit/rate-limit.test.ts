@@ -49,7 +49,7 @@ afterAll(async () => {
 /** A gateway with the shopping service registered; its version store and limiter are Redis when `redisUrl` is given. */
 async function gatewayWith(settings: Partial<GatewaySettings>, redisUrl?: string): Promise<RunningGateway> {
   const keyPrefix = settings.versionStore?.keyPrefix ?? `test:${crypto.randomUUID()}:`;
-  const versionStore = createTestVersionStore(keyPrefix);
+  const versionStore = await createTestVersionStore(keyPrefix);
   const gw = await startGateway({
     database,
     versionStore,

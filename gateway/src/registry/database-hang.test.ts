@@ -29,7 +29,7 @@ describe.skipIf(!testDatabaseUrl())("a hung Postgres", () => {
     proxied = await createDatabase({ url: url.toString(), poolMax: 2, ...timeouts });
     gw = await startGateway({
       database: proxied,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: {
         database: {
           pgliteDir: "memory://",

@@ -50,7 +50,7 @@ describe.each(testDatabaseKinds())("concurrent registrations on %s", (kind) => {
     database = await createTestDatabase({ kind });
   });
   beforeAll(async () => {
-    gw = await startGateway({ database, versionStore: createTestVersionStore() });
+    gw = await startGateway({ database, versionStore: await createTestVersionStore() });
   });
   afterAll(async () => {
     await gw.stop();

@@ -60,7 +60,7 @@ describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
   beforeAll(async () => {
     gw = await startGateway({
       database,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: { serviceListLimits: { maxItems: 20, maxBytes: 64 * 1024 } },
     });
   });
@@ -141,7 +141,7 @@ describe.each(testDatabaseKinds())("service definitions on %s", (kind) => {
   test("an error reply from the database never carries SQL", async () => {
     const replica = await startGateway({
       database: other,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       // A closed PGlite may never answer: the deadline turns that into the 503 too.
       settings: { database: { pgliteDir: "memory://", poolMax: 1, queryTimeoutMs: 500, connectTimeoutMs: 500 } },
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { sql } from "drizzle-orm";
 import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import {
   connectClient,
@@ -14,7 +15,6 @@ import {
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { VersionStore } from "../catalog/version-store.ts";
 import { parseConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
 import { createSecretBox } from "./secret-box.ts";
 import { createUrlPolicy } from "./url-policy.ts";
 
@@ -105,7 +105,7 @@ describe("through the gateway", () => {
       createTestDatabase(),
       startBackend("user", { MCP_BEARER_TOKEN: "user-own-token" }),
     ]);
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     gw = await startGateway({
       database,
       versionStore: versions,
@@ -147,11 +147,10 @@ describe("through the gateway", () => {
   });
 
   test("a backend's own credentials never reach the log, even at debug", async () => {
-    const lines: string[] = [];
-    const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(line) });
+    const { log, lines } = captureLog();
     const logged = await startGateway({
       database,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: { secretsKey: SECRETS_KEY },
       log,
     });
@@ -169,7 +168,7 @@ describe("through the gateway", () => {
   });
 
   test("registering headers without SECRETS_KEY is refused rather than stored in clear", async () => {
-    const plain = await startGateway({ database, versionStore: createTestVersionStore() });
+    const plain = await startGateway({ database, versionStore: await createTestVersionStore() });
     try {
       const res = await plain.admin("POST", "/register", {
         name: "needs-key",
@@ -226,7 +225,7 @@ describe("through the gateway", () => {
     const { backendBearerToken } = parseConfig({ MCP_BEARER_TOKEN: clientToken });
     const separate = await startGateway({
       database,
-      versionStore: createTestVersionStore(),
+      versionStore: await createTestVersionStore(),
       settings: { bearerToken: clientToken, backendBearerToken },
     });
     try {
@@ -267,7 +266,7 @@ describe("BACKEND_ALLOWLIST through a running gateway", () => {
 
   beforeAll(async () => {
     [database, shopping] = await Promise.all([createTestDatabase(), startBackend("shopping")]);
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     gw = await startGateway({
       database,
       versionStore: versions,

@@ -3,20 +3,15 @@
  * that disconnects aborts the call at the backend, and `notifications/cancelled` aborts it from another
  * replica than the one running it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { connectBalancedClient } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import {
-  firstText,
-  type ReplicaPair,
-  type RunningGateway,
-  startReplicaPair,
-  TEST_BEARER,
-} from "../../test/support/gateway-harness.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { firstText, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
 
 /** Calls of `waitForAbort` by label: started, and aborted at the backend. */
 const started = new Set<string>();
@@ -42,29 +37,14 @@ function fixtureServer(): McpServer {
   return server;
 }
 
-let pair: ReplicaPair;
-let a: RunningGateway;
-let b: RunningGateway;
-let backend: FixtureBackend;
-
-beforeAll(async () => {
-  pair = await startReplicaPair();
-  ({ a, b } = pair);
-  backend = startFixtureBackend(fixtureServer);
-  expect((await a.admin("POST", "/register", { name: "streaming", url: backend.url })).status).toBe(201);
-  await eventually(() => b.gateway.catalog.snapshot().routes.has("waitForAbort"));
-});
-afterAll(async () => {
-  await pair?.stop();
-  await backend?.stop();
-});
+const pair = replicaPairServing("streaming", () => startFixtureBackend(fixtureServer));
 
 describe("a call's stream", () => {
   test.each([
     ["the fast path", {}],
     ["the SDK path (with a progress token)", { onprogress: () => {} }],
   ])("relays the backend's log messages on %s", async (_path, options) => {
-    const { client } = await connectBalancedClient({ a: a.url, b: b.url }, "a");
+    const { client } = await connectBalancedClient({ a: pair.a.url, b: pair.b.url }, "a");
     const logs: unknown[] = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params.data));
     try {
@@ -78,7 +58,7 @@ describe("a call's stream", () => {
 
   test("a client that disconnects aborts the call at the backend", async () => {
     const disconnect = new AbortController();
-    const call = fetch(`${a.url}/mcp`, {
+    const call = fetch(`${pair.a.url}/mcp`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -100,7 +80,7 @@ describe("a call's stream", () => {
   });
 
   test("notifications/cancelled through one replica aborts the call running on the other", async () => {
-    const { client, seen } = await connectBalancedClient({ a: a.url, b: b.url }, "a");
+    const { client, seen } = await connectBalancedClient({ a: pair.a.url, b: pair.b.url }, "a");
     try {
       const cancel = new AbortController();
       const call = client
@@ -133,7 +113,7 @@ describe("a call's stream", () => {
         },
         body: JSON.stringify({ jsonrpc: "2.0", ...message }),
       });
-    const initialized = await post(a.url, {
+    const initialized = await post(pair.a.url, {
       id: 0,
       method: "initialize",
       params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "test", version: "1.0.0" } },
@@ -141,13 +121,13 @@ describe("a call's stream", () => {
     const sessionId = initialized.headers.get("mcp-session-id") ?? "";
     expect(sessionId).not.toBe("");
     const call = post(
-      a.url,
+      pair.a.url,
       { id: "call-1", method: "tools/call", params: { name: "waitForAbort", arguments: { label: "bus" } } },
       sessionId,
     );
     await eventually(() => started.has("bus"));
     const cancelled = await post(
-      b.url,
+      pair.b.url,
       { method: "notifications/cancelled", params: { requestId: "call-1", reason: "changed my mind" } },
       sessionId,
     );

@@ -5,7 +5,7 @@
  * answers get back to the backend. Roots are the client's own, and its roots/list_changed reaches the
  * backends it uses.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -21,17 +21,9 @@ import {
 import { z } from "zod";
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import {
-  firstText,
-  type ReplicaPair,
-  type RunningGateway,
-  startReplicaPair,
-  TEST_BEARER,
-} from "../../test/support/gateway-harness.ts";
-import {
-  type StatefulFixtureBackend,
-  startStatefulFixtureBackend,
-} from "../../test/support/stateful-fixture-backend.ts";
+import { firstText, type RunningGateway, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
+import { startStatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
 
 type Ask = "sampling" | "elicitation" | "roots" | "ping" | "notifications" | "nothing";
 
@@ -67,7 +59,7 @@ function fixtureServer(): McpServer {
     async ({ ask }, extra) => {
       const session = String(extra.sessionId);
       if (ask === "nothing") return { content: [{ type: "text", text: session }] };
-      await eventually(() => backend.seen.streams.includes(session));
+      await eventually(() => pair.backend.seen.streams.includes(session));
       setTimeout(() => void sendLater(server, session, ask as Ask), 0);
       return { content: [{ type: "text", text: session }] };
     },
@@ -100,28 +92,13 @@ async function sendLater(server: McpServer, session: string, ask: Ask): Promise<
   outcomes.push({ session, ask });
 }
 
-let pair: ReplicaPair;
-let a: RunningGateway;
-let b: RunningGateway;
-let backend: StatefulFixtureBackend;
-
-beforeAll(async () => {
-  pair = await startReplicaPair();
-  ({ a, b } = pair);
-  backend = startStatefulFixtureBackend(fixtureServer);
-  expect((await a.admin("POST", "/register", { name: "later", url: backend.url })).status).toBe(201);
-  await eventually(() => b.gateway.catalog.snapshot().routes.has("later"));
-});
-afterAll(async () => {
-  await pair?.stop();
-  await backend?.stop();
-});
+const pair = replicaPairServing("later", () => startStatefulFixtureBackend(fixtureServer));
 
 const ROOTS = [{ uri: "file:///home/ada/project", name: "project" }];
 
 /** A client over both replicas, its GET stream on `a`, answering what it declares; resolves once that stream is open. */
 async function balancedClient(capabilities: ClientCapabilities) {
-  const { client, seen, transport } = await connectBalancedClient({ a: a.url, b: b.url }, "a", capabilities);
+  const { client, seen, transport } = await connectBalancedClient({ a: pair.a.url, b: pair.b.url }, "a", capabilities);
   if (capabilities.sampling)
     client.setRequestHandler(CreateMessageRequestSchema, () => ({
       role: "assistant",
@@ -234,7 +211,7 @@ describe("requests from a backend outside a call", () => {
       Accept: "application/json, text/event-stream",
       Authorization: `Bearer ${TEST_BEARER}`,
     };
-    const init = await fetch(`${a.url}/mcp`, {
+    const init = await fetch(`${pair.a.url}/mcp`, {
       method: "POST",
       headers,
       body: JSON.stringify({
@@ -250,7 +227,7 @@ describe("requests from a backend outside a call", () => {
     });
     const sessionId = init.headers.get("mcp-session-id") ?? "";
     await init.body?.cancel();
-    const call = await fetch(`${b.url}/mcp`, {
+    const call = await fetch(`${pair.b.url}/mcp`, {
       method: "POST",
       headers: { ...headers, "Mcp-Session-Id": sessionId, "Mcp-Protocol-Version": "2025-06-18" },
       body: JSON.stringify({
@@ -319,7 +296,7 @@ describe("clients without a session", () => {
       });
       return ((await response.json()) as { result: { content: { text: string }[] } }).result.content[0]?.text;
     };
-    const first = await call(a, 1);
-    expect(await call(a, 2)).toBe(first);
+    const first = await call(pair.a, 1);
+    expect(await call(pair.a, 2)).toBe(first);
   });
 });

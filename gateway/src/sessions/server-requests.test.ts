@@ -3,7 +3,7 @@
  * its call's stream, and its answer, posted to whichever replica, gets back to the backend; a client
  * that cannot be asked gets a tool error, never a hung call.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
@@ -13,18 +13,9 @@ import {
   ListRootsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient, type SeenRequest } from "../../test/support/balanced-client.ts";
-import { eventually } from "../../test/support/eventually.ts";
-import {
-  firstText,
-  type ReplicaPair,
-  type RunningGateway,
-  startReplicaPair,
-  TEST_BEARER,
-} from "../../test/support/gateway-harness.ts";
-import {
-  type StatefulFixtureBackend,
-  startStatefulFixtureBackend,
-} from "../../test/support/stateful-fixture-backend.ts";
+import { firstText, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
+import { startStatefulFixtureBackend } from "../../test/support/stateful-fixture-backend.ts";
 
 /** Its requests name the call they belong to (`relatedRequestId`), so they go out on the call's stream. */
 function fixtureServer(): McpServer {
@@ -60,22 +51,7 @@ function fixtureServer(): McpServer {
   return server;
 }
 
-let pair: ReplicaPair;
-let a: RunningGateway;
-let b: RunningGateway;
-let backend: StatefulFixtureBackend;
-
-beforeAll(async () => {
-  pair = await startReplicaPair();
-  ({ a, b } = pair);
-  backend = startStatefulFixtureBackend(fixtureServer);
-  expect((await a.admin("POST", "/register", { name: "asking", url: backend.url })).status).toBe(201);
-  await eventually(() => b.gateway.catalog.snapshot().routes.has("askName"));
-});
-afterAll(async () => {
-  await pair?.stop();
-  await backend?.stop();
-});
+const pair = replicaPairServing("asking", () => startStatefulFixtureBackend(fixtureServer));
 
 /**
  * A client that answers elicitations with the name "Ada", sampling with the word "blue" and roots with
@@ -85,7 +61,7 @@ async function askedClient(
   replicas: "both" | "one",
   capabilities: ClientCapabilities,
 ): Promise<{ client: Client; seen: SeenRequest[] }> {
-  const urls = replicas === "both" ? { a: a.url, b: b.url } : { a: a.url, b: a.url };
+  const urls = replicas === "both" ? { a: pair.a.url, b: pair.b.url } : { a: pair.a.url, b: pair.a.url };
   const { client, seen } = await connectBalancedClient(urls, "a", capabilities);
   if (capabilities.elicitation)
     client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
@@ -157,7 +133,7 @@ describe("requests from a backend to the client", () => {
   });
 
   test("a client without a session gets a tool error", async () => {
-    const response = await fetch(`${a.url}/mcp`, {
+    const response = await fetch(`${pair.a.url}/mcp`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",

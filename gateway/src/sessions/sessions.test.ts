@@ -2,22 +2,15 @@
  * Stateful sessions behind a load balancer: one SDK client whose requests alternate between two
  * replicas on one database, version store and session bus (Redis when REDIS_URL is set).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { connectBalancedClient, type Replica } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import {
-  createTestVersionStore,
-  firstText,
-  type ReplicaPair,
-  type RunningGateway,
-  startGateway,
-  startReplicaPair,
-  TEST_BEARER,
-} from "../../test/support/gateway-harness.ts";
+import { startFixtureBackend } from "../../test/support/fixture-backend.ts";
+import { createTestVersionStore, firstText, startGateway, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { replicaPairServing } from "../../test/support/replica-pair.ts";
 import { createSessionBus } from "./session-bus.ts";
 
 function fixtureServer(name: string): McpServer {
@@ -28,24 +21,9 @@ function fixtureServer(name: string): McpServer {
   return server;
 }
 
-let pair: ReplicaPair;
-let a: RunningGateway;
-let b: RunningGateway;
-let alpha: FixtureBackend;
+const pair = replicaPairServing("alpha", () => startFixtureBackend(() => fixtureServer("alpha")));
 
-beforeAll(async () => {
-  pair = await startReplicaPair();
-  ({ a, b } = pair);
-  alpha = startFixtureBackend(() => fixtureServer("alpha"));
-  expect((await a.admin("POST", "/register", { name: "alpha", url: alpha.url })).status).toBe(201);
-  await eventually(() => b.gateway.catalog.snapshot().routes.has("alphaEcho"));
-});
-afterAll(async () => {
-  await pair?.stop();
-  await alpha?.stop();
-});
-
-const balancedClient = (streamTo: Replica = "b") => connectBalancedClient({ a: a.url, b: b.url }, streamTo);
+const balancedClient = (streamTo: Replica = "b") => connectBalancedClient({ a: pair.a.url, b: pair.b.url }, streamTo);
 
 function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/mcp`, {
@@ -78,25 +56,25 @@ describe("sessions across replicas", () => {
     const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
     const tampered = `${id.slice(0, -3)}${id.at(-3) === "A" ? "B" : "A"}${id.slice(-2)}`;
     for (const bad of [tampered, "v1.abc.def.ghi", "not-a-session"]) {
-      const res = await post(b.url, list, { "Mcp-Session-Id": bad });
+      const res = await post(pair.b.url, list, { "Mcp-Session-Id": bad });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32001);
     }
-    expect((await post(b.url, list, { "Mcp-Session-Id": id })).status).toBe(200);
+    expect((await post(pair.b.url, list, { "Mcp-Session-Id": id })).status).toBe(200);
 
     // DELETE through the client (one replica) ends the session on the other as well.
     await transport.terminateSession();
     await client.close();
     // The other replica learns of it from the bus, a moment later.
-    for (const gw of [a, b])
+    for (const gw of [pair.a, pair.b])
       while ((await post(gw.url, list, { "Mcp-Session-Id": id })).status !== 404) await Bun.sleep(10);
   });
 
   test("requests without a session stay stateless, and initialize hands out an id", async () => {
-    const list = await post(a.url, { jsonrpc: "2.0", id: 1, method: "tools/list" });
+    const list = await post(pair.a.url, { jsonrpc: "2.0", id: 1, method: "tools/list" });
     expect(list.status).toBe(200);
     expect(list.headers.get("mcp-session-id")).toBeNull();
-    const call = await post(b.url, {
+    const call = await post(pair.b.url, {
       jsonrpc: "2.0",
       id: 2,
       method: "tools/call",
@@ -104,7 +82,7 @@ describe("sessions across replicas", () => {
     });
     expect(((await call.json()) as { result: object }).result).toMatchObject({ content: [{ text: "plain" }] });
 
-    const init = await post(a.url, {
+    const init = await post(pair.a.url, {
       jsonrpc: "2.0",
       id: 3,
       method: "initialize",
@@ -113,9 +91,9 @@ describe("sessions across replicas", () => {
     expect(init.status).toBe(200);
     const id = init.headers.get("mcp-session-id");
     expect(id).toBeString();
-    expect((await post(b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status).toBe(
-      200,
-    );
+    expect(
+      (await post(pair.b.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { "Mcp-Session-Id": id! })).status,
+    ).toBe(200);
   });
 });
 
@@ -128,7 +106,10 @@ const INITIALIZE = {
 
 describe("DELETE /mcp", () => {
   test("without a session id is a bad request", async () => {
-    const res = await fetch(`${a.url}/mcp`, { method: "DELETE", headers: { Authorization: `Bearer ${TEST_BEARER}` } });
+    const res = await fetch(`${pair.a.url}/mcp`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${TEST_BEARER}` },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain("Mcp-Session-Id");
   });
@@ -139,7 +120,7 @@ describe("DELETE /mcp", () => {
       redisUrl: "redis://127.0.0.1:1",
       keyPrefix: `test:${crypto.randomUUID()}:`,
     });
-    const versionStore = createTestVersionStore();
+    const versionStore = await createTestVersionStore();
     const cut = await startGateway({ database: pair.database, versionStore, sessionBus: deadBus });
     try {
       const id = (await post(cut.url, INITIALIZE)).headers.get("mcp-session-id") ?? "";
@@ -167,19 +148,19 @@ describe("list changes", () => {
     const beta = startFixtureBackend(() => fixtureServer("beta"));
     try {
       await eventually(() => seen.some((s) => s.method === "GET" && s.replica === "b" && s.status === 200));
-      expect((await a.admin("POST", "/register", { name: "beta", url: beta.url })).status).toBe(201);
+      expect((await pair.a.admin("POST", "/register", { name: "beta", url: beta.url })).status).toBe(201);
       await eventually(() => changes.length > 0);
       expect(changes[0]).toBe("notifications/tools/list_changed");
       expect((await client.listTools()).tools.map((t) => t.name)).toContain("betaEcho");
     } finally {
       await client.close();
-      await a.admin("DELETE", "/delete/beta");
+      await pair.a.admin("DELETE", "/delete/beta");
       await beta.stop();
     }
   });
 
   test("the event stream needs a valid session", async () => {
-    const res = await fetch(`${b.url}/mcp`, {
+    const res = await fetch(`${pair.b.url}/mcp`, {
       headers: { Authorization: `Bearer ${TEST_BEARER}`, Accept: "text/event-stream", "Mcp-Session-Id": "forged" },
     });
     expect(res.status).toBe(404);

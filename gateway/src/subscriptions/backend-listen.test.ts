@@ -14,8 +14,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { connectBalancedClient } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
-import { type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { type ListeningBackend, startListeningBackend } from "../../test/support/listening-backend.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 
 let pair: ReplicaPair;
 const backends: ListeningBackend[] = [];

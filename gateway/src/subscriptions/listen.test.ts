@@ -8,7 +8,8 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import { type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 
 let pair: ReplicaPair;
 const backends: FixtureBackend[] = [];

@@ -18,8 +18,9 @@ import {
 import { connectBalancedClient, type Replica, type SeenRequest } from "../../test/support/balanced-client.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
-import { connectClient, type ReplicaPair, startReplicaPair, TEST_BEARER } from "../../test/support/gateway-harness.ts";
+import { connectClient, TEST_BEARER } from "../../test/support/gateway-harness.ts";
 import { postMcp } from "../../test/support/plain-mcp.ts";
+import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 import {
   type StatefulFixtureBackend,
   startStatefulFixtureBackend,
@@ -88,13 +89,10 @@ let plain: StatefulFixtureBackend;
 let stateless: FixtureBackend;
 
 beforeAll(async () => {
-  pair = await startReplicaPair();
   notes = startStatefulFixtureBackend(notesServer);
   plain = startStatefulFixtureBackend(() => plainServer());
   stateless = startFixtureBackend(() => plainServer(true));
-  expect((await pair.a.admin("POST", "/register", { name: "notes", url: notes.url })).status).toBe(201);
-  expect((await pair.a.admin("POST", "/register", { name: "plain", url: plain.url })).status).toBe(201);
-  expect((await pair.a.admin("POST", "/register", { name: "stateless", url: stateless.url })).status).toBe(201);
+  pair = await startReplicaPair({ register: { notes: notes.url, plain: plain.url, stateless: stateless.url } });
   const onlyPlain = await pair.a.admin("POST", "/virtual-servers", { name: "only-plain", services: ["plain"] });
   expect(onlyPlain.status).toBe(201);
   for (const replica of [pair.a, pair.b])

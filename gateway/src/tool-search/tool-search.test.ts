@@ -80,7 +80,7 @@ describe.each(testDatabaseKinds())("a virtual server in search mode on %s", (kin
     weather = startFixtureBackend(weatherServer);
     billing = startFixtureBackend(billingServer);
     database = await createTestDatabase({ kind });
-    versions = createTestVersionStore();
+    versions = await createTestVersionStore();
     gw = await startGateway({ database, versionStore: versions });
     for (const [name, backend] of [
       ["weather-service", weather],

@@ -37,7 +37,7 @@ beforeAll(async () => {
     startBackend("shopping"),
     startBackend("user"),
   ]);
-  versions = createTestVersionStore();
+  versions = await createTestVersionStore();
   authorizationServer = await startAuthorizationServer();
   // OAuth on, as the README's Access control section shows it; the URLs are the README's, not the test's.
   gw = await startGateway({

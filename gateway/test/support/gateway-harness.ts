@@ -6,15 +6,14 @@ import { serve } from "@mcp-federation/mcp-http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Server } from "bun";
-import type { VersionStore } from "../../src/catalog/version-store.ts";
-import { createMemoryVersionStore } from "../../src/catalog/version-store-memory.ts";
-import { createRedisVersionStore } from "../../src/catalog/version-store-redis.ts";
+import { createVersionStore, type VersionStore } from "../../src/catalog/version-store.ts";
 import { createGateway, type Gateway, type GatewaySettings } from "../../src/gateway.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import type { RegistryDatabase } from "../../src/registry/database.ts";
 import type { Resolve } from "../../src/security/url-policy.ts";
-import { createSessionBus, type SessionBus } from "../../src/sessions/session-bus.ts";
+import type { SessionBus } from "../../src/sessions/session-bus.ts";
 import { type BackendProcess, startBackend } from "./backend-process.ts";
+import { testRedisUrl } from "./redis-server.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export const TEST_API_KEY = "test-api-key";
@@ -65,7 +64,7 @@ export interface RunningGateway {
 export async function startGateway(options: {
   database: RegistryDatabase;
   versionStore: VersionStore;
-  /** Shared by replicas in one test when there is no Redis (see createTestSessionBus). */
+  /** Shared by replicas in one test when there is no Redis (see replica-pair.ts). */
   sessionBus?: SessionBus;
   settings?: Partial<GatewaySettings>;
   log?: Logger;
@@ -132,15 +131,20 @@ export function firstText(result: object): string {
   return content?.[0]?.text ?? "";
 }
 
-/** A version store of its own for one test: on REDIS_URL when set (with a private key prefix), else in-process. */
-export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): VersionStore {
-  const url = process.env.REDIS_URL;
-  return url ? createRedisVersionStore({ url, keyPrefix: prefix }) : createMemoryVersionStore();
+/**
+ * A version store of its own for one test, chosen as the gateway chooses: on REDIS_URL when set (with a
+ * private key prefix), else in-process.
+ */
+export function createTestVersionStore(prefix = `test:${crypto.randomUUID()}:`): Promise<VersionStore> {
+  return createVersionStore({ redisUrl: testRedisUrl(), keyPrefix: prefix });
 }
 
-/** A session bus for the replicas of one test: on REDIS_URL when set (channels under `prefix`), else in-process. */
-function createTestSessionBus(prefix = `test:${crypto.randomUUID()}:`): Promise<SessionBus> {
-  return createSessionBus({ redisUrl: process.env.REDIS_URL || undefined, keyPrefix: prefix });
+/** Registers each service (name → URL) through `gw`, in order; throws on any refusal. */
+export async function registerServices(gw: RunningGateway, services: Record<string, string>): Promise<void> {
+  for (const [name, url] of Object.entries(services)) {
+    const response = await gw.admin("POST", "/register", { name, url });
+    if (response.status !== 201) throw new Error(`registering ${name}: ${response.status} ${await response.text()}`);
+  }
 }
 
 export type BackendName = "shopping" | "user";
@@ -167,7 +171,7 @@ export async function startTestStack(
     startBackend("shopping"),
     startBackend("user"),
   ]);
-  const versions = createTestVersionStore();
+  const versions = await createTestVersionStore();
   const gw = await startGateway({
     database,
     versionStore: versions,
@@ -176,11 +180,10 @@ export async function startTestStack(
     port: options.port,
   });
   const backends = { shopping, user };
-  for (const name of options.register ?? []) {
-    const response = await gw.admin("POST", "/register", { name: `${name}-service`, url: backends[name].url });
-    if (response.status !== 201)
-      throw new Error(`registering ${name}-service: ${response.status} ${await response.text()}`);
-  }
+  await registerServices(
+    gw,
+    Object.fromEntries((options.register ?? []).map((name) => [`${name}-service`, backends[name].url])),
+  );
   return {
     database,
     versions,
@@ -191,47 +194,6 @@ export async function startTestStack(
       await gw.stop();
       await Promise.all([shopping.stop(), user.stop()]);
       await versions.close();
-      await database.close();
-    },
-  };
-}
-
-/** Two gateway replicas on one test database, one version store and one session bus. */
-export interface ReplicaPair {
-  database: TestDatabase;
-  a: RunningGateway;
-  b: RunningGateway;
-  /** Replica a's version store. */
-  versionStore: VersionStore;
-  stop(): Promise<void>;
-}
-
-export async function startReplicaPair(
-  settings?: Partial<GatewaySettings>,
-  logs: { a?: Logger; b?: Logger } = {},
-): Promise<ReplicaPair> {
-  const database = await createTestDatabase();
-  const prefix = `test:${crypto.randomUUID()}:`;
-  // With Redis each replica has its own connections; without, they must share the in-process ones.
-  const count = process.env.REDIS_URL ? 2 : 1;
-  const stores = Array.from({ length: count }, () => createTestVersionStore(prefix));
-  const buses = await Promise.all(Array.from({ length: count }, () => createTestSessionBus(prefix)));
-  const a = await startGateway({ database, versionStore: stores[0]!, sessionBus: buses[0], settings, log: logs.a });
-  const b = await startGateway({
-    database,
-    versionStore: stores.at(-1)!,
-    sessionBus: buses.at(-1),
-    settings,
-    log: logs.b,
-  });
-  return {
-    database,
-    a,
-    b,
-    versionStore: stores[0]!,
-    async stop() {
-      await Promise.all([a.stop(), b.stop()]);
-      await Promise.all([...stores, ...buses].map((s) => s.close()));
       await database.close();
     },
   };
