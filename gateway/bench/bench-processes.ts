@@ -143,9 +143,11 @@ function threadKind(name: string, isMain: boolean): ThreadKind {
   return "other";
 }
 
-/** CPU time (user + system, in microseconds) of the threads of `pid` and of every process below it, by kind of work. */
-export async function threadCpuMicros(pid: number): Promise<Record<ThreadKind, number>> {
-  const byKind = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, 0])) as Record<ThreadKind, number>;
+/** CPU time (user + system, in microseconds) spent so far by each thread of `pid` and of every process below it. */
+export type ThreadTimes = Map<string, { kind: ThreadKind; micros: number }>;
+
+export async function threadCpuMicros(pid: number): Promise<ThreadTimes> {
+  const times: ThreadTimes = new Map();
   const pending = [pid];
   while (pending.length > 0) {
     const next = pending.pop() as number;
@@ -154,11 +156,24 @@ export async function threadCpuMicros(pid: number): Promise<Record<ThreadKind, n
       if (stat === undefined) continue;
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      byKind[threadKind(name, task === String(next))] +=
-        ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
+      times.set(task, {
+        kind: threadKind(name, task === String(next)),
+        micros: ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND,
+      });
     }
     pending.push(...(await childrenOf(next)));
   }
+  return times;
+}
+
+/**
+ * What each kind of thread spent between two readings. A thread that ended in between (JSC's heap
+ * warm-up thread ends after 10 s without work) took its time with it, so only threads still there
+ * count: a little is missed, nothing is counted twice or negative.
+ */
+export function threadsSpent(before: ThreadTimes, after: ThreadTimes): Record<ThreadKind, number> {
+  const byKind = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, 0])) as Record<ThreadKind, number>;
+  for (const [tid, { kind, micros }] of after) byKind[kind] += micros - (before.get(tid)?.micros ?? 0);
   return byKind;
 }
 

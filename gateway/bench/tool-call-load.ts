@@ -9,7 +9,7 @@
  */
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { connectClient } from "../test/support/gateway-harness.ts";
-import { type ThreadKind, threadCpuMicros, treeCpuMicros } from "./bench-processes.ts";
+import { type ThreadKind, threadCpuMicros, threadsSpent, treeCpuMicros } from "./bench-processes.ts";
 import { interleavedRounds, type LatencySummary, measureRound } from "./stats.ts";
 
 export interface LoadContender {
@@ -60,6 +60,8 @@ const CALL = { name: "getProductById", arguments: { id: "123" } };
 const WARMUP_BATCH = 500;
 /** A batch this much cheaper per call than the best before it means the process is still warming up. */
 const STILL_WARMING = 0.95;
+/** Batches in a row without such a gain before the process counts as warm: one alone may be noise. */
+const SETTLED_BATCHES = 3;
 
 async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   const clientCount = Math.max(...plan.concurrency);
@@ -93,7 +95,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
           plan.contenders.map((c, i) => [c.name, { ...(levels[i] as ContenderLevel), rounds: rounds[i] ?? [] }]),
         ),
         threads: Object.fromEntries(
-          pids.map((pid, i) => [pid, threadsSpent(threadsBefore[i] ?? {}, threadsAfter[i] ?? {})]),
+          pids.map((pid, i) => [pid, threadsSpent(threadsBefore[i] ?? new Map(), threadsAfter[i] ?? new Map())]),
         ),
       });
     }
@@ -101,15 +103,6 @@ async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   } finally {
     await Promise.all(clients.flat().map((c) => c.close().catch(() => {})));
   }
-}
-
-function threadsSpent(
-  before: Partial<Record<ThreadKind, number>>,
-  after: Partial<Record<ThreadKind, number>>,
-): Record<ThreadKind, number> {
-  return Object.fromEntries(
-    Object.entries(after).map(([kind, micros]) => [kind, micros - (before[kind as ThreadKind] ?? 0)]),
-  ) as Record<ThreadKind, number>;
 }
 
 async function connect(contender: LoadContender): Promise<CallingClient> {
@@ -130,8 +123,8 @@ async function connect(contender: LoadContender): Promise<CallingClient> {
  * Lets the JIT of every process and the connection pools settle before anything is timed. A process's
  * JIT keeps compiling for thousands of calls (the gateway's code is larger than the proxy's, so it
  * takes longer): timing it then would charge compile time that a long-running gateway paid once, long
- * ago, to every call. So a contender with a process of its own is called in batches until a batch is no
- * longer clearly cheaper per call than the best before it, or until `maxCalls`.
+ * ago, to every call. So a contender with a process of its own is called in batches until several
+ * batches in a row are no longer clearly cheaper per call than the best before them, or until `maxCalls`.
  */
 async function warmUp(clients: CallingClient[], contender: LoadContender, maxCalls: number): Promise<void> {
   const batch = async (calls: number) => {
@@ -149,12 +142,13 @@ async function warmUp(clients: CallingClient[], contender: LoadContender, maxCal
     return;
   }
   let best = Number.POSITIVE_INFINITY;
-  for (let made = 0; made < maxCalls; ) {
+  let settled = 0;
+  for (let made = 0; made < maxCalls && settled < SETTLED_BATCHES; ) {
     const before = await treeCpuMicros(pid);
     const calls = await batch(Math.min(WARMUP_BATCH, maxCalls - made));
     made += calls;
     const perCall = ((await treeCpuMicros(pid)) - before) / calls;
-    if (perCall > best * STILL_WARMING) return;
+    settled = perCall > best * STILL_WARMING ? settled + 1 : 0;
     best = Math.min(best, perCall);
   }
 }
