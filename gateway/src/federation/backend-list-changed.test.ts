@@ -7,6 +7,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { startTestStack, type TestStack } from "../../test/support/gateway-harness.ts";
+import { registerGrowingTools } from "../../test/support/growing-tools.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
 
@@ -18,15 +19,7 @@ function growingServer(): McpServer {
     { name: "growing", version: "1.0.0" },
     { capabilities: { tools: { listChanged: true } } },
   );
-  server.registerTool("grow", { description: "Adds a tool, and says so." }, async (extra) => {
-    grown.push(`grown${grown.length + 1}`);
-    await extra.sendNotification({ method: "notifications/tools/list_changed" });
-    return { content: [{ type: "text", text: "grown" }] };
-  });
-  for (const name of grown)
-    server.registerTool(name, { description: "A tool added at run time." }, async () => ({
-      content: [{ type: "text", text: name }],
-    }));
+  registerGrowingTools(server, grown);
   return server;
 }
 

@@ -10,6 +10,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import { createTestVersionStore, type RunningGateway, startGateway } from "../../test/support/gateway-harness.ts";
+import { registerGrowingTools } from "../../test/support/growing-tools.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import { createLogger } from "../logger.ts";
 import { readChangeCount } from "../registry/queries.ts";
@@ -32,15 +33,7 @@ function floodingServer(): McpServer {
     for (let i = 0; i < BURST; i++) await extra.sendNotification({ method: LIST_CHANGES[i % LIST_CHANGES.length]! });
     return { content: [{ type: "text", text: "flooded" }] };
   });
-  server.registerTool("grow", { description: "Adds a tool, and says so." }, async (extra) => {
-    grown.push(`grown${grown.length + 1}`);
-    await extra.sendNotification({ method: "notifications/tools/list_changed" });
-    return { content: [{ type: "text", text: "grown" }] };
-  });
-  for (const name of grown)
-    server.registerTool(name, { description: "A tool added at run time." }, async () => ({
-      content: [{ type: "text", text: name }],
-    }));
+  registerGrowingTools(server, grown);
   // Lists of every kind, so that the comparison with what is stored covers them all.
   server.registerResource("readme", "file:///readme", { mimeType: "text/plain" }, async (uri) => ({
     contents: [{ uri: uri.href, text: "read me" }],

@@ -13,6 +13,7 @@ import { captureLog } from "../../test/support/captured-log.ts";
 import { eventually } from "../../test/support/eventually.ts";
 import { type FixtureBackend, startFixtureBackend } from "../../test/support/fixture-backend.ts";
 import type { RunningGateway } from "../../test/support/gateway-harness.ts";
+import { registerGrowingTools } from "../../test/support/growing-tools.ts";
 import { type ReplicaPair, startReplicaPair } from "../../test/support/replica-pair.ts";
 
 // These tests start servers and databases: a ceiling for hangs on a busy machine, not a speed check.
@@ -38,15 +39,7 @@ function startFloodingBackend(): FloodingBackend {
       for (let i = 0; i < BURST; i++) await extra.sendNotification({ method: "notifications/tools/list_changed" });
       return { content: [{ type: "text", text: "flooded" }] };
     });
-    mcp.registerTool("grow", { description: "Adds a tool, and says so." }, async (extra) => {
-      grown.push(`grown${grown.length + 1}`);
-      await extra.sendNotification({ method: "notifications/tools/list_changed" });
-      return { content: [{ type: "text", text: "grown" }] };
-    });
-    for (const name of grown)
-      mcp.registerTool(name, { description: "A tool added at run time." }, async () => ({
-        content: [{ type: "text", text: name }],
-      }));
+    registerGrowingTools(mcp, grown);
     return mcp;
   };
   const intercept = async (request: Request): Promise<undefined> => {
