@@ -37,7 +37,9 @@ function fixtureServer(): McpServer {
   return server;
 }
 
-const pair = replicaPairServing("streaming", () => startFixtureBackend(fixtureServer));
+// A call's timeout would also abort `waitForAbort` at the backend; longer than a test may run, it leaves
+// only the cancellation under test to end the call, so a cancellation that goes nowhere fails the test.
+const pair = replicaPairServing("streaming", () => startFixtureBackend(fixtureServer), { toolCallTimeoutMs: 600_000 });
 
 describe("a call's stream", () => {
   test.each([

@@ -14,7 +14,8 @@ export interface SeenRequest {
   method: string;
   /** The Mcp-Session-Id the client sent. */
   session: string | null;
-  status: number;
+  /** Set once the response arrives: a request is recorded as it is sent, its replica being known then. */
+  status?: number;
   /** The JSON-RPC method of a POST. */
   rpc?: string;
 }
@@ -31,14 +32,11 @@ export async function connectBalancedClient(
     const replica: Replica = method === "GET" ? streamTo : turn++ % 2 === 0 ? "a" : "b";
     const target = new URL(new URL(String(input)).pathname, urls[replica]);
     const rpc = typeof init?.body === "string" ? (JSON.parse(init.body) as { method?: string }).method : undefined;
+    // Recorded before the answer: a cancelled call's answer may come after the test has looked.
+    const request: SeenRequest = { replica, method, session: new Headers(init?.headers).get("mcp-session-id"), rpc };
+    seen.push(request);
     const response = await fetch(target, init);
-    seen.push({
-      replica,
-      method,
-      session: new Headers(init?.headers).get("mcp-session-id"),
-      status: response.status,
-      rpc,
-    });
+    request.status = response.status;
     return response;
   };
   const transport = new StreamableHTTPClientTransport(new URL(`${urls.a}/mcp`), {

@@ -86,12 +86,13 @@ export type ServedPair<B> = ReplicaPair & { backend: B };
 export function replicaPairServing<B extends { url: string; stop(): Promise<void> }>(
   name: string,
   startBackend: () => B,
+  settings?: Partial<GatewaySettings>,
 ): ServedPair<B> {
   const served = {} as ServedPair<B>;
   beforeAll(async () => {
     const backend = startBackend();
     served.backend = backend;
-    Object.assign(served, await startReplicaPair({ register: { [name]: backend.url } }));
+    Object.assign(served, await startReplicaPair({ register: { [name]: backend.url }, settings }));
   });
   afterAll(async () => {
     await served.stop?.();
