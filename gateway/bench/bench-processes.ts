@@ -111,18 +111,19 @@ const TICKS_PER_SECOND = 100;
  * `bun run start:gateway` runs the gateway as a child of the process it spawned.
  */
 export async function treeCpuMicros(pid: number): Promise<number> {
-  let ticks = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop() as number;
+  let micros = 0;
+  for (const next of await processTree(pid)) {
     const stat = await readFile(`/proc/${next}/stat`, "utf8").catch(() => undefined);
-    if (stat === undefined) continue;
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
-    pending.push(...(await childrenOf(next)));
+    if (stat !== undefined) micros += cpuMicrosOf(stat);
   }
-  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+  return micros;
+}
+
+/** utime + stime of a process's or a thread's `stat` line, in microseconds. */
+function cpuMicrosOf(stat: string): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
 }
 
 /** What a process's threads do, as their names say (Linux keeps the first 15 characters of a name). */
@@ -148,20 +149,13 @@ export type ThreadTimes = Map<string, { kind: ThreadKind; micros: number }>;
 
 export async function threadCpuMicros(pid: number): Promise<ThreadTimes> {
   const times: ThreadTimes = new Map();
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop() as number;
+  for (const next of await processTree(pid)) {
     for (const task of await readdir(`/proc/${next}/task`).catch(() => [] as string[])) {
       const stat = await readFile(`/proc/${next}/task/${task}/stat`, "utf8").catch(() => undefined);
       if (stat === undefined) continue;
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      times.set(task, {
-        kind: threadKind(name, task === String(next)),
-        micros: ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND,
-      });
+      times.set(task, { kind: threadKind(name, task === String(next)), micros: cpuMicrosOf(stat) });
     }
-    pending.push(...(await childrenOf(next)));
   }
   return times;
 }
@@ -177,6 +171,18 @@ export function threadsSpent(before: ThreadTimes, after: ThreadTimes): Record<Th
   return byKind;
 }
 
+/** `pid` and every process below it. */
+async function processTree(pid: number): Promise<number[]> {
+  const tree: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    tree.push(next);
+    pending.push(...(await childrenOf(next)));
+  }
+  return tree;
+}
+
 async function childrenOf(pid: number): Promise<number[]> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   const children: number[] = [];
@@ -190,12 +196,9 @@ async function childrenOf(pid: number): Promise<number[]> {
 /** Resident memory (VmRSS) of `pid` and every process below it, in bytes. */
 export async function treeRssBytes(pid: number): Promise<number> {
   let kb = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop() as number;
+  for (const next of await processTree(pid)) {
     const status = await readFile(`/proc/${next}/status`, "utf8").catch(() => "");
     kb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    pending.push(...(await childrenOf(next)));
   }
   return kb * 1024;
 }

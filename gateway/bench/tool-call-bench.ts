@@ -103,8 +103,13 @@ export async function benchToolCalls(options: ToolCallBenchOptions): Promise<Too
           calls: options.calls,
           warmupCalls: options.warmupCalls,
         };
+        // The contenders a process serves share its threads' time: their calls, by the plan's pids.
+        const servedBy = (pid: number) => plan.contenders.filter((c) => c.pid === pid).map((c) => c.name);
         return (await runLoadProcess(plan)).map((level) =>
-          figuresOf(level, { gateway: gateway.pid, proxy: proxy.pid }),
+          figuresOf(level, {
+            gateway: { pid: gateway.pid, contenders: servedBy(gateway.pid) },
+            proxy: { pid: proxy.pid, contenders: servedBy(proxy.pid) },
+          }),
         );
       } finally {
         await gateway.stop();
@@ -121,12 +126,11 @@ const cpuPerCall = (l: ContenderLevel) => (l.cpuMicros ?? Number.NaN) / l.calls;
 
 function figuresOf(
   { concurrency, contenders, threads }: LoadFigures[number],
-  pids: { gateway: number; proxy: number },
+  processes: Record<"gateway" | "proxy", { pid: number; contenders: string[] }>,
 ): ToolCallFigures {
   const level = (name: string) => contenders[name] as ContenderLevel;
-  // The contenders each process serves, whose calls its threads' time is shared among.
-  const perCall = (pid: number, names: string[]): ThreadSplit => {
-    const calls = names.reduce((sum, name) => sum + level(name).calls, 0);
+  const perCall = ({ pid, contenders: served }: { pid: number; contenders: string[] }): ThreadSplit => {
+    const calls = served.reduce((sum, name) => sum + level(name).calls, 0);
     return Object.fromEntries(
       Object.entries(threads[pid] ?? {}).map(([kind, micros]) => [kind, micros / calls]),
     ) as ThreadSplit;
@@ -138,10 +142,7 @@ function figuresOf(
     oauthRatio: medianRatio(level("oauth").rounds, level("gateway").rounds),
     oauthCpuUs: cpuPerCall(level("oauth")),
     modern: revisionFigures(level("direct-2026"), level("proxy-2026"), level("gateway-2026")),
-    threads: {
-      gateway: perCall(pids.gateway, ["gateway", "oauth", "gateway-2026"]),
-      proxy: perCall(pids.proxy, ["proxy", "proxy-2026"]),
-    },
+    threads: { gateway: perCall(processes.gateway), proxy: perCall(processes.proxy) },
   };
 }
 
