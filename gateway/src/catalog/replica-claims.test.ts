@@ -3,7 +3,7 @@
  * store outage neither holds up the caller nor leaves the work undone.
  */
 import { afterEach, expect, test } from "bun:test";
-import { createLogger } from "../logger.ts";
+import { captureLog } from "../../test/support/captured-log.ts";
 import { createReplicaClaims } from "./replica-claims.ts";
 import type { VersionStore } from "./version-store.ts";
 import { createMemoryVersionStore } from "./version-store-memory.ts";
@@ -15,9 +15,8 @@ afterEach(async () => {
 });
 
 function capturedLog() {
-  const lines: { level: string; msg: string }[] = [];
-  const log = createLogger({ level: "debug", json: true, write: (line) => lines.push(JSON.parse(line)) });
-  return { log, warnings: () => lines.filter((line) => line.level === "warn") };
+  const { log, entries } = captureLog();
+  return { log, warnings: () => entries().filter((entry) => entry.level === "warn") };
 }
 
 test("passes on the store's answer", async () => {
@@ -66,4 +65,26 @@ test("grants a claim the store has not answered within the wait, rather than hol
 
   expect(await claim("key", 60_000)).toBe(true);
   answer();
+});
+
+test("a claim held for no time is granted without asking the store, which would refuse it", async () => {
+  // Redis refuses `SET … PX 0`: asking would count as an outage (LIST_REFETCH_INTERVAL_MS=0 claims for 0 ms).
+  const store = createMemoryVersionStore();
+  opened.push(store);
+  const asked: string[] = [];
+  const { log, warnings } = capturedLog();
+  const claim = createReplicaClaims({
+    store: {
+      claim(key, ttlMs) {
+        asked.push(key);
+        return store.claim(key, ttlMs);
+      },
+    },
+    log,
+  });
+
+  expect(await claim("key", 0)).toBe(true);
+  expect(await claim("key", 0)).toBe(true);
+  expect(asked).toEqual([]);
+  expect(warnings()).toEqual([]);
 });

@@ -23,6 +23,8 @@ export function createReplicaClaims({ store, log, waitMs = DEFAULT_WAIT_MS }: Re
   // One warning per outage, not one per claim: claims may come with every announcement of a flood.
   let unreachable = false;
   return async (key, ttlMs) => {
+    // Nothing to share for no time (an interval of 0); Redis would refuse the command as an invalid expiry.
+    if (ttlMs <= 0) return true;
     try {
       const won = await withinWait(store.claim(key, ttlMs), waitMs);
       if (unreachable) log.info("claims are shared between replicas again");
