@@ -18,6 +18,9 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/** What `bun run start:gateway` sets before it starts the gateway (package.json). */
+const START_GATEWAY_ENV = { BUN_JSC_useFTLJIT: "0" };
+
 /**
  * `bun run start:gateway` with the defaults a user gets (embedded PGlite in `pgliteDir`, access log on,
  * stdout to `logFile` as a container runtime would take it), and `services` registered at start.
@@ -31,6 +34,7 @@ export async function startGatewayProcess(options: {
   cpuProfileDir?: string;
 }): Promise<ServiceProcess> {
   const port = freePort();
+  // Profiled, the gateway is started directly, with the runtime setting `start:gateway` makes.
   const command = options.cpuProfileDir
     ? [
         process.execPath,
@@ -48,6 +52,7 @@ export async function startGatewayProcess(options: {
       PORT: String(port),
       PGLITE_DIR: options.pgliteDir,
       GATEWAY_SERVICES: options.services,
+      ...(options.cpuProfileDir ? START_GATEWAY_ENV : {}),
       ...options.env,
     },
     stdout: Bun.file(options.logFile),

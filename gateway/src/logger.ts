@@ -13,6 +13,8 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** Whether lines of `level` are written, for callers whose fields cost something to build. */
+  enabled(level: LogLevel): boolean;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -49,6 +51,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     child: (fields) => createLogger({ ...options, write }, { ...bound, ...fields }),
+    enabled: (level) => RANK[level] >= RANK[options.level],
   };
 }
 

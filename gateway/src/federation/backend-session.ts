@@ -142,6 +142,11 @@ export function createBackendSession({
   let nextId = 0;
   let handshake: Promise<Handshake> | undefined;
   /**
+   * Handshakes that completed, by their promise: a request on one needs no race against its signal
+   * (a promise, a listener and a race for every call otherwise).
+   */
+  const settled = new WeakMap<Promise<Handshake>, Handshake>();
+  /**
    * The log level last set through the gateway, for a 2026-07-28 backend, which has no
    * logging/setLevel: it is sent with every request instead, as that revision asks.
    */
@@ -228,9 +233,12 @@ export function createBackendSession({
   const open = (): Promise<Handshake> => {
     const started = handshakeWith();
     handshake = started;
-    started.catch(() => {
-      if (handshake === started) handshake = undefined;
-    });
+    started.then(
+      (done) => void settled.set(started, done),
+      () => {
+        if (handshake === started) handshake = undefined;
+      },
+    );
     return started;
   };
 
@@ -279,7 +287,7 @@ export function createBackendSession({
     options: RequestOptions,
   ): Promise<Record<string, unknown>> => {
     // The handshake is shared and has its own timeout; a request's own time may run out sooner.
-    const current = await abortable(used, options.signal);
+    const current = settled.get(used) ?? (await abortable(used, options.signal));
     spoken = current.revision;
     const isModern = isModernRevision(current.revision);
     if (isModern && requested === "logging/setLevel") {

@@ -31,16 +31,22 @@ export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOpt
     controller.abort(new TransportFailure(`timed out: ${reason}`));
   };
   const quiet = setTimeout(() => paused > 0 || expire(`no answer within ${timeoutMs} ms`), timeoutMs);
-  const ceiling =
-    maxDurationMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            expire(
-              `the call went on for the ${maxDurationMs} ms a call may take at most (TOOL_CALL_MAX_DURATION_MS), progress or not`,
-            ),
-          maxDurationMs,
-        );
+  // Most calls end before their quiet timeout, which the maximum duration can only matter after once
+  // progress or a pause has held it off: the ceiling's timer is set then, not for every call.
+  const startedAt = performance.now();
+  let ceiling: ReturnType<typeof setTimeout> | undefined;
+  const raiseCeiling = () => {
+    if (ceiling !== undefined || maxDurationMs === undefined || controller.signal.aborted) return;
+    const left = Math.max(0, maxDurationMs - (performance.now() - startedAt));
+    ceiling = setTimeout(
+      () =>
+        expire(
+          `the call went on for the ${maxDurationMs} ms a call may take at most (TOOL_CALL_MAX_DURATION_MS), progress or not`,
+        ),
+      left,
+    );
+  };
+  if (maxDurationMs !== undefined && maxDurationMs < timeoutMs) raiseCeiling();
   function dispose() {
     clearTimeout(quiet);
     clearTimeout(ceiling);
@@ -49,9 +55,12 @@ export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOpt
   return {
     signal: controller.signal,
     extend() {
-      if (!controller.signal.aborted) quiet.refresh();
+      if (controller.signal.aborted) return;
+      raiseCeiling();
+      quiet.refresh();
     },
     pause() {
+      raiseCeiling();
       paused++;
       let resumed = false;
       return () => {

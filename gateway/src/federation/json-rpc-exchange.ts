@@ -216,8 +216,12 @@ async function readAnswer(
   const maxBytes = maxAnswerBytes ?? Number.POSITIVE_INFINITY;
   if (!response.ok) throw await httpFailure(response, errorsWithStatus ? id : undefined);
   const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("text/event-stream") && response.body)
-    return readEventStream(response.body, id, maxBytes, handlers);
+  if (type.startsWith("text/event-stream") && response.body) {
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    return declared >= 0 && declared <= maxBytes
+      ? readWholeEventStream(response, id, handlers)
+      : readEventStream(response.body, id, maxBytes, handlers);
+  }
   if (type.startsWith("application/json")) {
     const body = (await readBounded(response, maxBytes)) as Message | Message[];
     const answer = (Array.isArray(body) ? body : [body]).find((message) => isAnswerTo(message, id));
@@ -281,13 +285,7 @@ async function readEventStream(
   const reader = body.getReader();
   let answer: Message | undefined;
   const parse = createEventDataParser(maxBytes, (data) => {
-    const message = parseMessage(data);
-    if (!message || answer) return;
-    if (isAnswerTo(message, id)) answer = message;
-    else if (typeof message.method !== "string") return;
-    else if (message.id === undefined) handlers.onnotification({ method: message.method, params: message.params });
-    else if (isRequestId(message.id))
-      handlers.onrequest(message.id, { method: message.method, params: paramsOf(message.params) });
+    answer ??= dispatch(data, id, handlers);
   });
   for (;;) {
     const chunk = await reader.read().catch((error: unknown) => {
@@ -305,6 +303,22 @@ async function readEventStream(
   }
 }
 
+/**
+ * An event stream of declared length (HTTP framing holds it to that), as servers send one they wrote
+ * whole before answering: read natively in one go, with no reader loop and nothing left to drain.
+ */
+async function readWholeEventStream(response: Response, id: RequestId, handlers: StreamHandlers): Promise<Message> {
+  const body = await response.bytes().catch((error: unknown) => {
+    throw new TransportFailure(streamEndedReason(error));
+  });
+  let answer: Message | undefined;
+  createEventDataParser(Number.POSITIVE_INFINITY, (data) => {
+    answer ??= dispatch(data, id, handlers);
+  })(body);
+  if (!answer) throw new TransportFailure(streamEndedReason());
+  return answer;
+}
+
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   const giveUp = setTimeout(() => void reader.cancel().catch(() => {}), DRAIN_GRACE_MS);
   try {
@@ -318,6 +332,18 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 
 /** How long a stream may go on after its answer before the gateway closes it. */
 const DRAIN_GRACE_MS = 1000;
+
+/** The answer to `id` when the event carries it; a notification or request the event carries goes to `handlers`. */
+function dispatch(data: string, id: RequestId, handlers: StreamHandlers): Message | undefined {
+  const message = parseMessage(data);
+  if (!message) return undefined;
+  if (isAnswerTo(message, id)) return message;
+  if (typeof message.method !== "string") return undefined;
+  if (message.id === undefined) handlers.onnotification({ method: message.method, params: message.params });
+  else if (isRequestId(message.id))
+    handlers.onrequest(message.id, { method: message.method, params: paramsOf(message.params) });
+  return undefined;
+}
 
 /** One event's data as a JSON-RPC message, or undefined for anything else (which is skipped). */
 export function parseMessage(data: string): Message | undefined {

@@ -37,8 +37,11 @@ export type ToolCallOutcome = "ok" | "tool_error" | "unavailable" | "busy" | "to
 export interface ToolCallRouting {
   catalog: CatalogView;
   pool: BackendPool;
-  /** Counts a call of the named tool against the caller's rate limits; throws the JSON-RPC error of a refusal. */
-  admit?: (tool: string) => Promise<void>;
+  /**
+   * Counts a call of the named tool against the caller's rate limits; rejects with the JSON-RPC error of
+   * a refusal. Undefined when no limit applies.
+   */
+  admit?: (tool: string) => Promise<void> | undefined;
   /** Told of every routed call, for metrics, logs and the audit log. */
   onToolCall?: (event: { service: string; tool: string; outcome: ToolCallOutcome; durationMs: number }) => void;
   /** Traces the catalog lookup and the call to the backend; undefined when tracing is off. */
@@ -90,7 +93,8 @@ export async function routeToolCall(
     onToolCall?.({ service: route.service, tool: route.tool, outcome, durationMs: performance.now() - started });
   };
   try {
-    await admit?.(name);
+    const admitting = admit?.(name);
+    if (admitting) await admitting;
   } catch (error) {
     report("rate_limited");
     throw error;

@@ -40,6 +40,31 @@ describe("withRequestId", () => {
     expect(inside).toMatchObject({ msg: "inside", requestId: "req-1", component: "x", extra: 1 });
   });
 
+  test("a line below the level is dropped before its fields are read, and the level is the inner logger's", () => {
+    const lines: string[] = [];
+    const context = createRequestContext();
+    const log = withRequestId(createLogger({ level: "info", json: true, write: (line) => lines.push(line) }), context);
+    let reads = 0;
+    const fields = {
+      get costly() {
+        reads++;
+        return "value";
+      },
+    };
+    context.run("req-2", () => {
+      log.debug("dropped", fields);
+      expect(reads).toBe(0);
+      log.info("kept", fields);
+    });
+    expect(reads).toBe(1);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ msg: "kept", costly: "value" })]);
+    expect([log.enabled("debug"), log.enabled("info"), log.child({ a: 1 }).enabled("error")]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+
   test("two contexts do not see each other's requests", () => {
     const first = createRequestContext();
     const second = createRequestContext();

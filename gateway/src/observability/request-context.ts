@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/client";
 import { withHeader } from "../federation/with-header.ts";
 import type { Identity } from "../identity/identity.ts";
-import type { LogFields, Logger } from "../logger.ts";
+import type { LogFields, Logger, LogLevel } from "../logger.ts";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
@@ -53,12 +53,19 @@ export function withRequestId(log: Logger, context: RequestContext): Logger {
     const requestId = context.requestId();
     return requestId === undefined ? fields : { requestId, ...fields };
   };
+  // A line below the level costs nothing: a tool call's debug line was built for every call otherwise.
+  const at =
+    (level: LogLevel) =>
+    (message: string, fields?: LogFields): void => {
+      if (log.enabled(level)) log[level](message, add(fields));
+    };
   return {
-    debug: (message, fields) => log.debug(message, add(fields)),
-    info: (message, fields) => log.info(message, add(fields)),
-    warn: (message, fields) => log.warn(message, add(fields)),
-    error: (message, fields) => log.error(message, add(fields)),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
     child: (fields) => withRequestId(log.child(fields), context),
+    enabled: (level) => log.enabled(level),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { Registry } from "prom-client";
 import { type BackendProcess, startBackend } from "../../test/support/backend-process.ts";
 import {
   createTestVersionStore,
@@ -17,7 +18,10 @@ import { isRedisServerInstalled, startRedisServer, testRedisUrl } from "../../te
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database.ts";
 import type { GatewaySettings } from "../gateway.ts";
 import { generateApiKeySecret, insertApiKey } from "../identity/api-keys.ts";
+import type { Identity } from "../identity/identity.ts";
+import { silentLogger } from "../logger.ts";
 import { RATE_LIMITED } from "../mcp/json-rpc-errors.ts";
+import { createToolCallLimiter, isRateLimitedError } from "./tool-call-limiter.ts";
 
 /** The callers besides the static token: API keys stored before any gateway starts, so every one loads them. */
 const KEYS = {
@@ -169,5 +173,38 @@ describe.skipIf(!isRedisServerInstalled())("rate limits while Redis is down", ()
       await Bun.sleep(20);
     }
     expect(seen).toContain(429);
+  });
+});
+
+describe("admit", () => {
+  const identity = (rateLimitPerMinute?: number): Identity => ({
+    kind: "api-key",
+    subject: `key-${crypto.randomUUID()}`,
+    scopes: [],
+    roles: [],
+    rateLimitPerMinute,
+  });
+
+  test("gives a call no limit applies to nothing to wait for, and counts one a limit applies to", async () => {
+    const limiter = await createToolCallLimiter({
+      settings: { perMinute: 0, tools: { "shopping-service_getProductById": 1 } },
+      keyPrefix: `test:${crypto.randomUUID()}:`,
+      log: silentLogger,
+      metrics: new Registry(),
+    });
+    cleanups.push(() => limiter.close());
+    expect(limiter.admit(undefined, "shopping-service_getProductById")).toBeUndefined();
+    const unlimited = identity();
+    expect(limiter.admit(unlimited, "other_tool")).toBeUndefined();
+
+    // The tool's own limit: one call a minute, then refused.
+    await limiter.admit(unlimited, "shopping-service_getProductById");
+    expect(isRateLimitedError(await limiter.admit(unlimited, "shopping-service_getProductById")?.catch((e) => e))).toBe(
+      true,
+    );
+    // The identity's own limit applies to every tool.
+    const limited = identity(1);
+    await limiter.admit(limited, "other_tool");
+    expect(isRateLimitedError(await limiter.admit(limited, "other_tool")?.catch((e) => e))).toBe(true);
   });
 });

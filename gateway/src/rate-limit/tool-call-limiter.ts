@@ -66,8 +66,11 @@ export interface ToolCallLimiterDeps {
 
 export interface ToolCallLimiter {
   readonly kind: "redis" | "memory";
-  /** Counts one call of `tool` by `identity`; throws RateLimitedError when that exceeds a limit. */
-  admit(identity: Identity | undefined, tool: string): Promise<void>;
+  /**
+   * Counts one call of `tool` by `identity`; rejects with RateLimitedError when that exceeds a limit.
+   * Undefined when no limit applies to the call, which then has nothing to wait for.
+   */
+  admit(identity: Identity | undefined, tool: string): Promise<void> | undefined;
   close(): Promise<void>;
 }
 
@@ -130,12 +133,15 @@ export async function createToolCallLimiter({
 
   return {
     kind: redisUrl ? "redis" : "memory",
-    async admit(identity, tool) {
-      if (!identity) return;
+    admit(identity, tool) {
+      if (!identity) return undefined;
       const perIdentity = identity.rateLimitPerMinute ?? settings.perMinute;
       const perTool = settings.tools[tool] ?? 0;
-      if (perIdentity > 0) await consume("identity", perIdentity, identity.subject, tool);
-      if (perTool > 0) await consume("tool", perTool, `${identity.subject}:${tool}`, tool);
+      if (perIdentity <= 0 && perTool <= 0) return undefined;
+      return (async () => {
+        if (perIdentity > 0) await consume("identity", perIdentity, identity.subject, tool);
+        if (perTool > 0) await consume("tool", perTool, `${identity.subject}:${tool}`, tool);
+      })();
     },
     async close() {
       if (!client) return;

@@ -272,6 +272,12 @@ describe(DOCKERFILE, () => {
     expect(args("FROM")).toEqual([expect.stringMatching(new RegExp(`^oven/bun:${devDependencies["bun-types"]}(-|$)`))]);
   });
 
+  test("runs Bun without its FTL compiler tier, as `bun run start:gateway` does", async () => {
+    const { scripts } = await Bun.file(join(ROOT, "package.json")).json();
+    expect(args("ENV").join(" ").split(/\s+/)).toContain("BUN_JSC_useFTLJIT=0");
+    expect(scripts["start:gateway"]).toStartWith("BUN_JSC_useFTLJIT=0 bun ");
+  });
+
   test("declares SERVICE and PORT after FROM, where the build steps can see them", () => {
     const declared = steps.flatMap((s, i) => (s.keyword === "ARG" ? [{ name: s.args.split("=")[0], i }] : []));
     expect(declared.map((d) => d.name)).toEqual(["SERVICE", "PORT"]);
@@ -328,13 +334,17 @@ describe(DOCKERFILE, () => {
   });
 
   test.each(BUN_SERVICES)(
-    "starts the entry point $dir's start script names, as the first process",
+    "starts the entry point $dir's start script names, as the first process, in the environment it sets",
     async ({ dir, port }) => {
       const { scripts } = await Bun.file(join(ROOT, "package.json")).json();
-      expect(args("ENV").join(" ")).toContain(`SERVICE=${SERVICE_ARG}`);
+      const env = args("ENV").join(" ").split(/\s+/);
+      expect(env).toContain(`SERVICE=${SERVICE_ARG}`);
+      const script: string = scripts[`start:${dir}`];
+      const assignments = script.match(/^(\w+=\S*\s+)*/)?.[0] ?? "";
+      for (const assignment of assignments.trim().split(/\s+/).filter(Boolean)) expect(env).toContain(assignment);
       const [cmd = ""] = args("CMD");
       expect(cmd.startsWith("exec ")).toBe(true);
-      expect(built(cmd.slice("exec ".length), dir, port).replaceAll('"', "")).toBe(scripts[`start:${dir}`]);
+      expect(built(cmd.slice("exec ".length), dir, port).replaceAll('"', "")).toBe(script.slice(assignments.length));
     },
   );
 
