@@ -153,6 +153,26 @@ describe.skipIf(!testRedisUrl())("rate limits on Redis", () => {
   });
 });
 
+describe.skipIf(!isRedisServerInstalled())("a limiter on Redis", () => {
+  test("applies limits from its first call: it is connected before it is handed out", async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const metrics = new Registry();
+    const limiter = await createToolCallLimiter({
+      settings: { perMinute: 1, tools: {} },
+      redisUrl: redis.url,
+      keyPrefix: `test:${crypto.randomUUID()}:`,
+      log: silentLogger,
+      metrics,
+    });
+    cleanups.unshift(() => limiter.close());
+    const caller: Identity = { kind: "api-key", subject: "first-call", scopes: [], roles: [] };
+    await limiter.admit(caller, "any_tool");
+    expect(isRateLimitedError(await limiter.admit(caller, "any_tool")?.catch((e) => e))).toBe(true);
+    expect(sampleValue(await metrics.metrics(), "mcp_gateway_rate_limit_store_errors_total")).toBe(0);
+  });
+});
+
 describe.skipIf(!isRedisServerInstalled())("rate limits while Redis is down", () => {
   test("let calls through, counted in a metric, and apply again once it is back", async () => {
     const redis = await startRedisServer();

@@ -93,7 +93,8 @@ export async function createToolCallLimiter({
     help: "Tool calls let through unchecked because the rate limit store could not be reached.",
     registers,
   });
-  // Opened at once, so that it is ready by the first call: calls made while it is not are let through.
+  // Connected before the first call, which would otherwise be let through unchecked (and counted as an
+  // outage) while the connection is made; a server that does not answer in time is an outage from the start.
   const client = redisUrl ? await openRedis(redisUrl) : undefined;
   const limiters = new Map<string, RateLimiterAbstract>();
   let outage = false;
@@ -167,5 +168,14 @@ async function openRedis(url: string): Promise<Redis> {
   // Failures surface on the commands, where admit() handles them; the event needs a listener only so
   // that it does not crash the process.
   client.on("error", () => {});
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, REDIS_TIMEOUT_MS);
+    client.once("ready", done);
+  });
   return client;
 }
