@@ -39,7 +39,7 @@ export interface Revision {
   forwarding(ctx: ServerContext): CallOptions;
   /** Options of a forwarded request during which the backend may ask the client: a tool call, a read, a get. */
   asking(ctx: ServerContext): RouteOptions;
-  /** The relay of a tool call's log messages to the client. */
+  /** The relay of a forwarded request's log messages to the client: a tool call, a read, a get. */
   logs(ctx: ServerContext): Pick<RouteOptions, "logLevel" | "onlog">;
   /** Makes a tool call, given how to make it under a signal. */
   call(ctx: ServerContext, call: (signal: AbortSignal) => Promise<CallToolResult>): Promise<CallToolResult>;
@@ -56,8 +56,8 @@ export function createGatewayMcpServer({ pageSize, ...routing }: GatewayMcpDeps,
   const { catalog } = routing;
   const completions = offersCompletions(catalog.snapshot());
   const subscribe = revision.hearsResourceUpdates && offersResourceSubscriptions(catalog.snapshot());
-  // logging: backends' log messages about a call are relayed to the client on the call's stream, at the
-  // level the client asked for (relay-log-level.ts, modern-log-relay.ts).
+  // logging: backends' log messages during a tool call, a read or a get are relayed to the client on the
+  // request's stream, at the level the client asked for (relay-log-level.ts, modern-log-relay.ts).
   const capabilities: ServerCapabilities = {
     tools: { listChanged: true },
     resources: { listChanged: true, ...(subscribe ? { subscribe: true } : {}) },
@@ -98,11 +98,11 @@ export function createGatewayMcpServer({ pageSize, ...routing }: GatewayMcpDeps,
   setValidatedHandler(server, "resources/list", (params) => page("resources", params.cursor));
   setValidatedHandler(server, "resources/templates/list", (params) => page("resourceTemplates", params.cursor));
   setValidatedHandler(server, "resources/read", (params, ctx) =>
-    routeResourceRead(routing, params.uri, revision.asking(ctx)),
+    routeResourceRead(routing, params.uri, { ...revision.asking(ctx), ...revision.logs(ctx) }),
   );
   setValidatedHandler(server, "prompts/list", (params) => page("prompts", params.cursor));
   setValidatedHandler(server, "prompts/get", (params, ctx) =>
-    routePromptGet(routing, params.name, params.arguments, revision.asking(ctx)),
+    routePromptGet(routing, params.name, params.arguments, { ...revision.asking(ctx), ...revision.logs(ctx) }),
   );
   if (completions)
     setValidatedHandler(server, "completion/complete", (params, ctx) =>

@@ -5,7 +5,8 @@
  * thrown as it came. A 2026-07-28 backend's input-required result is relayed as for a tool call (see
  * input-required-round.ts), or played with a 2025 client (legacy-input-rounds.ts); a client that
  * cannot answer it gets an error. A 2025 backend that asks a 2026-07-28 client during the request is
- * held as during a tool call (held-calls.ts).
+ * held as during a tool call (held-calls.ts). The backend's log messages during the request reach the
+ * client as during a tool call.
  */
 
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
@@ -17,23 +18,22 @@ import {
   CallLimitError,
   type CallOptions,
 } from "../federation/backend-pool.ts";
-import { checkResumed, continuation, type InputRequiredRound } from "./input-required-round.ts";
+import { checkResumed, continuation } from "./input-required-round.ts";
 import { RESOURCE_NOT_FOUND } from "./json-rpc-errors.ts";
 import { type Relay, relayRounds } from "./relay-rounds.ts";
+import { logRelay, type RouteOptions } from "./route-tool-call.ts";
 
 export interface ForwardRouting {
   catalog: CatalogView;
   pool: BackendPool;
 }
 
-/** Options of a request that may be answered with an input-required result; without a round, the client cannot answer one. */
-type AskingOptions = CallOptions & { inputRequired?: InputRequiredRound };
-
 export async function routeResourceRead(
   { catalog, pool }: ForwardRouting,
   uri: string,
-  { inputRequired, ...options }: AskingOptions = {},
+  { inputRequired, onlog, ...rest }: RouteOptions = {},
 ): Promise<Record<string, unknown>> {
+  const options: CallOptions = { ...rest, onnotification: logRelay(onlog) };
   const snapshot = catalog.snapshot();
   const service = snapshot.resourceOwner(uri);
   if (service === undefined && snapshot.withheld?.resource(uri)) throw notPermitted(`the resource "${uri}"`);
@@ -62,8 +62,9 @@ export async function routePromptGet(
   { catalog, pool }: ForwardRouting,
   name: string,
   args: Record<string, string> | undefined,
-  { inputRequired, ...options }: AskingOptions = {},
+  { inputRequired, onlog, ...rest }: RouteOptions = {},
 ): Promise<Record<string, unknown>> {
+  const options: CallOptions = { ...rest, onnotification: logRelay(onlog) };
   const snapshot = catalog.snapshot();
   const route = snapshot.promptRoutes.get(name);
   if (!route && snapshot.withheld?.prompts.has(name)) throw notPermitted(`the prompt "${name}"`);

@@ -100,7 +100,7 @@ export async function routeToolCall(
     throw error;
   }
   try {
-    const onnotification = onlog && ((notification: unknown) => relayLog(notification, onlog));
+    const onnotification = logRelay(onlog);
     const sent = withGovernedArguments(route, args);
     const params = {
       name: route.tool,
@@ -177,8 +177,16 @@ function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text }] };
 }
 
-/** Passes on well-formed log messages only: the backend's other notifications concern the gateway's request, not the client's. */
-function relayLog(notification: unknown, onlog: (notification: LoggingMessageNotification) => void): void {
-  const log = LoggingMessageNotificationSchema.safeParse(notification);
-  if (log.success) onlog(log.data);
+/**
+ * The backend's notifications during a request as the client's log messages: well-formed log messages
+ * only, since its other notifications concern the gateway's request, not the client's.
+ */
+export function logRelay(
+  onlog: ((notification: LoggingMessageNotification) => void) | undefined,
+): CallOptions["onnotification"] {
+  if (!onlog) return undefined;
+  return (notification) => {
+    const log = LoggingMessageNotificationSchema.safeParse(notification);
+    if (log.success) onlog(log.data);
+  };
 }
