@@ -31,8 +31,8 @@ export function createCallDeadline({ timeoutMs, maxDurationMs }: CallDeadlineOpt
     controller.abort(new TransportFailure(`timed out: ${reason}`));
   };
   const quiet = setTimeout(() => paused > 0 || expire(`no answer within ${timeoutMs} ms`), timeoutMs);
-  // Most calls end before their quiet timeout, which the maximum duration can only matter after once
-  // progress or a pause has held it off: the ceiling's timer is set then, not for every call.
+  // Unless progress or a pause holds it off, the quiet timeout ends a call before a longer maximum
+  // duration could: the ceiling's timer is set only then, one timer per call instead of two.
   const startedAt = performance.now();
   let ceiling: ReturnType<typeof setTimeout> | undefined;
   const raiseCeiling = () => {

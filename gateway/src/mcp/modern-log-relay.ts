@@ -1,10 +1,10 @@
 /**
- * Backends' log messages during a 2026-07-28 client's tool call, resource read or prompt get. That revision deprecates logging but
- * keeps it as an opt-in per request: a request whose `_meta` names `io.modelcontextprotocol/logLevel`
- * may be answered with `notifications/message` of that level or more severe, on its own stream; one
- * that names none gets no log messages. The level goes on to a 2026-07-28 backend with the call; a 2025
- * backend sends at the level of its session with the gateway, so what is below the client's is dropped
- * here.
+ * Backends' log messages during a 2026-07-28 client's tool call, resource read or prompt get. That
+ * revision deprecates logging but keeps it as an opt-in per request: a request whose `_meta` names
+ * `io.modelcontextprotocol/logLevel` may be answered with `notifications/message` of that level or more
+ * severe, on its own stream; one that names none gets no log messages. The level goes on to a
+ * 2026-07-28 backend with the request; a 2025 backend sends at the level of its session with the
+ * gateway, so what is below the client's is dropped here.
  */
 import { LOG_LEVEL_META_KEY, type ServerContext } from "@modelcontextprotocol/server";
 import type { RouteOptions } from "./route-tool-call.ts";
