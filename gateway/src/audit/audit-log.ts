@@ -9,6 +9,7 @@ import { Counter, type Registry } from "prom-client";
 import type { Logger } from "../logger.ts";
 import type { RequestContext } from "../observability/request-context.ts";
 import type { Database } from "../registry/database.ts";
+import { withinTime } from "../within-time.ts";
 import { type AuditFilter, deleteAuditEventsBefore, insertAuditEvents, listAuditEvents } from "./audit-queries.ts";
 import type { AuditKind, AuditRow, NewAuditRow } from "./audit-schema.ts";
 
@@ -160,14 +161,11 @@ export function createAuditLog({
       clearInterval(pruneTimer);
       // A database that hangs without closing its connections never answers: shutting down must not wait on it.
       const waiting = buffer.length;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const gaveUp = await Promise.race([
-        Promise.all([flush(), pruning]).then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), closeGraceMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      // Neither rejects (failed writes and prunes are logged where they fail): only the wait can.
+      const gaveUp = await withinTime(Promise.all([flush(), pruning]), closeGraceMs).then(
+        () => false,
+        () => true,
+      );
       if (gaveUp)
         log.error("the database did not take the last audit events in time; closing without them", { events: waiting });
     },

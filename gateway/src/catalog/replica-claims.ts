@@ -5,6 +5,7 @@
  * announcement that asked, and rather than letting nobody do the work.
  */
 import type { Logger } from "../logger.ts";
+import { withinTime } from "../within-time.ts";
 import type { VersionStore } from "./version-store.ts";
 
 /** True when this replica should do the work named by `key`; it holds the claim for `ttlMs`. Never rejects. */
@@ -26,7 +27,7 @@ export function createReplicaClaims({ store, log, waitMs = DEFAULT_WAIT_MS }: Re
     // Nothing to share for no time (an interval of 0); Redis would refuse the command as an invalid expiry.
     if (ttlMs <= 0) return true;
     try {
-      const won = await withinWait(store.claim(key, ttlMs), waitMs);
+      const won = await withinTime(store.claim(key, ttlMs), waitMs);
       if (unreachable) log.info("claims are shared between replicas again");
       unreachable = false;
       return won;
@@ -37,12 +38,4 @@ export function createReplicaClaims({ store, log, waitMs = DEFAULT_WAIT_MS }: Re
       return true;
     }
   };
-}
-
-function withinWait<T>(answer: Promise<T>, waitMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${waitMs} ms`)), waitMs);
-  });
-  return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
 }

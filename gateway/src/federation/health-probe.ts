@@ -3,6 +3,8 @@
  * services and most HTTP services answer), an MCP ping otherwise or when the service has no such route
  * (and always for a stdio backend).
  */
+
+import { withinTime } from "../within-time.ts";
 import { healthEndpoint } from "./backend-endpoint.ts";
 import type { BackendTarget } from "./mcp-connection.ts";
 
@@ -30,13 +32,5 @@ export async function probeHealth(target: BackendTarget, timeoutMs: number, ping
       throw new Error(`health check answered HTTP ${response.status} (redirects are not followed)`);
     if (!NO_HEALTH_ROUTE.has(response.status)) throw new Error(`health check answered HTTP ${response.status}`);
   }
-  await withDeadline(ping(), timeoutMs);
-}
-
-function withDeadline(work: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(ms)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  await withinTime(ping(), timeoutMs, () => timeoutError(timeoutMs));
 }

@@ -2,6 +2,7 @@ import { parseBearer, secretsEqual } from "@mcp-federation/mcp-http";
 import { type Context, Hono } from "hono";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { BackendPool } from "../federation/backend-pool.ts";
+import { withinTime } from "../within-time.ts";
 
 export interface HealthDeps {
   /** Credentials that unlock the details: the admin API key, or the MCP bearer token. */
@@ -35,7 +36,7 @@ export function createHealthRoutes({
 }: HealthDeps): Hono {
   const app = new Hono();
   app.get("/health", async (c) => {
-    const database = await withTimeout(pingDatabase(), pingTimeoutMs).then(
+    const database = await withinTime(pingDatabase(), pingTimeoutMs).then(
       () => "up" as const,
       () => "down" as const,
     );
@@ -60,12 +61,4 @@ function authorized(c: Context, apiKey: string, bearerToken: string): boolean {
   if (key !== undefined && secretsEqual(key, apiKey)) return true;
   const bearer = parseBearer(c.req.header("authorization"));
   return bearer !== undefined && secretsEqual(bearer, bearerToken);
-}
-
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

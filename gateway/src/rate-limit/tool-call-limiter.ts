@@ -19,6 +19,7 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimi
 import type { Identity } from "../identity/identity.ts";
 import type { Logger } from "../logger.ts";
 import { RATE_LIMITED } from "../mcp/json-rpc-errors.ts";
+import { withinTime } from "../within-time.ts";
 
 const WINDOW_SECONDS = 60;
 const REDIS_TIMEOUT_MS = 1_000;
@@ -168,14 +169,7 @@ async function openRedis(url: string): Promise<Redis> {
   // Failures surface on the commands, where admit() handles them; the event needs a listener only so
   // that it does not crash the process.
   client.on("error", () => {});
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off("ready", done);
-      resolve();
-    };
-    const timer = setTimeout(done, REDIS_TIMEOUT_MS);
-    client.once("ready", done);
-  });
+  // Not ready in time: calls go through unchecked until it is, as during any outage.
+  await withinTime(new Promise((ready) => client.once("ready", ready)), REDIS_TIMEOUT_MS).catch(() => {});
   return client;
 }
